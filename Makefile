@@ -1,0 +1,41 @@
+# make demo — the whole loop on the embedded default (SQLite, synthetic company, dry-run Slack)
+# make test — the test suite (SQLite and PostgreSQL); make lint — ruff and mypy; make bench
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint bench serve clean migration
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/atrisk demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy bot scoring playbooks storage
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+serve: $(STAMP)
+	$(BIN)/atrisk serve
+
+# Regenerate the initial migration from storage/models.py (before the first release only).
+migration: $(STAMP)
+	rm -f storage/migrations/versions/0001_initial_schema.py /tmp/atrisk-migration.db
+	$(BIN)/python -c "from alembic import command; from storage.migrate import alembic_config; \
+	command.revision(alembic_config('sqlite:////tmp/atrisk-migration.db'), message='initial schema', autogenerate=True, rev_id='0001')"
+	$(BIN)/ruff format storage/migrations/versions
+
+clean:
+	rm -rf $(VENV) atrisk.db outbox demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,88 @@
+"""The ``atrisk`` command line. Each command group lives in its own module with ``register(app)``.
+
+Exit codes: 0 done, 1 failed run, 2 bad input or usage. Expected errors print one clear
+message (no stack trace); anything unexpected is logged with its stack and exits 1.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import typer
+
+from bot.cli.output import err_console
+
+COMMAND_MODULES = (
+    "bot.cli.db_cmd",
+    "bot.cli.spec_cmd",
+    "bot.cli.synth_cmd",
+    "bot.cli.ingest_cmd",
+    "bot.cli.train_cmd",
+    "bot.cli.score_cmd",
+    "bot.cli.model_cmd",
+    "bot.cli.ops_cmd",
+    "bot.cli.serve_cmd",
+    "bot.cli.demo_cmd",
+)
+
+log = logging.getLogger("atrisk")
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="atrisk",
+        help="Churn risk for customer success: score accounts, alert CSMs in Slack, close the loop.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+    )
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name == name:
+                continue  # a command group not built yet
+            raise
+        module.register(app)
+    return app
+
+
+def _expected_exit_code(exc: BaseException) -> int | None:
+    """Exit code for an expected error (any package's error tree), else None."""
+    from bot.errors import AtriskError
+    from playbooks.errors import PlaybookError
+    from scoring.errors import ScoringError
+    from storage.errors import StorageError
+
+    if isinstance(exc, AtriskError | StorageError | ScoringError | PlaybookError):
+        return int(getattr(exc, "exit_code", 2))
+    return None
+
+
+def run(argv: list[str]) -> int:
+    """Run the CLI with ``argv`` and return the exit code (tests call this directly)."""
+    app = build_app()
+    try:
+        app(args=argv, prog_name="atrisk")  # standalone: usage errors print and exit 2
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except KeyboardInterrupt:
+        err_console.print("Interrupted.")
+        return 130
+    except Exception as e:
+        code = _expected_exit_code(e)
+        if code is None:
+            log.exception("atrisk failed unexpectedly")
+            err_console.print(f"[red]error:[/red] unexpected {type(e).__name__}: {e}", markup=True)
+            return 1
+        err_console.print(f"[red]error:[/red] {e}", markup=True, highlight=False)
+        return code
+    return 0
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    sys.exit(run(sys.argv[1:]))

@@ -1,0 +1,211 @@
+"""The data product spec, ``atrisk.yml``: the deployment's configuration and its one-page spec.
+
+A missing required field is refused with a message that names it and says why the product
+cannot run without it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.errors import SpecError
+
+# Why each required field matters; used in the refusal message.
+WHY_REQUIRED: dict[str, str] = {
+    "consumer": "a data product must say who it is for",
+    "consumer.persona": "a data product must say who it is for",
+    "consumer.job_to_be_done": "a data product must say what job it does",
+    "entity": "the product must know what it scores",
+    "accuracy": "without an accuracy SLA nobody can tell when the model must be switched off",
+    "accuracy.floor": "without a floor a failing model would keep posting",
+    "surface": "an alert needs somewhere to go",
+    "surface.default_channel": "alerts for CSMs without a channel need somewhere to go",
+    "surface.ops_channel": "failures must be reported somewhere",
+    "feedback": "a data product without a feedback signal cannot start",
+    "feedback.outcome_days": "a data product without a feedback signal cannot start",
+    "owners": "someone must be told when data, model or bot break",
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Consumer(_Section):
+    persona: str
+    job_to_be_done: str
+
+
+class Entity(_Section):
+    kind: Literal["account", "lead"] = "account"
+    horizon_days: int = Field(30, ge=1, le=365)
+    label: str = "churned_at"
+
+
+class Contract(_Section):
+    source: str | None = None
+    key_features: list[str] = Field(default_factory=list)
+    required_tables: list[str] = Field(
+        default_factory=lambda: ["accounts", "team", "usage", "integration_runs", "tickets"]
+    )
+    features: Literal["builtin", "account_features"] = "builtin"
+
+
+class Freshness(_Section):
+    cron: str = "0 6 * * *"
+    timezone: str = "UTC"
+    stale_after_days: int = Field(8, ge=1)
+    latency_budget_seconds: int = Field(900, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(
+                f"unknown time zone {v!r} (use an IANA name such as Europe/Berlin)"
+            ) from e
+        return v
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, v: str) -> str:
+        if len(v.split()) != 5:
+            raise ValueError(f"cron {v!r} must have 5 fields: minute hour day month weekday")
+        return v
+
+
+class Accuracy(_Section):
+    metric: Literal["roc_auc", "pr_auc"] = "roc_auc"
+    target: float = Field(0.8, gt=0, le=1)
+    floor: float = Field(gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _floor_below_target(self) -> Accuracy:
+        if self.floor > self.target:
+            raise ValueError(f"floor {self.floor} is above target {self.target}")
+        return self
+
+
+class Surface(_Section):
+    default_channel: str
+    ops_channel: str
+    daily_cap_per_csm: int = Field(5, ge=1)
+    cooldown_days: int = Field(14, ge=0)
+    risk_rise_margin: float = Field(0.1, ge=0, le=1)
+    threshold: float | None = Field(None, gt=0, lt=1)
+    top_share: float | None = Field(None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_flag_rule(self) -> Surface:
+        if self.threshold is None and self.top_share is None:
+            self.top_share = 0.05
+        return self
+
+
+class Actions(_Section):
+    playbooks: str | None = None  # a folder of the team's own playbooks; None = built-in library
+    extend_builtin: bool = False
+
+
+class Feedback(_Section):
+    outcome_days: int = Field(ge=1, le=365)
+    holdout_share: float = Field(0.1, ge=0, lt=1)
+
+
+class Owners(_Section):
+    data: list[str] = Field(default_factory=list)
+    model: list[str] = Field(default_factory=list)
+    bot: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _someone(self) -> Owners:
+        if not (self.data or self.model or self.bot):
+            raise ValueError("name at least one owner (Slack user id) for data, model or bot")
+        return self
+
+
+class Training(_Section):
+    snapshot_every_days: int = Field(7, ge=1)
+    history_days: int = Field(540, ge=30)
+    validation_share: float = Field(0.2, gt=0, lt=1)
+    min_positives: int = Field(50, ge=1)
+    retrain_cron: str = "0 3 * * 0"
+
+
+class Drift(_Section):
+    psi_threshold: float = Field(0.25, gt=0)
+    max_drifted_features: int = Field(3, ge=1)
+
+
+class Spec(_Section):
+    """``atrisk.yml`` as a validated model (see docs/spec.md for every field)."""
+
+    name: str = "atrisk"
+    consumer: Consumer
+    entity: Entity = Field(default_factory=Entity)
+    contract: Contract = Field(default_factory=Contract)
+    freshness: Freshness = Field(default_factory=Freshness)
+    accuracy: Accuracy
+    surface: Surface
+    actions: Actions = Field(default_factory=Actions)
+    feedback: Feedback
+    owners: Owners
+    training: Training = Field(default_factory=Training)
+    drift: Drift = Field(default_factory=Drift)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def resolve(self, path: str | None) -> str | None:
+        """A relative path in the spec is relative to the spec's own folder; URLs are kept."""
+        if path is None or "://" in path:
+            return path
+        p = Path(path)
+        return str(p if p.is_absolute() else (self.base_dir / p))
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _message(source: str, err: dict[str, Any]) -> str:
+    field = _field_path(err["loc"])
+    if err["type"] == "missing":
+        why = WHY_REQUIRED.get(field) or WHY_REQUIRED.get(field.split(".")[0], "")
+        return f"{source}: {field} is required" + (f" — {why}" if why else "")
+    if err["type"] == "extra_forbidden":
+        return f"{source}: {field} is not a known field (check the spelling; see docs/spec.md)"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{source}: {field or '(top level)'}: {msg}"
+
+
+def parse_spec(data: Any, source: str = "atrisk.yml", base_dir: Path | None = None) -> Spec:
+    """Validate a parsed ``atrisk.yml``; every problem is named in one ``SpecError``."""
+    if not isinstance(data, dict):
+        raise SpecError(f"{source}: expected a mapping of sections (consumer, entity, …)")
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as e:
+        raise SpecError("\n".join(_message(source, err) for err in e.errors())) from None
+    if base_dir is not None:
+        spec.base_dir = base_dir
+    return spec
+
+
+def load_spec(path: Path) -> Spec:
+    """Read and validate ``path``; a missing or unreadable file is a ``SpecError``."""
+    if not path.exists():
+        raise SpecError(
+            f"{path}: no data product spec here. Copy atrisk.example.yml to {path.name} "
+            "or set ATRISK_SPEC to its path."
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise SpecError(f"{path}: not valid YAML: {e}") from None
+    return parse_spec(data, source=path.name, base_dir=path.resolve().parent)

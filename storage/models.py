@@ -1,0 +1,344 @@
+"""SQLAlchemy 2.0 typed models: the source tables of the input contract and atrisk's own tables.
+
+Alembic migrations (``storage/migrations``) own the schema; these classes describe it for the
+ORM and for ``alembic revision --autogenerate``. Nothing here calls ``create_all``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        dt.datetime: DateTime(timezone=True),
+    }
+
+
+# ---------------------------------------------------------------- source tables (input contract)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    account_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(512))
+    csm_email: Mapped[str] = mapped_column(String(320), index=True)
+    segment: Mapped[str | None] = mapped_column(String(128))
+    plan: Mapped[str | None] = mapped_column(String(128))
+    arr: Mapped[float | None] = mapped_column(Float)
+    seats: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.date] = mapped_column(Date)
+    renewal_date: Mapped[dt.date | None] = mapped_column(Date)
+    churned_at: Mapped[dt.date | None] = mapped_column(Date, index=True)
+
+
+class TeamMember(Base):
+    __tablename__ = "team"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))  # csm | manager | analyst | admin
+    manager_email: Mapped[str | None] = mapped_column(String(320), index=True)
+    slack_user_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    slack_channel: Mapped[str | None] = mapped_column(String(128))
+
+
+class Usage(Base):
+    __tablename__ = "usage"
+
+    account_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    feature: Mapped[str] = mapped_column(String(128), primary_key=True)
+    active_users: Mapped[int] = mapped_column(Integer)
+    events: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_usage_date", "date"),)
+
+
+class IntegrationRun(Base):
+    __tablename__ = "integration_runs"
+
+    account_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    ts: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    integration: Mapped[str] = mapped_column(String(128), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # success | failure
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_integration_runs_ts", "ts"),)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    ticket_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(128), index=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    first_response_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    priority: Mapped[str | None] = mapped_column(String(16))  # low | normal | high | urgent
+    csat: Mapped[int | None] = mapped_column(Integer)
+
+
+class AccountFeatureRow(Base):
+    """A row of a team's own snapshot feature table (``account_features``), columns kept as JSON."""
+
+    __tablename__ = "account_features"
+
+    account_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    features: Mapped[dict[str, Any]] = mapped_column(JSON)
+    churned_within_horizon: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_account_features_as_of", "as_of"),)
+
+
+class IngestRun(Base):
+    """One ``atrisk ingest``: where from, how many rows per table, and the newest data it held."""
+
+    __tablename__ = "ingest_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(16))  # succeeded | refused | failed
+    row_counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    data_through: Mapped[dt.date | None] = mapped_column(Date)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- the product's own tables
+
+
+class ModelVersion(Base):
+    """A trained model: metrics, parameters, features, training window, and its text artifact.
+
+    The LightGBM model is kept in its text format in ``artifact`` with ``artifact_sha256``,
+    checked on every load; never pickled. Calibration and baseline are JSON in ``extras``.
+    """
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # candidate|shadow|live|retired
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    trained_as_of: Mapped[dt.date] = mapped_column(Date)
+    train_start: Mapped[dt.date | None] = mapped_column(Date)
+    train_end: Mapped[dt.date | None] = mapped_column(Date)
+    feature_source: Mapped[str] = mapped_column(String(32), default="builtin")
+    features: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    data_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    artifact: Mapped[str] = mapped_column(Text)
+    artifact_sha256: Mapped[str] = mapped_column(String(64))
+    extras: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ScoringRun(Base):
+    """One scoring of every active account for an ``as_of`` date (the daily job or ``score``)."""
+
+    __tablename__ = "scoring_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(16))  # running | succeeded | failed
+    trigger: Mapped[str] = mapped_column(String(32), default="cli")
+    model_version_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id"))
+    n_scored: Mapped[int] = mapped_column(Integer, default=0)
+    n_flagged: Mapped[int] = mapped_column(Integer, default=0)
+    n_alerts: Mapped[int] = mapped_column(Integer, default=0)
+    fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    fallback_cause: Mapped[str | None] = mapped_column(Text)
+    served_from_run_id: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class Score(Base):
+    """A calibrated risk for one account in one run, by one model (live or shadow)."""
+
+    __tablename__ = "scores"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    model_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    shadow: Mapped[bool] = mapped_column(Boolean, default=False)
+    risk: Mapped[float] = mapped_column(Float)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    # [{"family", "feature", "value", "contribution", "text"}], for flagged accounts
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+    __table_args__ = (
+        Index("ix_scores_account_as_of", "account_id", "as_of"),
+        Index("ix_scores_as_of_risk", "as_of", "risk"),
+    )
+
+
+class DriftStat(Base):
+    """Population stability index of one feature between training reference and a run."""
+
+    __tablename__ = "drift_stats"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("scoring_runs.id"), primary_key=True)
+    feature: Mapped[str] = mapped_column(String(128), primary_key=True)
+    psi: Mapped[float] = mapped_column(Float)
+    drifted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Alert(Base):
+    """The outbox: one at-risk account for one day, written ``pending`` with the scores.
+
+    status: pending → posted | failed; or held_out (control group) | suppressed (cap, cooldown).
+    ``alert_key`` (account and day) makes a rerun of the day a no-op.
+    """
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_key: Mapped[str] = mapped_column(String(256), unique=True)
+    account_id: Mapped[str] = mapped_column(String(128), index=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("scoring_runs.id"))
+    model_version_id: Mapped[int | None] = mapped_column(ForeignKey("model_versions.id"))
+    csm_email: Mapped[str | None] = mapped_column(String(320), index=True)
+    channel: Mapped[str | None] = mapped_column(String(128))
+    risk: Mapped[float] = mapped_column(Float)
+    previous_risk: Mapped[float | None] = mapped_column(Float)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    playbooks: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[dt.datetime | None]
+    posted_channel: Mapped[str | None] = mapped_column(String(64))
+    posted_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class Action(Base):
+    """What the CSM did with an alert: a playbook or a dismissal. One per alert."""
+
+    __tablename__ = "actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # playbook | dismissal
+    playbook_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    dismiss_reason: Mapped[str | None] = mapped_column(String(64))
+    dismiss_text: Mapped[str | None] = mapped_column(Text)
+    slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    user_email: Mapped[str | None] = mapped_column(String(320), index=True)
+    acted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    follow_up_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Outcome(Base):
+    """The account's state ``outcome_days`` after an alert (posted or held out)."""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), unique=True)
+    account_id: Mapped[str] = mapped_column(String(128), index=True)
+    observed_on: Mapped[dt.date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16))  # retained | churned | downgraded
+    arr_before: Mapped[float | None] = mapped_column(Float)
+    arr_after: Mapped[float | None] = mapped_column(Float)
+    acted: Mapped[bool] = mapped_column(Boolean, default=False)
+    held_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    thread_posted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ModelState(Base):
+    """The kill switch: one row, ``active`` | ``disabled`` | ``fallback``, with why."""
+
+    __tablename__ = "model_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[str | None] = mapped_column(String(320))
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ModelStateEvent(Base):
+    """Audit trail of every kill-switch change: who, when, why."""
+
+    __tablename__ = "model_state_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(320))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class JobRun(Base):
+    """A scheduled job for one key (e.g. the day): the unique row makes replicas run it once."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job: Mapped[str] = mapped_column(String(64))
+    run_key: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # running | succeeded | failed
+    owner: Mapped[str | None] = mapped_column(String(128))
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("job", "run_key", name="uq_job_runs_job_run_key"),)
+
+
+class OpsNotice(Base):
+    """An ops-channel message, once per cause: the key dedupes repeated failures."""
+
+    __tablename__ = "ops_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notice_key: Mapped[str] = mapped_column(String(256), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|posted|failed
