@@ -1,4 +1,4 @@
-"""The composition root: settings, spec, engine and units of work, built on demand, never at import."""
+"""The composition root: settings, spec, engine and units of work, built on demand."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from bot.errors import SpecError
 
@@ -173,7 +174,7 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _message(source: str, err: dict[str, Any]) -> str:
+def _message(source: str, err: ErrorDetails) -> str:
     field = _field_path(err["loc"])
     if err["type"] == "missing":
         why = WHY_REQUIRED.get(field) or WHY_REQUIRED.get(field.split(".")[0], "")

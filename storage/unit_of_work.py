@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 class UnitOfWork:
-    """``with UnitOfWork(factory) as uow: ...; uow.commit()`` — leaving without commit rolls back."""
+    """``with UnitOfWork(f) as uow: ...; uow.commit()``; leaving without commit rolls back."""
 
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory

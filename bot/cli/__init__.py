@@ -33,7 +33,7 @@ log = logging.getLogger("atrisk")
 def build_app() -> typer.Typer:
     app = typer.Typer(
         name="atrisk",
-        help="Churn risk for customer success: score accounts, alert CSMs in Slack, close the loop.",
+        help="Churn risk for customer success: score accounts, alert CSMs, close the loop.",
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
