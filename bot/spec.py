@@ -202,8 +202,8 @@ def load_spec(path: Path) -> Spec:
     """Read and validate ``path``; a missing or unreadable file is a ``SpecError``."""
     if not path.exists():
         raise SpecError(
-            f"{path}: no data product spec here. Copy atrisk.example.yml to {path.name} "
-            "or set ATRISK_SPEC to its path."
+            f"{path}: no data product spec here. Start from the example with "
+            f"`atrisk spec --example > {path.name}`, or set ATRISK_SPEC to your spec's path."
         )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -244,6 +244,7 @@ class Alert(Base):
     channel: Mapped[str | None] = mapped_column(String(128))
     risk: Mapped[float] = mapped_column(Float)
     previous_risk: Mapped[float | None] = mapped_column(Float)
+    arr: Mapped[float | None] = mapped_column(Float)  # the account's ARR when alerted
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     playbooks: Mapped[list[Any]] = mapped_column(JSON, default=list)
     fallback: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -24,7 +24,9 @@ COMMAND_MODULES = (
     "bot.cli.model_cmd",
     "bot.cli.ops_cmd",
     "bot.cli.serve_cmd",
+    "bot.cli.report_cmd",
     "bot.cli.demo_cmd",
+    "bot.cli.check_cmd",
 )
 
 log = logging.getLogger("atrisk")

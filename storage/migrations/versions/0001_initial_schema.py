@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 20:43:19.199029
+Create Date: 2026-11-22 20:50:05.960907
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -220,6 +221,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=128), nullable=True),
         sa.Column("risk", sa.Float(), nullable=False),
         sa.Column("previous_risk", sa.Float(), nullable=True),
+        sa.Column("arr", sa.Float(), nullable=True),
         sa.Column("reasons", sa.JSON(), nullable=False),
         sa.Column("playbooks", sa.JSON(), nullable=False),
         sa.Column("fallback", sa.Boolean(), nullable=False),

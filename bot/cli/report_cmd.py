@@ -1,0 +1,89 @@
+"""``atrisk outcomes`` (the feedback signal) and ``atrisk report`` (HTML, CSV or JSON)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.bootstrap import Context
+from bot.cli.output import console, print_json
+from bot.errors import AtriskError
+from bot.report.build import alert_facts, build_report
+from bot.report.html import render_html
+from bot.services.outcomes import announce_outcomes, record_outcomes
+from storage.repositories.feedback import load_report_frames
+
+FORMATS = ("html", "csv", "json")
+
+
+def _today(ctx: Context) -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(ctx.spec.freshness.timezone)).date()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("outcomes")
+    def outcomes_command(
+        as_of: Annotated[
+            dt.datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Day to check")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Record what happened outcome_days after each alert, and post it in the alert's thread."""
+        ctx = Context()
+        ctx.require_schema()
+        day = as_of.date() if as_of else _today(ctx)
+        report = record_outcomes(ctx, day)
+        announce_outcomes(ctx, report)
+        if as_json:
+            print_json(report.__dict__)
+            return
+        states = ", ".join(f"{n} {s}" for s, n in sorted(report.by_state.items())) or "none due"
+        console.print(
+            f"Outcomes as of {day}: {report.recorded} recorded ({states}); "
+            f"{report.announced} announced in alert threads."
+        )
+        for err in report.announce_errors:
+            console.print(f"[yellow]not announced (will retry):[/yellow] {err}")
+
+    @app.command("report")
+    def report_command(
+        out: Annotated[Path | None, typer.Option("--out", help="File to write")] = None,
+        fmt: Annotated[str, typer.Option("--format", help="html, csv or json")] = "html",
+        since: Annotated[
+            dt.datetime | None,
+            typer.Option("--since", formats=["%Y-%m-%d"], help="Only alerts from this day on"),
+        ] = None,
+    ) -> None:
+        """The adoption-rate report: usage of the loop, retention vs holdout, accuracy, drift."""
+        if fmt not in FORMATS:
+            raise AtriskError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
+        ctx = Context()
+        ctx.require_schema()
+        spec = ctx.spec
+        frames = load_report_frames(ctx.engine, since=since.date() if since else None)
+        if fmt == "csv":
+            text = alert_facts(frames).to_csv(index=False)
+        else:
+            report = build_report(
+                frames,
+                today=_today(ctx),
+                horizon_days=spec.entity.horizon_days,
+                accuracy_target=spec.accuracy.target,
+                accuracy_floor=spec.accuracy.floor,
+                psi_threshold=spec.drift.psi_threshold,
+            )
+            if fmt == "json":
+                text = json.dumps(report, indent=2, default=str)
+            else:
+                text = render_html(report, title=f"{spec.name} — adoption and impact")
+        if out is None:
+            out = Path(f"atrisk-report.{fmt}")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        console.print(f"Wrote the {fmt.upper()} report to {out}")

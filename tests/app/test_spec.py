@@ -1,0 +1,112 @@
+"""atrisk.yml: a validated spec that names what is missing, and `atrisk spec` for a PM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.bootstrap import default_spec_path
+from bot.cli import run
+from bot.errors import SpecError
+from bot.spec import load_spec, parse_spec
+
+
+@pytest.fixture
+def spec_data() -> dict:
+    return yaml.safe_load(default_spec_path().read_text(encoding="utf-8"))
+
+
+def test_the_example_spec_is_valid():
+    spec = load_spec(default_spec_path())
+    assert spec.feedback.outcome_days == 30
+    assert spec.entity.horizon_days == 30
+
+
+def test_a_spec_without_a_feedback_signal_is_refused_naming_the_field(spec_data):
+    del spec_data["feedback"]["outcome_days"]
+    with pytest.raises(SpecError) as e:
+        parse_spec(spec_data)
+    assert str(e.value) == (
+        "atrisk.yml: feedback.outcome_days is required — "
+        "a data product without a feedback signal cannot start"
+    )
+
+
+@pytest.mark.parametrize("section", ["consumer", "accuracy", "surface", "owners", "feedback"])
+def test_each_required_section_is_named_when_missing(spec_data, section):
+    del spec_data[section]
+    with pytest.raises(SpecError, match=f"atrisk.yml: {section} is required"):
+        parse_spec(spec_data)
+
+
+def test_every_problem_is_reported_at_once(spec_data):
+    del spec_data["feedback"]
+    spec_data["freshness"]["timezone"] = "Mars/Olympus"
+    spec_data["surface"]["colour"] = "red"
+    with pytest.raises(SpecError) as e:
+        parse_spec(spec_data)
+    text = str(e.value)
+    assert "feedback is required" in text
+    assert "unknown time zone 'Mars/Olympus'" in text
+    assert "surface.colour is not a known field" in text
+
+
+def test_a_floor_above_the_target_is_refused(spec_data):
+    spec_data["accuracy"]["floor"] = 0.95
+    with pytest.raises(SpecError, match=r"floor 0\.95 is above target"):
+        parse_spec(spec_data)
+
+
+def test_a_missing_spec_file_says_how_to_start(tmp_path):
+    with pytest.raises(SpecError, match="atrisk spec --example"):
+        load_spec(tmp_path / "atrisk.yml")
+
+
+def test_a_spec_that_is_not_yaml_is_refused(tmp_path):
+    path = tmp_path / "atrisk.yml"
+    path.write_text("consumer: [unclosed\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="not valid YAML"):
+        load_spec(path)
+
+
+def test_relative_paths_in_the_spec_are_relative_to_its_folder(tmp_path, spec_data):
+    spec = parse_spec(spec_data, base_dir=tmp_path)
+    assert spec.resolve("data/company") == str(tmp_path / "data" / "company")
+    assert spec.resolve("postgresql://db/x") == "postgresql://db/x"
+
+
+def test_atrisk_spec_renders_the_one_page_spec_for_a_pm(capsys):
+    assert run(["spec", "--spec", str(default_spec_path())]) == 0
+    out = capsys.readouterr().out
+    for heading in (
+        "Consumer and job to be done",
+        "Inference contract",
+        "Input schema",
+        "Output schema",
+        "Latency budget",
+        "Freshness SLA",
+        "Accuracy SLA",
+        "Surface",
+        "Action",
+        "Feedback signal",
+        "Owners",
+    ):
+        assert heading in out
+    assert "floor 0.70" in out
+
+
+def test_atrisk_spec_on_a_broken_spec_exits_2_with_the_field(tmp_path, spec_data, capsys):
+    del spec_data["feedback"]["outcome_days"]
+    path = tmp_path / "atrisk.yml"
+    path.write_text(yaml.safe_dump(spec_data), encoding="utf-8")
+    assert run(["spec", "--spec", str(path)]) == 2
+    assert "feedback.outcome_days is required" in capsys.readouterr().err
+
+
+def test_atrisk_spec_example_prints_a_spec_that_loads(tmp_path, capsys):
+    assert run(["spec", "--example"]) == 0
+    path = Path(tmp_path / "atrisk.yml")
+    path.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert load_spec(path).name
