@@ -12,9 +12,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings, load_settings
 from bot.spec import Spec, load_spec
+from playbooks import Library, load_library
 from storage.db import make_engine, session_factory
 from storage.migrate import require_head
 from storage.unit_of_work import UnitOfWork
+
+
+def playbook_library(spec: Spec) -> Library:
+    """The playbook library ``atrisk.yml`` asks for (``actions.playbooks``, ``extend_builtin``).
+
+    With the built-in features, conditions may only name catalog features.
+    """
+    from scoring.catalog import FEATURES  # imported here: the CLI starts without scoring
+
+    folder = spec.resolve(spec.actions.playbooks)
+    known = set(FEATURES) if spec.contract.features == "builtin" else None
+    return load_library(
+        Path(folder) if folder else None,
+        extend_builtin=spec.actions.extend_builtin,
+        known_features=known,
+    )
 
 
 def default_spec_path() -> Path:
@@ -32,6 +49,11 @@ class Context:
     @cached_property
     def spec(self) -> Spec:
         return load_spec(self.spec_path or self.settings.atrisk_spec)
+
+    @cached_property
+    def playbooks(self) -> Library:
+        """The validated playbook library; a broken one raises ``LibraryInvalid`` (never half)."""
+        return playbook_library(self.spec)
 
     @cached_property
     def engine(self) -> Engine:
