@@ -1,0 +1,265 @@
+"""The alert message in Block Kit: a pure function of values (no DB, env or Slack).
+
+Every string that comes from data (account and people names, segment, reasons, playbook
+titles) is escaped (``&``, ``<``, ``>``) so it can never ping ``@channel`` or forge a link,
+and sits in ``plain_text`` wherever the layout allows; ``mrkdwn`` objects are ``verbatim``
+so Slack does not turn bare URLs or ``#channel`` names into links. Text is clipped to Block
+Kit's limits with "…".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+ALERT_EVENT_TYPE = "atrisk_alert"
+PLAYBOOK_ACTION_PREFIX = "atrisk.playbook."
+DISMISS_ACTION_ID = "atrisk.dismiss"
+MAX_REASONS = 3
+MAX_PLAYBOOKS = 3
+
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_FIELD_TEXT = 2000
+MAX_HEADER_TEXT = 150
+MAX_BUTTON_LABEL = 75
+MAX_BUTTON_VALUE = 2000
+MAX_FALLBACK_TEXT = 4000
+
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """What an alert message shows, already read from the store."""
+
+    alert_id: int
+    alert_key: str
+    account_id: str
+    account_name: str
+    risk: float
+    previous_risk: float | None
+    arr: float | None
+    segment: str | None
+    renewal_date: dt.date | None
+    csm_name: str | None
+    csm_slack_id: str | None
+    reasons: list[dict[str, Any]]
+    playbooks: list[dict[str, Any]]
+    model_version: str | None
+    as_of: dt.date
+    fallback_banner: str | None = None
+
+
+@dataclass(frozen=True)
+class ActedView:
+    """What the CSM did with the alert; replaces the buttons once recorded."""
+
+    user_name: str
+    playbook_title: str
+    follow_up_on: dt.date | None
+    dismissed: bool = False
+    dismiss_reason: str | None = None
+
+
+# ---------------------------------------------------------------------- text helpers
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters as entities, so data reads as plain words."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def text_length(text: str) -> int:
+    """Length as Slack counts it (UTF-16 code units), so emoji and CJK stay within limits."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` with "…", never leaving half an ``&amp;`` entity behind."""
+    if text_length(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    while text_length(cut) > limit - 1:
+        cut = cut[:-1]
+    return _PARTIAL_ENTITY.sub("", cut) + "…"
+
+
+def safe(text: object, limit: int) -> str:
+    """Data text escaped and clipped, for any text object."""
+    return clip(escape(" ".join(str(text).split())), limit)
+
+
+def short_date(day: dt.date) -> str:
+    """``22 Dec`` (the year only when it is not the current one is a caller's choice)."""
+    return f"{day.day} {day:%b}"
+
+
+def long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def banner_text(scored_on: dt.date) -> str:
+    """The banner every alert and answer carries while the model is paused."""
+    return f"Model paused — using last week's data (scored {long_date(scored_on)})"
+
+
+def percent(risk: float) -> str:
+    return f"{round(risk * 100)} %"
+
+
+def risk_change(risk: float, previous: float | None) -> str:
+    """``62 % ↑ from 41 %``; the first alert says so."""
+    now = percent(risk)
+    if previous is None:
+        return f"{now} (first alert)"
+    before = percent(previous)
+    if now == before:
+        return f"{now} (unchanged)"
+    arrow = "↑" if risk > previous else "↓"
+    return f"{now} {arrow} from {before}"
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def _compact(value: dict[str, Any]) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def alert_metadata(alert_key: str, alert_id: int) -> dict[str, Any]:
+    """Message metadata that lets a lost post be found again in the channel's history."""
+    return {
+        "event_type": ALERT_EVENT_TYPE,
+        "event_payload": {"alert_key": alert_key, "alert_id": alert_id},
+    }
+
+
+# ---------------------------------------------------------------------- blocks
+
+
+def _facts(view: AlertView) -> dict[str, Any]:
+    fields: list[dict[str, Any]] = [
+        _mrkdwn(f"*Risk*\n{risk_change(view.risk, view.previous_risk)}")
+    ]
+    if view.arr is not None:
+        fields.append(_mrkdwn(f"*ARR*\n{view.arr:,.0f}"))
+    if view.renewal_date is not None:
+        days = (view.renewal_date - view.as_of).days
+        when = f"in {days} days" if days >= 0 else f"{-days} days ago"
+        fields.append(_mrkdwn(f"*Renewal*\n{long_date(view.renewal_date)} ({when})"))
+    if view.csm_slack_id and SLACK_USER_ID.match(view.csm_slack_id):
+        fields.append(_mrkdwn(f"*CSM*\n<@{view.csm_slack_id}>"))
+    elif view.csm_name:
+        fields.append(_plain(safe(f"CSM: {view.csm_name}", MAX_FIELD_TEXT)))
+    if view.segment:
+        fields.append(_plain(safe(f"Segment: {view.segment}", MAX_FIELD_TEXT)))
+    return {"type": "section", "block_id": "atrisk.facts", "fields": fields}
+
+
+def _reasons(view: AlertView) -> dict[str, Any] | None:
+    texts = [str(r.get("text") or r.get("feature") or "") for r in view.reasons[:MAX_REASONS]]
+    texts = [t for t in texts if t.strip()]
+    if not texts:
+        return None
+    head = "Why it is at risk:"
+    room = (MAX_SECTION_TEXT - len(head)) // len(texts) - 3  # "\n• " per line
+    lines = [head, *(f"• {safe(t, room)}" for t in texts)]
+    return {"type": "section", "block_id": "atrisk.reasons", "text": _plain("\n".join(lines))}
+
+
+def _button(label: str, action_id: str, value: dict[str, Any], style: str | None) -> dict[str, Any]:
+    encoded = _compact(value)
+    if len(encoded) > MAX_BUTTON_VALUE:
+        raise ValueError(f"button value for {action_id} is {len(encoded)} characters (max 2000)")
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": _plain(safe(label, MAX_BUTTON_LABEL)),
+        "value": encoded,
+    }
+    if style in ("primary", "danger"):
+        button["style"] = style
+    return button
+
+
+def _actions(view: AlertView) -> list[dict[str, Any]]:
+    buttons, whys = [], []
+    for n, playbook in enumerate(view.playbooks[:MAX_PLAYBOOKS]):
+        style = playbook.get("style") or ("primary" if n == 0 else None)
+        value = {"alert": view.alert_id, "playbook": str(playbook.get("id", ""))}
+        title = str(playbook.get("title") or playbook.get("id") or "Playbook")
+        buttons.append(_button(title, f"{PLAYBOOK_ACTION_PREFIX}{n}", value, style))
+        if playbook.get("why"):
+            whys.append(_plain(safe(f"{title}: {playbook['why']}", MAX_FIELD_TEXT)))
+    buttons.append(_button("Not a risk", DISMISS_ACTION_ID, {"alert": view.alert_id}, None))
+    blocks: list[dict[str, Any]] = []
+    if whys:
+        blocks.append({"type": "context", "block_id": "atrisk.playbooks", "elements": whys})
+    blocks.append({"type": "actions", "block_id": "atrisk.actions", "elements": buttons})
+    return blocks
+
+
+def acted_text(acted: ActedView) -> str:
+    """``✅ Jane chose *Integration health check* · outcome check on 22 Dec`` (escaped)."""
+    who = safe(acted.user_name, 200)
+    if acted.dismissed:
+        why = f": {safe(acted.dismiss_reason, 1000)}" if acted.dismiss_reason else ""
+        return f"🚫 {who} marked this not a risk{why}"
+    text = f"✅ {who} chose *{safe(acted.playbook_title, 300)}*"
+    if acted.follow_up_on is not None:
+        text += f" · outcome check on {short_date(acted.follow_up_on)}"
+    return text
+
+
+def _context(view: AlertView) -> dict[str, Any]:
+    parts = [f"Model {view.model_version}" if view.model_version else "Model unknown"]
+    parts += [f"scored {long_date(view.as_of)}", f"account {view.account_id}"]
+    return {
+        "type": "context",
+        "block_id": "atrisk.context",
+        "elements": [_plain(safe(" · ".join(parts), MAX_FIELD_TEXT))],
+    }
+
+
+def fallback_text(view: AlertView) -> str:
+    """The notification text: account, risk and the top reason."""
+    text = f"At risk: {view.account_name} — {risk_change(view.risk, view.previous_risk)}"
+    if view.reasons and view.reasons[0].get("text"):
+        text += f" · {view.reasons[0]['text']}"
+    if view.fallback_banner:
+        text = f"{view.fallback_banner} · {text}"
+    return safe(text, MAX_FALLBACK_TEXT)
+
+
+def render_alert(view: AlertView, *, acted: ActedView | None = None) -> dict[str, Any]:
+    """``{"text", "blocks", "metadata"}`` for ``chat.postMessage`` / ``chat.update``."""
+    blocks: list[dict[str, Any]] = []
+    if view.fallback_banner:
+        banner = _plain(safe(f"⏸️ {view.fallback_banner}", MAX_SECTION_TEXT))
+        blocks.append({"type": "section", "block_id": "atrisk.banner", "text": banner})
+    header = _plain(safe(view.account_name or view.account_id, MAX_HEADER_TEXT))
+    blocks.append({"type": "header", "block_id": "atrisk.header", "text": header})
+    blocks.append(_facts(view))
+    if (reasons := _reasons(view)) is not None:
+        blocks.append(reasons)
+    if acted is None:
+        blocks.extend(_actions(view))
+    else:
+        line = _mrkdwn(clip(acted_text(acted), MAX_SECTION_TEXT))
+        blocks.append({"type": "context", "block_id": "atrisk.acted", "elements": [line]})
+    blocks.append(_context(view))
+    return {
+        "text": fallback_text(view),
+        "blocks": blocks[:MAX_BLOCKS],
+        "metadata": alert_metadata(view.alert_key, view.alert_id),
+    }
