@@ -25,10 +25,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.session.rollback()
-        finally:
-            self.session.close()
+        # close() rolls back whatever was not committed and detaches the loaded objects with
+        # their state intact, so values read inside the block stay readable after it.
+        self.session.close()
 
     def commit(self) -> None:
         self.session.commit()

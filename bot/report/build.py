@@ -68,7 +68,9 @@ def build_report(
         if len(posted)
         else pd.Series(dtype=float)
     )
-    latest_rate = float(weekly["adoption_rate"].iloc[-1]) if len(weekly) else None
+    # The latest week that has ended: this week's alerts have had no time to be acted on yet.
+    ended = weekly[pd.to_datetime(weekly["week"]) + pd.Timedelta(days=7) <= pd.Timestamp(today)]
+    latest_rate = float(ended["adoption_rate"].iloc[-1]) if len(ended) else None
     retention = fig.retention(frames.outcomes)
     by_group = {g.group: g for g in retention}
     acted, holdout = by_group["acted"], by_group["holdout"]
