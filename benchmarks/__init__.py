@@ -1,0 +1,1 @@
+"""Benchmarks: each ``bench_<name>.py`` prints one JSON object when run with ``-m``."""

@@ -1,0 +1,97 @@
+"""``atrisk synth``: make a synthetic company (source tables plus the true churn process)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from bot.cli.output import console, print_json, progress
+
+
+class FileFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+def render(summary: dict[str, Any], files: dict[str, Path], seconds: float) -> None:
+    """The summary table a person reads after ``atrisk synth``."""
+    table = Table(title="Synthetic company", title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("accounts", f"{summary['accounts']:,}")
+    table.add_row("active", f"{summary['active']:,}")
+    table.add_row("churned", f"{summary['churned']:,}")
+    table.add_row("CSMs", f"{summary['csms']:,}")
+    table.add_section()
+    for name, rows in summary["rows"].items():
+        table.add_row(f"{name} rows", f"{rows:,}")
+    console.print(table)
+    folder = next(iter(files.values())).parent if files else Path()
+    console.print(
+        f"{summary['start']} to {summary['end']} (events before the end day), "
+        f"seed {summary['seed']} · {seconds:.1f} s · written to {escape(str(folder))}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("synth")
+    def synth_command(
+        accounts: Annotated[int, typer.Option(min=1, help="Number of accounts")] = 2000,
+        months: Annotated[int, typer.Option(min=1, max=120, help="Months of history")] = 18,
+        seed: Annotated[int, typer.Option(min=0, help="Random seed (same seed, same data)")] = 7,
+        out: Annotated[Path, typer.Option(help="Folder to write the tables to")] = Path(
+            "demo/company"
+        ),
+        end: Annotated[
+            dt.datetime | None,
+            typer.Option(
+                formats=["%Y-%m-%d"],
+                help="Day the data is pulled; events end the day before [default: today, UTC]",
+                show_default=False,
+            ),
+        ] = None,
+        file_format: Annotated[
+            FileFormat, typer.Option("--format", help="File format of the tables")
+        ] = FileFormat.csv,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+    ) -> None:
+        """Make a synthetic B2B SaaS company with a known churn process and write its tables."""
+        from bot.synth import generate, write_company
+
+        started = time.perf_counter()
+        with progress(disable=as_json) as bar:
+            tasks: dict[str, Any] = {}
+
+            def on_progress(step: str, done: int, total: int) -> None:
+                if step not in tasks:
+                    tasks[step] = bar.add_task(step.capitalize(), total=total)
+                bar.update(tasks[step], completed=done)
+
+            company = generate(
+                accounts,
+                months,
+                seed,
+                end.date() if end else None,
+                on_progress=on_progress,
+            )
+            files = write_company(company, out, file_format.value, on_progress=on_progress)
+        seconds = time.perf_counter() - started
+        summary = company.summary()
+        if as_json:
+            print_json(
+                {
+                    **summary,
+                    "format": file_format.value,
+                    "files": {k: str(v) for k, v in files.items()},
+                    "seconds": round(seconds, 2),
+                }
+            )
+        else:
+            render(summary, files, seconds)
