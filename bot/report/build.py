@@ -69,7 +69,9 @@ def build_report(
         else pd.Series(dtype=float)
     )
     # The latest week that has ended: this week's alerts have had no time to be acted on yet.
-    ended = weekly[pd.to_datetime(weekly["week"]) + pd.Timedelta(days=7) <= pd.Timestamp(today)]
+    in_progress = pd.to_datetime(weekly["week"]) + pd.Timedelta(days=7) > pd.Timestamp(today)
+    weekly.loc[in_progress, "tier"] = weekly.loc[in_progress, "tier"] + " (week in progress)"
+    ended = weekly[~in_progress]
     latest_rate = float(ended["adoption_rate"].iloc[-1]) if len(ended) else None
     retention = fig.retention(frames.outcomes)
     by_group = {g.group: g for g in retention}

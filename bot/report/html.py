@@ -78,6 +78,7 @@ def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -> s
     fmt = {
         "pct": _pct,
         "num": _num,
+        "num3": lambda v: _num(v, "{:.3f}"),
         "int": lambda v: "—" if v is None else f"{int(v):,}",
         "text": lambda v: "—" if v is None else str(v),
     }
@@ -176,12 +177,25 @@ def render_html(
             percent=False,
             lines=((acc["target"], "target", "#1a7f37"), (acc["floor"], "floor", "#cf222e")),
         ),
+        _table(
+            acc["by_day"],
+            [
+                ("as_of", "scored on", "text"),
+                ("accounts", "accounts", "int"),
+                ("churned", "churned within horizon", "int"),
+                ("roc_auc", "ROC AUC", "num3"),
+            ],
+        ),
         "<h2>Feature drift (latest run)</h2>"
         f"<p class='muted'>Population stability index; over {report['drift']['threshold']} "
         "is drift.</p>",
         _table(
             report["drift"]["features"][:15],
-            [("feature", "feature", "text"), ("psi", "PSI", "num"), ("drifted", "drifted", "text")],
+            [
+                ("feature", "feature", "text"),
+                ("psi", "PSI", "num3"),
+                ("drifted", "drifted", "text"),
+            ],
         ),
     ]
     style = (

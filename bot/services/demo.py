@@ -75,9 +75,10 @@ def simulate_clicks(
             continue
         u = _unit(alert.alert_key)
         csm = _csm_eagerness(alert.csm_email or "")
-        when = dt.datetime.combine(alert.as_of, dt.time(8), dt.UTC) + dt.timedelta(
-            hours=1 + 40 * _unit(alert.alert_key + ":t")
-        )
+        posted = alert.posted_at or dt.datetime.combine(alert.as_of, dt.time(6), dt.UTC)
+        if posted.tzinfo is None:  # SQLite hands back naive UTC
+            posted = posted.replace(tzinfo=dt.UTC)
+        when = posted + dt.timedelta(hours=0.2 + 40 * _unit(alert.alert_key + ":t") ** 2)
         clicker = Clicker(slack_user_id=slack_ids.get(alert.csm_email or "") or "U0DEMO")
         if u < act_share * csm and alert.playbooks:
             record_playbook(
