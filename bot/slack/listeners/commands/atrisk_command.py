@@ -1,0 +1,79 @@
+"""``/atrisk …``: parse the text, ask the service for the caller's scope, render, respond."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Respond
+
+from bot.services import activity, model_state, queries
+from bot.slack import commands, views
+from bot.slack.commands import Command
+
+if TYPE_CHECKING:
+    from bot.slack.app import AppServices
+
+COMMAND = "/atrisk"
+
+
+def _help(services: AppServices, note: str | None = None) -> dict[str, Any]:
+    consumer = services.ctx.spec.consumer
+    return views.help_message(consumer.persona, consumer.job_to_be_done, note)
+
+
+def _kill_switch(services: AppServices, caller: queries.Caller, command: Command) -> dict[str, Any]:
+    if not caller.is_admin:
+        return views.notice(
+            "Only atrisk admins can switch the model off or on. "
+            "Ask an admin, or the model owners named in atrisk.yml."
+        )
+    if isinstance(command, commands.ModelDisable):
+        model_state.disable(services.ctx, command.reason, caller.email)
+        return views.notice(
+            f"Model disabled: {command.reason}. Alerts and answers now use the last good "
+            "scores with a banner until an admin runs `/atrisk model enable`."
+        )
+    model_state.enable(services.ctx, caller.email)
+    return views.notice("Model enabled: the next daily run scores with it again.")
+
+
+def answer(services: AppServices, caller: queries.Caller, command: Command) -> dict[str, Any]:
+    """The ephemeral message that answers ``command`` for ``caller``."""
+    ctx, today = services.ctx, services.today()
+    match command:
+        case commands.Top():
+            return views.top(queries.top_accounts(ctx, caller, today=today))
+        case commands.Lookup(query=query):
+            return views.lookup(queries.lookup(ctx, caller, query, today=today))
+        case commands.CsmAccounts(user_id=user_id, name=name):
+            found = queries.csm_accounts(ctx, caller, user_id=user_id, name=name, today=today)
+            return views.top(found)
+        case commands.Report():
+            return views.report(activity.adoption(ctx, caller, today=today, now=services.now()))
+        case commands.Status():
+            return views.status(queries.status(ctx, today=today))
+        case commands.ModelDisable() | commands.ModelEnable():
+            return _kill_switch(services, caller, command)
+        case commands.Help(note=note):
+            return _help(services, note)
+    return _help(services)
+
+
+def atrisk_command(services: AppServices) -> Callable[..., None]:
+    def answer_atrisk(body: dict[str, Any], respond: Respond) -> None:
+        command = commands.parse(body.get("text"))
+        user_id = str(body.get("user_id") or "")
+        if isinstance(command, commands.Help):
+            respond(**_help(services, command.note))
+            return
+        caller = queries.resolve_caller(services.ctx, user_id)
+        if caller is None:
+            respond(**views.unknown_caller(user_id, services.ctx.spec.owners.bot))
+            return
+        try:
+            respond(**answer(services, caller, command))
+        except queries.QueryRefused as refused:
+            respond(**views.notice(str(refused)))
+
+    return answer_atrisk

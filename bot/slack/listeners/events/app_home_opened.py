@@ -1,0 +1,32 @@
+"""The Home tab: publish the person's open alerts and this week's actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+
+from bot.services import activity, queries
+from bot.slack import views
+
+if TYPE_CHECKING:
+    from bot.slack.app import AppServices
+
+
+def app_home_opened(services: AppServices) -> Callable[..., None]:
+    def publish_home(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user_id = str(event["user"])
+        caller = queries.resolve_caller(services.ctx, user_id)
+        if caller is None:
+            view = views.home_for_stranger(user_id, services.ctx.spec.owners.bot)
+        else:
+            answer = activity.home(
+                services.ctx, caller, today=services.today(), week_start=services.week_start()
+            )
+            view = views.home(answer)
+        client.views_publish(user_id=user_id, view=view)
+
+    return publish_home

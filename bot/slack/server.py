@@ -1,0 +1,119 @@
+"""HTTP mode: the Slack app behind bolt's WSGI adapter, plus ``/healthz``, served by waitress.
+
+Slack sends slash commands, button clicks, modal submissions and events to one URL,
+``/slack/events``; bolt verifies each request's signature (and refuses ones older than five
+minutes) before any listener runs. ``GET /healthz`` answers 200 ``{"ok": true, "db": "ok"}``,
+or 503 when the database cannot be reached, for a load balancer or an orchestrator.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from waitress.server import create_server
+from waitress.wasyncore import close_all, loop
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Context
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+THREADS = 8
+log = logging.getLogger("atrisk.slack")
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def health(ctx: Context) -> tuple[int, dict[str, Any]]:
+    """200 when the database answers a trivial query, else 503 (never the URL or a secret)."""
+    try:
+        with ctx.engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except (SQLAlchemyError, OSError) as e:
+        log.warning("health check: the database is unreachable (%s)", type(e).__name__)
+        return 503, {"ok": False, "db": "unreachable"}
+    return 200, {"ok": True, "db": "ok"}
+
+
+def wsgi_app(app: App, ctx: Context) -> WSGIApp:
+    """One WSGI application: ``/healthz`` here, everything else to bolt's handler."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in (
+            "GET",
+            "HEAD",
+        ):
+            status, body = health(ctx)
+            data = json.dumps(body).encode()
+            reason = "OK" if status == 200 else "Service Unavailable"
+            start_response(
+                f"{status} {reason}",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+            )
+            return [data]
+        return slack(environ, start_response)
+
+    return application
+
+
+class HttpServer:
+    """A waitress server for ``wsgi`` on ``host:port`` (port 0 picks a free one)."""
+
+    def __init__(
+        self,
+        wsgi: WSGIApp,
+        *,
+        host: str,
+        port: int,
+        threads: int = THREADS,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._server: Any = create_server(
+            wsgi,
+            host=host,
+            port=port,
+            threads=max(threads, THREADS),
+            ident="atrisk",
+            asyncore_loop_timeout=poll_seconds,
+        )
+        self.host = host
+        self.port = int(self._server.effective_port)
+        self._poll_seconds = poll_seconds
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def run(self) -> None:
+        """Serve until interrupted (blocks)."""
+        self._server.run()
+
+    def start(self) -> HttpServer:
+        """Serve in a background thread until ``stop`` (tests and benchmarks)."""
+        self._thread = threading.Thread(target=self._serve_until_stopped, name="atrisk-http")
+        self._thread.daemon = True
+        self._thread.start()
+        return self
+
+    def _serve_until_stopped(self) -> None:
+        server = self._server
+        while not self._stopping.is_set():
+            loop(timeout=self._poll_seconds, map=server._map, count=1)
+        server.task_dispatcher.shutdown()
+        close_all(server._map)  # in the serving thread, so no socket closes under select()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)

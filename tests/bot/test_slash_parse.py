@@ -1,0 +1,68 @@
+"""What people type after ``/atrisk`` is read as the command they meant (pure parsing)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.slack.commands import (
+    MAX_QUERY,
+    CsmAccounts,
+    Help,
+    Lookup,
+    ModelDisable,
+    ModelEnable,
+    Report,
+    Status,
+    Top,
+    parse,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("", Top()),
+        ("   \n\t ", Top()),
+        (None, Top()),
+        ("help", Help()),
+        ("HELP", Help()),
+        ("?", Help()),
+        ("report", Report()),
+        ("Status", Status()),
+        ("Acme Corp", Lookup("Acme Corp")),
+        ("  Acme   Corp ", Lookup("Acme Corp")),
+        ("Smith &amp; Sons", Lookup("Smith & Sons")),
+        ("report card inc", Lookup("report card inc")),
+        ("csm <@U0JANE0001|jane>", CsmAccounts(user_id="U0JANE0001", name="jane")),
+        ("csm <@W0JANE0001>", CsmAccounts(user_id="W0JANE0001")),
+        ("csm @jane", CsmAccounts(name="jane")),
+        ("csm jane@example.com", CsmAccounts(name="jane@example.com")),
+        ("CSM Jane Doe", CsmAccounts(name="Jane Doe")),
+        ("model disable bad data since Monday", ModelDisable("bad data since Monday")),
+        ("model enable", ModelEnable()),
+    ],
+)
+def test_commands_are_read_as_meant(text: str | None, command: object) -> None:
+    assert parse(text) == command
+
+
+@pytest.mark.parametrize(
+    "text", ["csm", "csm @", "model", "model disable", "model enable now", "model reboot"]
+)
+def test_incomplete_commands_get_help_saying_what_is_missing(text: str) -> None:
+    command = parse(text)
+    assert isinstance(command, Help) and command.note
+
+
+def test_a_text_longer_than_any_name_gets_help() -> None:
+    command = parse("x" * (MAX_QUERY + 1))
+    assert isinstance(command, Help) and "longer than any account name" in (command.note or "")
+
+
+@given(st.text(max_size=300))
+def test_any_text_is_a_command_and_never_an_error(text: str) -> None:
+    command = parse(text)
+    if isinstance(command, Lookup):
+        assert command.query and len(command.query) <= MAX_QUERY and "\x00" not in command.query
