@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "bot.cli.synth_cmd",
     "bot.cli.ingest_cmd",
     "bot.cli.train_cmd",
+    "bot.cli.audit_cmd",
     "bot.cli.score_cmd",
     "bot.cli.model_cmd",
     "bot.cli.ops_cmd",

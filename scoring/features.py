@@ -1,0 +1,239 @@
+"""Point-in-time leading indicators: one row per account active at ``as_of``.
+
+Only data strictly before ``as_of`` is read (usage dated before it, runs and tickets stamped
+before its midnight UTC; a ticket's reply or closure counts only if it also happened before).
+The same ``finish`` step turns per-account aggregates into features for the pandas path here
+and the SQL path in ``scoring.sql_features``, so both give the same numbers. docs/features.md
+defines every feature.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scoring.catalog import CATEGORICAL_FEATURES, FEATURES, HELPER_COLUMNS, MODEL_FEATURES
+from scoring.feature_index import PointInTimeIndex, Sources, day_numbers
+
+EPOCH = dt.date(1970, 1, 1)
+RENEWAL_CYCLE_DAYS = 365
+UNPRIORITISED = "unprioritised"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class FeatureParams:
+    """Windows and key features; ``window_days`` is "the last N days vs the N before"."""
+
+    key_features: tuple[str, ...] = ("Reports", "Dashboards", "Automations", "SSO", "API")
+    window_days: int = 14
+    horizon_days: int = 30
+    csat_days: int = 90
+
+
+def lookback_days(params: FeatureParams) -> int:
+    """How many days of events before ``as_of`` the windowed features read."""
+    return max(2 * params.window_days, params.csat_days)
+
+
+def day_number(d: dt.date) -> int:
+    return (d - EPOCH).days
+
+
+def feature_columns() -> list[str]:
+    """The columns of a feature frame, in order: model inputs, then display helpers."""
+    return [*MODEL_FEATURES, *HELPER_COLUMNS]
+
+
+def categories_of(accounts: pd.DataFrame) -> dict[str, list[str]]:
+    """Fixed category lists for ``segment`` and ``plan`` (sorted), shared by every snapshot."""
+    out: dict[str, list[str]] = {}
+    for col in CATEGORICAL_FEATURES:
+        values = accounts[col].dropna().astype("str").unique() if col in accounts else []
+        out[col] = sorted(str(v) for v in values)
+    return out
+
+
+def relative_change(last: pd.Series, prev: pd.Series) -> pd.Series:
+    """(last − prev) / prev; with nothing before it is 0 when still nothing, else +1 (up 100 %)."""
+    safe_prev = prev.where(prev > 0, 1.0)
+    change = (last - prev) / safe_prev
+    return change.where(prev > 0, np.where(last > 0, 1.0, 0.0))
+
+
+def finish(
+    raw: pd.DataFrame,
+    accounts: pd.DataFrame,
+    as_of: dt.date,
+    params: FeatureParams,
+    categories: dict[str, list[str]],
+) -> pd.DataFrame:
+    """Features from per-account aggregates (index ``account_id``) and the accounts' own columns.
+
+    ``accounts`` is indexed by ``account_id`` in the same order as ``raw`` and holds
+    segment, plan, arr, seats, created_day and renewal_day (day numbers, NaN when unknown).
+    """
+    a, w = day_number(as_of), params.window_days
+    f = pd.DataFrame(index=raw.index)
+    k = len(params.key_features)
+    used = raw[[f"key_used_{i}" for i in range(k)]].to_numpy(dtype=bool)
+    f["unadopted_key_features"] = (k - used.sum(axis=1)).astype(float)
+    avail = raw["features_available"].astype(float).where(lambda x: x > 0, 1.0)
+    f["adoption_breadth"] = raw["adopted_last"] / avail
+    f["adoption_breadth_trend"] = (raw["adopted_last"] - raw["adopted_prev"]) / avail
+    seats = pd.to_numeric(accounts["seats"]).astype(float)
+    users_per_day = raw["users_last_sum"] / w
+    f["users_per_seat"] = users_per_day / seats.where(seats > 0)
+    f["users_per_seat_trend"] = relative_change(raw["users_last_sum"], raw["users_prev_sum"])
+    f["usage_trend"] = relative_change(raw["events_last"], raw["events_prev"])
+    tenure = a - accounts["created_day"].astype(float)
+    f["days_since_last_activity"] = (a - raw["last_active_day"]).fillna(tenure)
+    f["integration_failures_14d"] = raw["fails_w"].astype(float)
+    runs = raw["runs_w"].astype(float)
+    f["integration_failure_rate_14d"] = raw["fails_w"] / runs.where(runs > 0)
+    f["consecutive_failures"] = raw["worst_streak"].astype(float)
+    f["days_since_last_sync"] = a - raw["worst_anchor_day"].astype(float)
+    f["broken_integrations"] = raw["broken"].astype(float)
+    f["open_tickets"] = raw["open_tickets"].astype(float)
+    f["oldest_unanswered_ticket_days"] = raw["oldest_unanswered_days"].astype(float)
+    f["urgent_open_tickets"] = raw["urgent_open"].astype(float)
+    f["ticket_volume_trend"] = (raw["tickets_last"] - raw["tickets_prev"]).astype(float)
+    n_csat = raw["csat_n"].astype(float)
+    f["csat_mean"] = raw["csat_sum"] / n_csat.where(n_csat > 0)
+    to_renewal = accounts["renewal_day"].astype(float) - a
+    f["days_to_renewal"] = np.mod(to_renewal, RENEWAL_CYCLE_DAYS)
+    f["tenure_days"] = tenure
+    f["seats"] = seats
+    f["arr"] = pd.to_numeric(accounts["arr"]).astype(float)
+    for col in CATEGORICAL_FEATURES:
+        values = accounts[col].astype("str").where(accounts[col].notna())
+        f[col] = pd.Categorical(values, categories=categories[col])
+    _add_helpers(f, raw, params, users_per_day)
+    return f[feature_columns()]
+
+
+def _add_helpers(
+    f: pd.DataFrame, raw: pd.DataFrame, params: FeatureParams, users_per_day: pd.Series
+) -> None:
+    f["unadopted_key_features_names"] = _unadopted_names(raw, params.key_features)
+    f["key_features_total"] = float(len(params.key_features))
+    f["features_available"] = raw["features_available"].astype(float)
+    f["adopted_features_last_window"] = raw["adopted_last"].astype(float)
+    f["adopted_features_prev_window"] = raw["adopted_prev"].astype(float)
+    f["active_users_per_day"] = users_per_day.astype(float)
+    f["events_last_window"] = raw["events_last"].astype(float)
+    f["events_prev_window"] = raw["events_prev"].astype(float)
+    f["worst_integration"] = _str(raw["worst_integration"])
+    f["failing_integrations"] = _failing_names(raw)
+    f["integration_runs_14d"] = raw["runs_w"].astype(float)
+    prio = _str(raw["oldest_priority"])
+    has_unanswered = raw["oldest_unanswered_days"] > 0
+    f["oldest_unanswered_ticket_priority"] = prio.where(
+        ~has_unanswered | prio.notna(), UNPRIORITISED
+    ).where(has_unanswered)
+    f["tickets_last_window"] = raw["tickets_last"].astype(float)
+    f["tickets_prev_window"] = raw["tickets_prev"].astype(float)
+    f["csat_responses"] = raw["csat_n"].astype(float)
+    f["window_days"] = float(params.window_days)
+    f["csat_days"] = float(params.csat_days)
+
+
+def _unadopted_names(raw: pd.DataFrame, key_features: tuple[str, ...]) -> pd.Series:
+    """ "Reports, SSO, API": the never-used key features, in the spec's order (NaN if none)."""
+    k = len(key_features)
+    used = raw[[f"key_used_{i}" for i in range(k)]].to_numpy(dtype=bool)
+    pattern = (~used).astype(np.int64) @ (1 << np.arange(k, dtype=np.int64))
+    text = {
+        p: ", ".join(kf for i, kf in enumerate(key_features) if p >> i & 1) or None
+        for p in np.unique(pattern)
+    }
+    return pd.Series([text[p] for p in pattern], index=raw.index, dtype="str")
+
+
+def _failing_names(raw: pd.DataFrame) -> pd.Series:
+    """ "Salesforce", "Salesforce and HubSpot", …: integrations with failures, worst first."""
+    out = pd.Series(None, index=raw.index, dtype="str")
+    failing = raw["n_failing"].to_numpy() > 0
+    if not failing.any():
+        return out
+    part = raw[failing]
+    n = part["n_failing"].to_numpy(dtype=np.int64)
+    w, f2, f3 = (
+        _str(part[c]).fillna("").to_numpy(dtype=object)
+        for c in ("worst_integration", "failing_2", "failing_3")
+    )
+    text = np.where(
+        n == 1,
+        w,
+        np.where(
+            n == 2,
+            w + " and " + f2,
+            np.where(n == 3, w + ", " + f2 + " and " + f3, w + ", " + f2 + ", " + f3),
+        ),
+    )
+    more = np.char.add(" and ", np.maximum(n - 3, 0).astype(str)).astype(object) + " more"
+    out[failing] = np.where(n > 3, text + more, text)
+    return out
+
+
+def _str(values: pd.Series) -> pd.Series:
+    """Text with NaN where missing (None or NaN in, pandas ``str`` dtype out)."""
+    return values.astype("str")
+
+
+def account_columns(accounts: pd.DataFrame) -> pd.DataFrame:
+    """The accounts' own columns ``finish`` needs, indexed by ``account_id`` (str)."""
+
+    def col(name: str) -> Any:
+        return accounts[name].to_numpy() if name in accounts else np.full(len(accounts), None)
+
+    out = pd.DataFrame(
+        {
+            "segment": pd.Series(col("segment"), dtype="str"),
+            "plan": pd.Series(col("plan"), dtype="str"),
+            "arr": pd.to_numeric(pd.Series(col("arr")), errors="coerce").astype(float),
+            "seats": pd.to_numeric(pd.Series(col("seats")), errors="coerce").astype(float),
+            "created_day": day_numbers(accounts["created_at"]),
+            "renewal_day": day_numbers(col("renewal_date")),
+        }
+    )
+    out.index = pd.Index(accounts["account_id"].astype("str"), name="account_id")
+    return out
+
+
+class FeatureBuilder:
+    """Features for many ``as_of`` dates from one set of source frames, indexed once."""
+
+    def __init__(self, src: Sources, params: FeatureParams) -> None:
+        self.params = params
+        self.index = PointInTimeIndex(src, params.key_features)
+        self.accounts = account_columns(src.accounts)
+        self.categories = categories_of(src.accounts)
+
+    def at(self, as_of: dt.date) -> pd.DataFrame:
+        a = day_number(as_of)
+        active = self.index.active(a)
+        raw = self.index.raw(a, self.params.window_days, self.params.csat_days).iloc[active]
+        return finish(raw, self.accounts.iloc[active], as_of, self.params, self.categories)
+
+
+def build_features(src: Sources, as_of: dt.date, params: FeatureParams) -> pd.DataFrame:
+    """One row per account active at ``as_of`` (index ``account_id``), catalog columns in order."""
+    return FeatureBuilder(src, params).at(as_of)
+
+
+__all__ = [
+    "FEATURES",
+    "MODEL_FEATURES",
+    "FeatureBuilder",
+    "FeatureParams",
+    "build_features",
+    "feature_columns",
+    "lookback_days",
+]

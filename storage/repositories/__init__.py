@@ -1,0 +1,1 @@
+"""Repositories: typed reads and writes of the stored tables, one module per area."""
