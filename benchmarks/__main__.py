@@ -1,0 +1,50 @@
+"""Run every benchmark (or those named) and print one JSON object: {name: result}.
+
+    python -m benchmarks                 # all of them, at their documented sizes
+    python -m benchmarks synth posting   # only these
+
+Each benchmark also runs on its own: ``python -m benchmarks.bench_<name> --help``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def main(argv: list[str]) -> int:
+    names = argv or sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
+    results: dict[str, object] = {}
+    failed = False
+    for name in names:
+        started = time.perf_counter()
+        print(f"running bench_{name} …", file=sys.stderr, flush=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", f"benchmarks.bench_{name}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+        try:
+            results[name] = json.loads(proc.stdout) if lines else None
+        except json.JSONDecodeError:
+            results[name] = {"output": lines[-20:]}
+        if proc.returncode != 0:
+            failed = True
+            results[name] = {
+                "error": proc.stderr.strip().splitlines()[-5:],
+                "exit_code": proc.returncode,
+            }
+        print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    print(json.dumps(results, indent=2, default=str))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
