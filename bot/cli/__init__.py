@@ -79,9 +79,12 @@ def run(argv: list[str]) -> int:
         code = _expected_exit_code(e)
         if code is None:
             log.exception("atrisk failed unexpectedly")
-            err_console.print(f"[red]error:[/red] unexpected {type(e).__name__}: {e}", markup=True)
+            err_console.print("[red]error:[/red] ", end="", markup=True)
+            err_console.print(f"unexpected {type(e).__name__}: {e}", markup=False)
             return 1
-        err_console.print(f"[red]error:[/red] {e}", markup=True, highlight=False)
+        # The message may quote values from data: print it without rich markup.
+        err_console.print("[red]error:[/red] ", end="", markup=True)
+        err_console.print(str(e), markup=False, highlight=False)
         return code
     return 0
 
