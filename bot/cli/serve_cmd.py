@@ -8,7 +8,6 @@ HTTP mode, with a broken playbook library, or against an unmigrated database.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Annotated, Any
 from urllib.error import URLError
@@ -59,15 +58,14 @@ def preflight(ctx: Context) -> Library:
 
 
 def start_scheduler(ctx: Context) -> Any:
-    """Start the daily job and the outbox beside the app (``bot.scheduler``), if installed."""
-    try:
-        scheduler = importlib.import_module("bot.scheduler")
-    except ModuleNotFoundError as e:
-        if e.name != "bot.scheduler":
-            raise
-        log.info("no scheduler installed: serving the Slack app only")
-        return None
-    return scheduler.start(ctx)
+    """Start the daily run, the weekly retrain and the health check beside the app.
+
+    Replicas sharing one PostgreSQL each run a scheduler; every job runs once per day (or
+    week, or hour) across them (see docs/operations.md).
+    """
+    from bot.scheduler import start
+
+    return start(ctx)
 
 
 def build(ctx: Context, library: Library) -> App:

@@ -110,6 +110,8 @@ def _write_dry_run(ctx: Context, key: str, channel: str | None, text: str) -> No
     folder = ctx.settings.atrisk_outbox_dir / "outcomes"
     folder.mkdir(parents=True, exist_ok=True)
     payload = {"channel": channel, "thread_of": key, "text": text}
-    (folder / f"{key.replace(':', '_')}.json").write_text(
+    from bot.slack.dry_run import file_name  # one safe file name per key (ids may hold "/")
+
+    (folder / file_name(key)).write_text(
         json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8"
     )

@@ -1,0 +1,181 @@
+"""The live model's accuracy on matured outcomes: is the model still good enough to post?
+
+The metric is the spec's ``accuracy.metric``: ROC AUC (``roc_auc``) or the area under the
+precision-recall curve as average precision (``pr_auc``).
+
+A score made on day ``d`` has *matured* once ``d + horizon_days`` has passed: by then we know
+whether the account churned within the horizon (``churned_at`` in ``(d, d + horizon]``), which
+is exactly what the score predicted. The live model's metric over its matured scores is
+compared with ``accuracy.floor``; below it the daily job serves the last good scores instead.
+
+Which scores: the live model's (not shadow) scores of succeeded, non-fallback runs whose
+``as_of`` lies in the ``WINDOW_DAYS`` before ``as_of - horizon_days``, at most ``MAX_RUNS`` runs
+at least a week apart (the newest first), and only accounts still active on the score's day.
+Fewer than ``MIN_CLASS`` churned or retained accounts is not enough to judge: no reading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import and_, case, or_, select
+from sqlalchemy.orm import Session
+
+from bot.spec import Spec
+from storage.models import Account, ModelVersion, Score, ScoringRun
+
+WINDOW_DAYS = 28
+MAX_RUNS = 4
+RUN_GAP_DAYS = 7
+MIN_CLASS = 10
+
+
+@dataclass(frozen=True)
+class AccuracyReading:
+    """The live model's metric on matured outcomes (``value`` None: not enough to judge)."""
+
+    model_version: str | None
+    value: float | None
+    n: int
+    n_churned: int
+    runs: tuple[dt.date, ...]
+    floor: float
+    metric: str = "roc_auc"
+
+    @property
+    def below_floor(self) -> bool:
+        return self.value is not None and self.value < self.floor
+
+    def describe(self) -> str:
+        if self.value is None:
+            return (
+                f"not enough matured outcomes yet ({self.n_churned} churned of {self.n} scored; "
+                f"at least {MIN_CLASS} churned and {MIN_CLASS} retained are needed)"
+            )
+        days = ", ".join(d.isoformat() for d in self.runs)
+        return (
+            f"{METRIC_NAMES[self.metric]} {self.value:.3f} on {self.n} matured scores "
+            f"({self.n_churned} churned) from {days}; floor {self.floor:.2f}"
+        )
+
+
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks, tied values sharing the mean of their positions."""
+    order = np.argsort(values, kind="mergesort")
+    ordered = values[order]
+    first = np.r_[True, ordered[1:] != ordered[:-1]]
+    group = np.cumsum(first) - 1
+    starts = np.flatnonzero(first)
+    ends = np.r_[starts[1:], len(values)]
+    ranks = np.empty(len(values), dtype=float)
+    ranks[order] = ((starts + 1 + ends) / 2.0)[group]
+    return ranks
+
+
+def roc_auc(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray) -> float:
+    """Probability that a churned account scored above a retained one (ties count half)."""
+    y = np.asarray(labels, dtype=bool)
+    s = np.asarray(scores, dtype=float)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("ROC AUC needs at least one churned and one retained account")
+    ranks = average_ranks(s)
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+def average_precision(
+    labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray
+) -> float:
+    """Area under the precision-recall curve as average precision (tied scores cut together)."""
+    y = np.asarray(labels, dtype=bool)
+    s = np.asarray(scores, dtype=float)
+    n_pos = int(y.sum())
+    if n_pos == 0:
+        raise ValueError("average precision needs at least one churned account")
+    order = np.argsort(-s, kind="mergesort")
+    y, s = y[order], s[order]
+    cut = np.r_[np.flatnonzero(s[1:] != s[:-1]), len(s) - 1]  # last row of each tie group
+    tp = np.cumsum(y)[cut]
+    precision = tp / (cut + 1)
+    recall = tp / n_pos
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+
+
+METRICS = {"roc_auc": roc_auc, "pr_auc": average_precision}
+METRIC_NAMES = {"roc_auc": "ROC AUC", "pr_auc": "PR AUC"}
+
+
+def pick_runs(candidates: Sequence[tuple[int, dt.date]]) -> list[tuple[int, dt.date]]:
+    """Newest first, at most ``MAX_RUNS`` runs at least ``RUN_GAP_DAYS`` apart."""
+    chosen: list[tuple[int, dt.date]] = []
+    for run_id, day in sorted(candidates, key=lambda r: (r[1], r[0]), reverse=True):
+        if chosen and (chosen[-1][1] - day).days < RUN_GAP_DAYS:
+            continue
+        chosen.append((run_id, day))
+        if len(chosen) == MAX_RUNS:
+            break
+    return chosen
+
+
+def live_model(session: Session) -> ModelVersion | None:
+    return session.scalars(
+        select(ModelVersion).where(ModelVersion.state == "live").order_by(ModelVersion.id.desc())
+    ).first()
+
+
+def _matured(
+    session: Session, run_id: int, model_id: int, day: dt.date, horizon: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(churned within the horizon, risk) of one run's scores of accounts active that day."""
+    churned_at = Account.churned_at
+    end = day + dt.timedelta(days=horizon)
+    label = case((and_(churned_at > day, churned_at <= end), 1), else_=0)
+    query = (
+        select(label, Score.risk)
+        .join(Account, Account.account_id == Score.account_id)
+        .where(
+            Score.run_id == run_id,
+            Score.model_version_id == model_id,
+            Score.shadow.is_(False),
+            or_(churned_at.is_(None), churned_at > day),  # not already gone when scored
+        )
+    )
+    rows = session.connection().execute(query).all()  # Core rows: this reads every account
+    if not rows:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=float)
+    labels, risks = zip(*rows, strict=True)  # plain tuples: numpy is slow on Row objects
+    return np.array(labels, dtype=int), np.array(risks, dtype=float)
+
+
+def live_accuracy(session: Session, spec: Spec, as_of: dt.date) -> AccuracyReading:
+    """The live model's metric on scores that have matured by ``as_of``."""
+    model = live_model(session)
+    floor, metric = spec.accuracy.floor, spec.accuracy.metric
+    if model is None:
+        return AccuracyReading(None, None, 0, 0, (), floor, metric)
+    horizon = spec.entity.horizon_days
+    newest = as_of - dt.timedelta(days=horizon)
+    oldest = newest - dt.timedelta(days=WINDOW_DAYS - 1)
+    candidates = session.execute(
+        select(ScoringRun.id, ScoringRun.as_of).where(
+            ScoringRun.status == "succeeded",
+            ScoringRun.fallback.is_(False),
+            ScoringRun.model_version_id == model.id,
+            ScoringRun.as_of.between(oldest, newest),
+        )
+    ).all()
+    runs = pick_runs([(int(r[0]), r[1]) for r in candidates])
+    if not runs:
+        return AccuracyReading(model.version, None, 0, 0, (), floor, metric)
+    parts = [_matured(session, run_id, model.id, day, horizon) for run_id, day in runs]
+    labels = np.concatenate([p[0] for p in parts])
+    risks = np.concatenate([p[1] for p in parts])
+    n, n_churned = len(labels), int(labels.sum())
+    days = tuple(d for _, d in runs)
+    if n_churned < MIN_CLASS or n - n_churned < MIN_CLASS:
+        return AccuracyReading(model.version, None, n, n_churned, days, floor, metric)
+    value = METRICS[metric](labels, risks)
+    return AccuracyReading(model.version, value, n, n_churned, days, floor, metric)
