@@ -51,6 +51,12 @@ class Entity(_Section):
 class Contract(_Section):
     source: str | None = None
     key_features: list[str] = Field(default_factory=list)
+
+    @field_validator("key_features")
+    @classmethod
+    def _trimmed(cls, v: list[str]) -> list[str]:
+        return [f.strip() for f in v if f.strip()]
+
     required_tables: list[str] = Field(
         default_factory=lambda: ["accounts", "team", "usage", "integration_runs", "tickets"]
     )

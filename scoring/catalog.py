@@ -56,7 +56,8 @@ _MODEL = [
     _f(
         "adoption_breadth_trend",
         "adoption",
-        f"{{adopted_features_last_window}} features used in the last {_W} days, "
+        f"{{adopted_features_last_window}} "
+        f"{{adopted_features_last_window|feature|features}} used in the last {_W} days, "
         f"{{adopted_features_prev_window}} in the {_W} before",
         False,
     ),
@@ -134,7 +135,8 @@ _MODEL = [
     _f(
         "ticket_volume_trend",
         "support",
-        f"{{tickets_last_window}} support tickets in the last {_W} days, "
+        f"{{tickets_last_window}} support {{tickets_last_window|ticket|tickets}} "
+        f"in the last {_W} days, "
         f"{{tickets_prev_window}} in the {_W} before",
         True,
     ),

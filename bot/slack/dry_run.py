@@ -8,6 +8,7 @@ arguments (channel, text, blocks, metadata, unfurl flags).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -36,7 +37,11 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def file_name(key: str) -> str:
     """A file name for an alert or notice key that stays inside its folder on every OS."""
-    return _UNSAFE.sub("_", key).strip("._")[:200] + ".json"
+    plain = key.replace(":", "_")  # the account:day separator
+    safe = _UNSAFE.sub("_", plain).strip("._")[:180]
+    if safe != plain:  # keys that differ only in unsafe characters keep their own files
+        safe += "-" + hashlib.sha256(key.encode()).hexdigest()[:10]
+    return safe + ".json"
 
 
 def write_payload(folder: Path, key: str, payload: dict[str, Any]) -> Path:
