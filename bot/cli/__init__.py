@@ -14,26 +14,31 @@ import typer
 
 from bot.cli.output import err_console
 
-COMMAND_MODULES = (
-    "bot.cli.db_cmd",
-    "bot.cli.spec_cmd",
-    "bot.cli.synth_cmd",
-    "bot.cli.ingest_cmd",
-    "bot.cli.train_cmd",
-    "bot.cli.audit_cmd",
-    "bot.cli.score_cmd",
-    "bot.cli.model_cmd",
-    "bot.cli.ops_cmd",
-    "bot.cli.serve_cmd",
-    "bot.cli.report_cmd",
-    "bot.cli.demo_cmd",
-    "bot.cli.check_cmd",
-)
+# Each top-level command and the module that registers it. Only the module a command needs is
+# imported, so `atrisk db upgrade` does not wait for LightGBM; `atrisk --help` loads them all.
+COMMANDS: dict[str, str] = {
+    "demo": "bot.cli.demo_cmd",
+    "synth": "bot.cli.synth_cmd",
+    "db": "bot.cli.db_cmd",
+    "ingest": "bot.cli.ingest_cmd",
+    "audit": "bot.cli.audit_cmd",
+    "train": "bot.cli.train_cmd",
+    "score": "bot.cli.score_cmd",
+    "run": "bot.cli.ops_cmd",
+    "status": "bot.cli.ops_cmd",
+    "outcomes": "bot.cli.report_cmd",
+    "report": "bot.cli.report_cmd",
+    "model": "bot.cli.model_cmd",
+    "check": "bot.cli.check_cmd",
+    "spec": "bot.cli.spec_cmd",
+    "serve": "bot.cli.serve_cmd",
+}
 
 log = logging.getLogger("atrisk")
 
 
-def build_app() -> typer.Typer:
+def build_app(argv: list[str] | None = None) -> typer.Typer:
+    """The CLI; with ``argv`` naming a known command, only that command's module is loaded."""
     app = typer.Typer(
         name="atrisk",
         help="Churn risk for customer success: score accounts, alert CSMs, close the loop.",
@@ -42,14 +47,15 @@ def build_app() -> typer.Typer:
         pretty_exceptions_enable=False,
         rich_markup_mode="rich",
     )
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name == name:
-                continue  # a command group not built yet
-            raise
-        module.register(app)
+
+    @app.callback()
+    def _group() -> None:
+        """Churn risk for customer success: score accounts, alert CSMs, close the loop."""
+
+    first = next((a for a in argv or [] if not a.startswith("-")), None)
+    wanted = [COMMANDS[first]] if first in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for name in wanted:
+        importlib.import_module(name).register(app)
     return app
 
 
@@ -67,7 +73,7 @@ def _expected_exit_code(exc: BaseException) -> int | None:
 
 def run(argv: list[str]) -> int:
     """Run the CLI with ``argv`` and return the exit code (tests call this directly)."""
-    app = build_app()
+    app = build_app(argv)
     try:
         app(args=argv, prog_name="atrisk")  # standalone: usage errors print and exit 2
     except SystemExit as e:
