@@ -1,0 +1,100 @@
+"""``atrisk train [--as-of D] [--json]``: audit, train against the baseline, register the model.
+
+Exit 2 when the data cannot support a model (the audit's problems are listed); the model
+row is written only when training succeeds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from bot.bootstrap import Context
+from bot.cli.output import console, print_json, progress
+from bot.services.training import TrainingReport, train_model
+
+
+def parse_day(value: str | None) -> dt.date | None:
+    """An ``--as-of`` value as a date; a bad one is a usage error naming the format."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD") from None
+
+
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help="The day to act as of (YYYY-MM-DD; default: after the newest data)"
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON")]
+
+
+def _fmt(value: Any) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def render(report: TrainingReport) -> None:
+    m = report.metrics
+    test, base = m.get("test", {}), m.get("baseline_test", {})
+    table = Table(title=f"Model {report.version} (test period)", title_justify="left")
+    for name in ("metric", "model", "baseline"):
+        table.add_column(name, justify="left" if name == "metric" else "right")
+    for key in ("roc_auc", "pr_auc", "precision_at_budget", "recall_at_budget", "brier", "ece"):
+        table.add_row(key, _fmt(test.get(key)), _fmt(base.get(key)))
+    console.print(table)
+    segments = m.get("by_segment") or {}
+    if segments:
+        seg = Table(title="By segment (bias audit)", title_justify="left")
+        for name in ("segment", "rows", "churned", "roc_auc", "precision", "recall", "ece"):
+            seg.add_column(name, justify="left" if name == "segment" else "right")
+        for name, s in segments.items():
+            seg.add_row(
+                escape(name),
+                f"{s['rows']:,}",
+                f"{s['positives']:,}",
+                _fmt(s.get("roc_auc")),
+                _fmt(s.get("precision_at_budget")),
+                _fmt(s.get("recall_at_budget")),
+                _fmt(s.get("ece")),
+            )
+        console.print(seg)
+    console.print(escape(report.split[:1].upper() + report.split[1:]))
+    verdict = {
+        "live": "promoted: it is now the live model",
+        "shadow": "promoted to shadow: scored beside the live model, never posted; "
+        f"`atrisk model promote {report.version}` makes it live",
+        "candidate": "not promoted: it stays a candidate",
+    }[report.state]
+    console.print(f"Model {report.version}: {verdict} — {escape(report.why)}.")
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("train")
+    def train_command(as_of: AsOf = None, as_json: AsJson = False) -> None:
+        """Train a model on snapshots before AS_OF, judge it against the baseline, register it."""
+        day = parse_day(as_of)
+        ctx = Context()
+        try:
+            with progress(disable=as_json) as bar:
+                task = bar.add_task("snapshots", total=None)
+
+                def on_progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                report = train_model(ctx, as_of=day, progress=on_progress)
+        finally:
+            ctx.close()
+        if as_json:
+            print_json(report.as_json())
+        else:
+            render(report)

@@ -1,0 +1,116 @@
+"""How good a risk score is: ranking, the alert budget, calibration, and each segment apart.
+
+The alert budget is what the CSMs actually see: accounts over ``threshold``, or the top
+``top_share`` of accounts by risk. Precision and recall are read at that budget. Per-segment
+metrics are the bias audit: a model that is good overall but blind for one segment shows it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+
+def flag_mask(risk: np.ndarray, *, threshold: float | None, top_share: float | None) -> np.ndarray:
+    """Which accounts are flagged: risk ≥ ``threshold``, else the top ``top_share`` by risk."""
+    r = np.asarray(risk, dtype=float)
+    if threshold is not None:
+        return np.asarray(r >= threshold)
+    share = 0.05 if top_share is None else top_share
+    k = min(len(r), math.ceil(share * len(r))) if len(r) else 0
+    mask = np.zeros(len(r), dtype=bool)
+    if k:
+        mask[np.argsort(-r, kind="stable")[:k]] = True
+    return mask
+
+
+def budget_flags(
+    risk: np.ndarray, days: pd.Series, threshold: float | None, top_share: float | None
+) -> np.ndarray:
+    """The alert budget applied day by day (each ``as_of`` is one daily run)."""
+    r = np.asarray(risk, dtype=float)
+    out = np.zeros(len(r), dtype=bool)
+    codes = pd.factorize(pd.Series(days).to_numpy())[0]
+    for code in np.unique(codes):
+        sel = np.flatnonzero(codes == code)
+        out[sel] = flag_mask(r[sel], threshold=threshold, top_share=top_share)
+    return out
+
+
+def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    """ECE over ``bins`` equal-width bins: the row-weighted gap between mean risk and churn rate."""
+    yv, pv = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    if len(yv) == 0:
+        return float("nan")
+    idx = np.minimum((pv * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        sel = idx == b
+        if sel.any():
+            total += sel.sum() * abs(pv[sel].mean() - yv[sel].mean())
+    return float(total / len(yv))
+
+
+def _or_none(v: float) -> float | None:
+    return None if v is None or not math.isfinite(v) else round(float(v), 6)
+
+
+def metrics(
+    y: np.ndarray,
+    p: np.ndarray,
+    *,
+    threshold: float | None = None,
+    top_share: float | None = None,
+    flagged: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """ROC AUC, PR AUC, precision/recall at the alert budget, Brier and ECE for one set of rows.
+
+    ``flagged`` overrides the budget (e.g. a mask computed over all rows, for a segment).
+    Ranking metrics are ``None`` when the rows hold a single class (they are undefined there).
+    """
+    yv, pv = np.asarray(y, dtype=int), np.asarray(p, dtype=float)
+    positives = int(yv.sum())
+    two_classes = 0 < positives < len(yv)
+    if flagged is None:
+        flagged = flag_mask(pv, threshold=threshold, top_share=top_share)
+    hits = int((yv[flagged] == 1).sum())
+    out: dict[str, Any] = {
+        "rows": len(yv),
+        "positives": positives,
+        "roc_auc": _or_none(roc_auc_score(yv, pv)) if two_classes else None,
+        "pr_auc": _or_none(average_precision_score(yv, pv)) if two_classes else None,
+        "flagged": int(flagged.sum()),
+        "precision_at_budget": _or_none(hits / flagged.sum()) if flagged.any() else None,
+        "recall_at_budget": _or_none(hits / positives) if positives else None,
+        "brier": _or_none(float(np.mean((pv - yv) ** 2))) if len(yv) else None,
+        "ece": _or_none(expected_calibration_error(yv, pv)),
+    }
+    return out
+
+
+def metrics_by_segment(
+    y: np.ndarray,
+    p: np.ndarray,
+    segments: pd.Series | np.ndarray,
+    *,
+    threshold: float | None = None,
+    top_share: float | None = None,
+    flagged: np.ndarray | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The same metrics for each segment (missing segment is reported as ``(none)``).
+
+    The budget is applied over all rows first, as in production, then read per segment.
+    """
+    seg = pd.Series(segments).astype("string").fillna("(none)").to_numpy()
+    yv, pv = np.asarray(y), np.asarray(p)
+    if flagged is None:
+        flagged = flag_mask(pv, threshold=threshold, top_share=top_share)
+    out: dict[str, dict[str, Any]] = {}
+    for name in sorted(set(seg)):
+        sel = seg == name
+        out[str(name)] = metrics(yv[sel], pv[sel], flagged=flagged[sel])
+    return out

@@ -1,0 +1,157 @@
+"""Scoring with a stored model: calibrated risk, the alert budget, and reasons for the flagged.
+
+Pure: a ``ModelArtifact`` and a features frame (indexed by ``account_id``) in, a frame out.
+Training and scoring both build the model matrix here, so categories map the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scoring.catalog import FEATURES, family_of, render_reason
+from scoring.errors import FeatureSpecError
+from scoring.evaluate import flag_mask
+from scoring.reasons import (
+    FamilyOf,
+    Render,
+    Tellable,
+    column_equals_value,
+    explain_rows,
+    guess_family,
+)
+from scoring.registry import ModelArtifact
+
+# 0: LightGBM's default, every core (TreeSHAP is the costly part of a run and splits by row).
+THREADS = 0
+
+
+def model_matrix(
+    features: pd.DataFrame, names: list[str], categories: dict[str, list[str]]
+) -> pd.DataFrame:
+    """The model's columns in the model's order: categoricals on the stored levels, the rest float.
+
+    A level never seen in training becomes missing, which LightGBM handles as such.
+    """
+    absent = [f for f in names if f not in features.columns]
+    if absent:
+        raise FeatureSpecError(
+            f"the model needs feature(s) {', '.join(absent)} that the data does not have; "
+            "check the feature source or retrain"
+        )
+    out: dict[str, pd.Series | pd.Categorical] = {}
+    for name in names:
+        col = features[name]
+        if name in categories:
+            out[name] = as_category(col, categories[name])
+        else:
+            out[name] = pd.to_numeric(col, errors="coerce").astype(float)
+    return pd.DataFrame(out, index=features.index)
+
+
+def as_category(col: pd.Series, levels: list[str]) -> pd.Categorical:
+    """Text of ``col`` on fixed ``levels``; unknown levels and missing values become missing."""
+    text = col.astype("str")
+    return pd.Categorical(text.where(text.isin(levels)), categories=levels)
+
+
+def raw_margin(model: ModelArtifact, matrix: pd.DataFrame) -> np.ndarray:
+    return np.asarray(
+        model.booster.predict(matrix, raw_score=True, num_threads=THREADS), dtype=float
+    )
+
+
+def contributions(model: ModelArtifact, matrix: pd.DataFrame) -> np.ndarray:
+    """Exact TreeSHAP values (one column per feature, then the bias), in raw-score space."""
+    return np.asarray(
+        model.booster.predict(matrix, pred_contrib=True, num_threads=THREADS), dtype=float
+    )
+
+
+def risk(model: ModelArtifact, matrix: pd.DataFrame) -> np.ndarray:
+    """Calibrated probability of churn within the horizon."""
+    return model.calibration.apply(raw_margin(model, matrix))
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How reasons are told: the catalog's renderer and families, or a team's own columns."""
+
+    render: Render
+    family_of: FamilyOf
+    groups: dict[str, str]
+    one_hot: dict[str, str]
+    tellable: Tellable | None = None
+
+
+def _builtin_family(feature: str) -> str:
+    return family_of(feature) or guess_family(feature)
+
+
+def risky_side(typical: dict[str, float]) -> Tellable:
+    """A catalog feature is told only on its risky side of the training median: more failures
+    than usual, fewer users than usual; features without a direction always."""
+
+    def tellable(feature: str, value: Any) -> bool:
+        info, middle = FEATURES.get(feature), typical.get(feature)
+        if info is None or info.higher_is_riskier is None or middle is None:
+            return True
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            return True
+        return v > middle if info.higher_is_riskier else v < middle
+
+    return tellable
+
+
+def wording_for(model: ModelArtifact) -> Wording:
+    """Catalog templates for built-in features; ``column = value`` for a team's own columns."""
+    if model.feature_source == "account_features":
+        return Wording(column_equals_value, guess_family, {}, dict(model.one_hot))
+    return Wording(
+        render_reason, _builtin_family, dict(model.groups), {}, risky_side(model.typical)
+    )
+
+
+def score_accounts(
+    model: ModelArtifact,
+    features: pd.DataFrame,
+    *,
+    threshold: float | None,
+    top_share: float | None,
+    wording: Wording | None = None,
+) -> pd.DataFrame:
+    """Risk, flag and rank for every row; reasons (best first) for the flagged ones.
+
+    Returns columns ``risk, flagged, rank, reasons`` indexed like ``features``. Without
+    ``wording`` nothing is explained (e.g. a shadow model).
+    """
+    matrix = model_matrix(features, model.features, model.categories)
+    p = risk(model, matrix)
+    flagged = flag_mask(p, threshold=threshold, top_share=top_share)
+    order = np.argsort(-p, kind="stable")
+    rank = np.empty(len(p), dtype=int)
+    rank[order] = np.arange(1, len(p) + 1)
+    out = pd.DataFrame({"risk": p, "flagged": flagged, "rank": rank}, index=features.index)
+    reasons: list[list[dict[str, object]]] = [[] for _ in range(len(p))]
+    if wording is not None and flagged.any():
+        idx = np.flatnonzero(flagged)
+        phi = contributions(model, matrix.iloc[idx])
+        told = explain_rows(
+            phi,
+            model.features,
+            features.iloc[idx],
+            render=wording.render,
+            family_of=wording.family_of,
+            groups=wording.groups,
+            one_hot=wording.one_hot,
+            tellable=wording.tellable,
+        )
+        for i, r in zip(idx, told, strict=True):
+            reasons[int(i)] = r
+    out["reasons"] = reasons
+    return out

@@ -1,0 +1,186 @@
+"""Reasons: an account's largest risk-increasing SHAP contributions, in plain words.
+
+Contributions come from LightGBM's exact TreeSHAP (``pred_contrib``, raw-score space). Related
+features (a count and its trend, the levels of a one-hot column) share a group: the group's
+contributions are summed and told once, through the member that pushed risk up the most.
+A feature whose value is missing for the account is not told (there is nothing to show).
+Each reason is ``{"feature", "family", "value", "contribution", "text"}``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scoring.catalog import format_value
+
+FAMILIES = ("adoption", "integrations", "support", "usage", "commercial")
+STORED_REASONS = 5  # kept on the score; alerts show the first three
+SHOWN_REASONS = 3
+
+# Built-in features that tell one story: a level and its trend, or several readings of the
+# same broken integration. Each group is told once, through its strongest member.
+BUILTIN_GROUPS: dict[str, str] = {
+    "adoption_breadth": "adoption_breadth",
+    "adoption_breadth_trend": "adoption_breadth",
+    "users_per_seat": "users_per_seat",
+    "users_per_seat_trend": "users_per_seat",
+    "integration_failures_14d": "integration_health",
+    "integration_failure_rate_14d": "integration_health",
+    "consecutive_failures": "integration_health",
+    "broken_integrations": "integration_health",
+    "days_since_last_sync": "integration_health",
+    "open_tickets": "open_tickets",
+    "urgent_open_tickets": "open_tickets",
+}
+
+Render = Callable[[str, Mapping[str, Any]], str]
+FamilyOf = Callable[[str], str]
+Tellable = Callable[[str, Any], bool]
+
+_FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("support", ("ticket", "csat", "support", "escalat", "sla", "nps")),
+    ("integrations", ("integration", "sync", "connector", "webhook", "api_error")),
+    ("adoption", ("adopt", "feature", "breadth", "onboard")),
+    ("commercial", ("arr", "seat", "plan", "renewal", "segment", "tenure", "contract", "price")),
+)
+
+
+def guess_family(feature: str) -> str:
+    """The family of a column named by a team's own feature table, from words in its name."""
+    name = feature.lower()
+    for family, words in _FAMILY_WORDS:
+        if any(w in name for w in words):
+            return family
+    return "usage"
+
+
+def is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def plain_value(value: Any) -> float | int | str | None:
+    """A JSON-friendly scalar: ints stay ints, floats are rounded, text stays text."""
+    if is_missing(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else round(value, 4)
+    return str(value)
+
+
+def column_equals_value(feature: str, row: Mapping[str, Any]) -> str:
+    """The fallback wording for a team's own columns: ``column = value``."""
+    return f"{feature} = {format_value(row.get(feature))}"
+
+
+def one_hot_groups(frame: pd.DataFrame, features: list[str]) -> dict[str, str]:
+    """Group 0/1 columns sharing a ``prefix_`` (``plan_pro``, ``plan_basic`` → ``plan``)."""
+    indicator = [
+        f
+        for f in features
+        if pd.api.types.is_numeric_dtype(frame[f])
+        and set(pd.unique(frame[f].dropna())) <= {0, 1}
+        and "_" in f
+    ]
+    by_prefix: dict[str, list[str]] = {}
+    for f in indicator:
+        by_prefix.setdefault(f.rsplit("_", 1)[0], []).append(f)
+    return {f: p for p, members in by_prefix.items() if len(members) > 1 for f in members}
+
+
+def _one_hot_level(group: str, member: str) -> str:
+    return re.sub(r"^_+", "", member[len(group) :])
+
+
+def explain_rows(
+    contrib: np.ndarray,
+    features: list[str],
+    rows: pd.DataFrame,
+    *,
+    render: Render,
+    family_of: FamilyOf,
+    groups: Mapping[str, str] | None = None,
+    one_hot: Mapping[str, str] | None = None,
+    tellable: Tellable | None = None,
+    keep: int = STORED_REASONS,
+) -> list[list[dict[str, Any]]]:
+    """Reasons for each row of ``rows`` (aligned with ``contrib``; the bias column is ignored).
+
+    ``groups`` maps a feature to its group (default: itself); ``one_hot`` marks indicator
+    columns of one categorical, told as ``group = level`` through the level the account has.
+    ``tellable(feature, value)`` says whether a value reads as a problem at all (no reason
+    says "0 open support tickets", whatever a tree's interactions made of it).
+    """
+    groups = groups or {}
+    one_hot = one_hot or {}
+    names = [groups.get(f, one_hot.get(f, f)) for f in features]
+    order = list(dict.fromkeys(names))
+    gidx = np.array([order.index(n) for n in names])
+    out: list[list[dict[str, Any]]] = []
+    phi = np.asarray(contrib)[:, : len(features)]
+    for i, row in enumerate(rows.to_dict("records")):
+        totals = np.bincount(gidx, weights=phi[i], minlength=len(order))
+        reasons: list[dict[str, Any]] = []
+        for g in np.argsort(-totals, kind="stable"):
+            if totals[g] <= 0 or len(reasons) >= keep:
+                break
+            member = _representative(g, gidx, phi[i], features, row, one_hot, tellable)
+            if member is None:
+                continue
+            group = order[g]
+            if member in one_hot:
+                level = _one_hot_level(group, member)
+                text, value = f"{group} = {level}", plain_value(level)
+            else:
+                text, value = render(member, row), plain_value(row.get(member))
+            reasons.append(
+                {
+                    "feature": member,
+                    "family": _family(member, family_of),
+                    "value": value,
+                    "contribution": round(float(totals[g]), 6),
+                    "text": text,
+                }
+            )
+        out.append(reasons)
+    return out
+
+
+def _family(feature: str, family_of: FamilyOf) -> str:
+    family = family_of(feature)
+    return family if family in FAMILIES else guess_family(feature)
+
+
+def _representative(
+    g: int,
+    gidx: np.ndarray,
+    phi_row: np.ndarray,
+    features: list[str],
+    row: Mapping[str, Any],
+    one_hot: Mapping[str, str],
+    tellable: Tellable | None,
+) -> str | None:
+    """The group member to tell: the one-hot level the account has, else the top contributor
+    whose value is known and reads as a problem."""
+    members = [int(j) for j in np.flatnonzero(gidx == g)]
+    if features[members[0]] in one_hot:
+        active = [features[j] for j in members if row.get(features[j]) == 1]
+        return active[0] if active else None
+    for j in sorted(members, key=lambda j: -phi_row[j]):
+        value = row.get(features[j])
+        if not is_missing(value) and (tellable is None or tellable(features[j], value)):
+            return features[j]
+    return None

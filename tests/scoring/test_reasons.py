@@ -1,0 +1,157 @@
+"""Reasons: the largest risk-raising SHAP contributions, grouped, in the account's own words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import shap
+
+from scoring.catalog import family_of, render_reason
+from scoring.labels import split_by_time
+from scoring.predict import (
+    contributions,
+    model_matrix,
+    raw_margin,
+    risky_side,
+    score_accounts,
+    wording_for,
+)
+from scoring.reasons import column_equals_value, explain_rows, guess_family, one_hot_groups
+from scoring.train import fit
+from tests.scoring.model_frames import CATEGORICAL, FAST, FEATURES, churn_frame
+
+
+def _family(name: str) -> str:
+    return family_of(name) or guess_family(name)
+
+
+def test_reasons_are_the_positive_contributions_best_first_told_with_the_accounts_values() -> None:
+    features = ["open_tickets", "usage_trend", "seats", "arr"]
+    rows = pd.DataFrame(
+        {
+            "open_tickets": [4.0],
+            "usage_trend": [-0.63],
+            "seats": [20.0],
+            "arr": [50_000.0],
+            "events_last_window": [120.0],
+            "events_prev_window": [325.0],
+            "window_days": [14.0],
+        }
+    )
+    phi = np.array([[0.9, 1.4, -0.3, 0.1, -2.0]])  # last column: the bias
+    (reasons,) = explain_rows(phi, features, rows, render=render_reason, family_of=_family)
+    assert [r["feature"] for r in reasons] == ["usage_trend", "open_tickets", "arr"]
+    assert reasons[0] == {
+        "feature": "usage_trend",
+        "family": "usage",
+        "value": -0.63,
+        "contribution": 1.4,
+        "text": "Product usage down 63% in the last 14 days (120 events vs 325)",
+    }
+    assert reasons[1]["text"] == "4 open support tickets" and reasons[1]["family"] == "support"
+    assert reasons[2]["text"] == "ARR 50,000" and reasons[2]["family"] == "commercial"
+    assert (
+        len(explain_rows(phi, features, rows, render=render_reason, family_of=_family, keep=1)[0])
+        == 1
+    )
+
+
+def test_related_features_are_summed_and_told_once_through_the_strongest() -> None:
+    features = ["integration_failures_14d", "consecutive_failures", "open_tickets"]
+    rows = pd.DataFrame(
+        {"integration_failures_14d": [14.0], "consecutive_failures": [5.0], "open_tickets": [2.0]}
+    )
+    phi = np.array([[0.5, 0.7, 1.0, 0.0]])
+    groups = {"integration_failures_14d": "health", "consecutive_failures": "health"}
+    (reasons,) = explain_rows(
+        phi, features, rows, render=column_equals_value, family_of=_family, groups=groups
+    )
+    assert [(r["feature"], r["contribution"]) for r in reasons] == [
+        ("consecutive_failures", 1.2),
+        ("open_tickets", 1.0),
+    ]
+
+
+def test_a_feature_whose_value_is_missing_is_not_told() -> None:
+    features = ["csat_mean", "open_tickets"]
+    rows = pd.DataFrame({"csat_mean": [np.nan], "open_tickets": [3.0]})
+    phi = np.array([[2.0, 0.4, 0.0]])
+    (reasons,) = explain_rows(phi, features, rows, render=column_equals_value, family_of=_family)
+    assert [r["feature"] for r in reasons] == ["open_tickets"]
+
+
+def test_a_value_on_the_safe_side_of_the_training_median_is_not_told() -> None:
+    features = ["open_tickets", "csat_mean", "seats"]
+    rows = pd.DataFrame(
+        {"open_tickets": [0.0, 3.0], "csat_mean": [4.5, 2.0], "seats": [20.0, 20.0]}
+    )
+    phi = np.array([[0.6, 0.5, 0.2, 0.0], [0.6, 0.5, 0.2, 0.0]])
+    tellable = risky_side({"open_tickets": 1.0, "csat_mean": 4.0, "seats": 30.0})
+    safe, risky = explain_rows(
+        phi, features, rows, render=column_equals_value, family_of=_family, tellable=tellable
+    )
+    assert [r["feature"] for r in safe] == ["seats"]  # seats have no risky direction
+    assert [r["feature"] for r in risky] == ["open_tickets", "csat_mean", "seats"]
+
+
+def test_one_hot_columns_are_one_reason_told_as_the_level_the_account_has() -> None:
+    rows = pd.DataFrame({"plan_basic": [0, 1, 0], "plan_pro": [1, 0, 0], "logins": [1, 2, 3]})
+    groups = one_hot_groups(rows, ["plan_basic", "plan_pro", "logins"])
+    assert groups == {"plan_basic": "plan", "plan_pro": "plan"}
+    phi = np.array([[0.3, 0.4, 0.1, 0.0]])
+    (reasons,) = explain_rows(
+        phi,
+        ["plan_basic", "plan_pro", "logins"],
+        rows.head(1),
+        render=column_equals_value,
+        family_of=guess_family,
+        one_hot=groups,
+    )
+    assert reasons[0]["text"] == "plan = pro" and reasons[0]["family"] == "commercial"
+    assert reasons[0]["contribution"] == pytest.approx(0.7)
+    assert reasons[1]["text"] == "logins = 1"
+
+
+@pytest.mark.parametrize(
+    ("column", "family"),
+    [
+        ("tickets_open", "support"),
+        ("crm_sync_errors", "integrations"),
+        ("features_adopted", "adoption"),
+        ("seat_count", "commercial"),
+        ("logins_30d", "usage"),
+    ],
+)
+def test_a_teams_own_column_gets_a_family_from_its_name(column: str, family: str) -> None:
+    assert guess_family(column) == family
+
+
+@pytest.fixture(scope="module")
+def model_and_rows():
+    frame = churn_frame(n=400, snapshots=8, seed=4)
+    model = fit(frame, FEATURES, CATEGORICAL, FAST, split=split_by_time).model
+    rows = frame[frame["as_of"] == frame["as_of"].max()].set_index("account_id")
+    return model, rows
+
+
+def test_tree_shap_contributions_add_up_to_the_score_and_match_the_shap_package(
+    model_and_rows,
+) -> None:
+    model, rows = model_and_rows
+    x = model_matrix(rows, model.features, model.categories)
+    phi = contributions(model, x)
+    assert np.allclose(phi.sum(axis=1), raw_margin(model, x))
+    theirs = np.asarray(shap.TreeExplainer(model.booster).shap_values(x))
+    assert np.allclose(phi[:, :-1], theirs.reshape(phi[:, :-1].shape), atol=1e-6)
+
+
+def test_only_flagged_accounts_are_explained_with_at_most_five_reasons(model_and_rows) -> None:
+    model, rows = model_and_rows
+    out = score_accounts(model, rows, threshold=None, top_share=0.05, wording=wording_for(model))
+    flagged = out[out["flagged"]]
+    assert len(flagged) == 20 and sorted(flagged["rank"]) == list(range(1, 21))
+    assert all(1 <= len(r) <= 5 for r in flagged["reasons"])
+    assert all(r == [] for r in out.loc[~out["flagged"], "reasons"])
+    texts = [r[0]["text"] for r in flagged["reasons"]]
+    assert any("key features never used" in t or "failed" in t or "urgent" in t for t in texts)
