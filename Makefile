@@ -35,6 +35,7 @@ migration: $(STAMP)
 	rm -f storage/migrations/versions/0001_initial_schema.py /tmp/atrisk-migration.db
 	$(BIN)/python -c "from alembic import command; from storage.migrate import alembic_config; \
 	command.revision(alembic_config('sqlite:////tmp/atrisk-migration.db'), message='initial schema', autogenerate=True, rev_id='0001')"
+	$(BIN)/ruff check --fix --quiet storage/migrations/versions
 	$(BIN)/ruff format storage/migrations/versions
 
 clean:
