@@ -15,20 +15,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.bootstrap import Context
-from bot.cli.output import console, print_json, progress
+from bot.cli.output import console, parse_day, print_json, progress
 from scoring.audit import AuditReport, audit, audit_account_features
 from scoring.features import lookback_days
 from scoring.labels import training_set
 from storage.repositories.sources import load_account_features, load_sources
-
-
-def _day(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD") from None
 
 
 def run_audit(ctx: Context, as_of: dt.date | None, *, show_progress: bool) -> AuditReport:
@@ -136,7 +127,7 @@ def register(app: typer.Typer) -> None:
         """Audit the stored data before training: history, labels, columns, key features."""
         ctx = Context()
         try:
-            report = run_audit(ctx, _day(as_of), show_progress=not as_json)
+            report = run_audit(ctx, parse_day(as_of), show_progress=not as_json)
         finally:
             ctx.close()
         if as_json:

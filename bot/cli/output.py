@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
+import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -36,3 +38,13 @@ def progress(*, disable: bool = False) -> Progress:
         disable=disable,
         transient=True,
     )
+
+
+def parse_day(value: str | None) -> dt.date | None:
+    """An ``--as-of`` value as a date; a bad one is a usage error naming the format."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD") from None

@@ -20,8 +20,8 @@ from rich.markup import escape
 
 from bot.bootstrap import Context
 from bot.cli.ops_cmd import previews_to_stderr, render_fallback
-from bot.cli.output import console, print_json
-from bot.cli.train_cmd import AsJson, AsOf, parse_day
+from bot.cli.output import console, parse_day, print_json
+from bot.cli.train_cmd import AsJson, AsOf
 from bot.services.daily import score_day
 from bot.services.scoring_run import ScoringReport
 from scoring.reasons import SHOWN_REASONS

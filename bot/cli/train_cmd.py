@@ -6,7 +6,6 @@ row is written only when training succeeds.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 import typer
@@ -14,19 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.bootstrap import Context
-from bot.cli.output import console, print_json, progress
+from bot.cli.output import console, parse_day, print_json, progress
 from bot.services.training import TrainingReport, train_model
-
-
-def parse_day(value: str | None) -> dt.date | None:
-    """An ``--as-of`` value as a date; a bad one is a usage error naming the format."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD") from None
-
 
 AsOf = Annotated[
     str | None,
