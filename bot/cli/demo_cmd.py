@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from bot.bootstrap import Context, default_spec_path
-from bot.cli.output import console, err_console, print_json
+from bot.cli.output import console, err_console, previews_to_stderr, print_json
 from bot.settings import Settings
 
 
@@ -52,9 +52,16 @@ def register(app: typer.Typer) -> None:
         ctx = demo_context(out, spec)
         today = dt.date.today()
         say = (lambda _m: None) if as_json else (lambda m: err_console.print(f"[dim]{m}[/dim]"))
-        report = run_demo(
-            ctx, accounts=accounts, months=months, seed=seed, out_dir=out, today=today, say=say
-        )
+        with previews_to_stderr(as_json):
+            report = run_demo(
+                ctx,
+                accounts=accounts,
+                months=months,
+                seed=seed,
+                out_dir=out,
+                today=today,
+                say=say,
+            )
         ctx.close()
         if as_json:
             print_json(

@@ -9,34 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from bot.bootstrap import Context
-from bot.cli.output import console, print_json
+from bot.cli.output import console, previews_to_stderr, print_json
 from bot.errors import RunFailed
 from bot.services import model_state
 from bot.services.daily import DailyReport, run_daily
 from bot.services.health import StatusReport, status_report
-
-
-@contextmanager
-def previews_to_stderr(enabled: bool = True) -> Iterator[None]:
-    """With ``--json`` only the JSON goes to stdout: dry-run previews of alerts and ops
-    notices, printed on the shared console meanwhile, go to stderr."""
-    if not enabled:
-        yield
-        return
-    original = console.stderr
-    console.stderr = True  # the console writes to whatever sys.stderr is at the time
-    try:
-        yield
-    finally:
-        console.stderr = original
 
 
 def _actor() -> str:

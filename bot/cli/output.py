@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
@@ -48,3 +50,18 @@ def parse_day(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date: use YYYY-MM-DD") from None
+
+
+@contextmanager
+def previews_to_stderr(enabled: bool = True) -> Iterator[None]:
+    """With ``--json`` only the JSON goes to stdout: dry-run previews of alerts and ops
+    notices, printed on the shared console meanwhile, go to stderr."""
+    if not enabled:
+        yield
+        return
+    original = console.stderr
+    console.stderr = True  # the console writes to whatever sys.stderr is at the time
+    try:
+        yield
+    finally:
+        console.stderr = original

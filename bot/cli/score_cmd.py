@@ -19,8 +19,8 @@ import typer
 from rich.markup import escape
 
 from bot.bootstrap import Context
-from bot.cli.ops_cmd import previews_to_stderr, render_fallback
-from bot.cli.output import console, parse_day, print_json
+from bot.cli.ops_cmd import render_fallback
+from bot.cli.output import console, parse_day, previews_to_stderr, print_json
 from bot.cli.train_cmd import AsJson, AsOf
 from bot.services.daily import score_day
 from bot.services.scoring_run import ScoringReport
