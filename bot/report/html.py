@@ -101,7 +101,7 @@ def render_html(
     sections = [
         f"<h1>{escape(title)}</h1><p class='muted'>Generated {escape(report['generated_on'])}</p>",
         "<div class='cards'>"
-        f"<div><b>{_pct(s['latest_weekly_adoption_rate'])}</b>adoption this week "
+        f"<div><b>{_pct(s['latest_weekly_adoption_rate'])}</b>adoption, last full week "
         f"<span class='tier' style='background:{TIER_COLOURS.get(tier, '#888')}'>"
         f"{escape(tier)}</span></div>"
         f"<div><b>{s['posted']:,}</b>alerts posted</div>"
