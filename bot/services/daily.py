@@ -120,7 +120,7 @@ def run_daily(
         )
     steps = _Steps(
         scorer=scorer or _default_scorer,
-        poster=(poster or _default_poster) if post else None,
+        poster=(poster or default_poster) if post else None,
         ingester=(ingester or _default_ingester) if ingest else None,
         rescore=rescore,
     )
@@ -338,7 +338,7 @@ def _default_scorer(ctx: Context, as_of: dt.date, trigger: str) -> Any:
     return run_scoring(ctx, as_of=as_of, trigger=trigger, post=False)
 
 
-def _default_poster(ctx: Context) -> Any:
+def default_poster(ctx: Context) -> Any:
     from bot.slack.outbox import post_pending
 
     return post_pending(ctx)
@@ -352,59 +352,3 @@ def _default_ingester(ctx: Context, source: str) -> Any:
     if contract.features == "account_features" and "account_features" not in tables:
         tables.append("account_features")
     return ingest(source, ctx.engine, required_tables=tables)
-
-
-# ---------------------------------------------------------------- ``atrisk score``
-
-
-@dataclass
-class ScoredDay:
-    """``atrisk score``: the scoring report (None when the model did not run), the day's
-    report (fallback and why), and the scorer's error for the command to re-raise."""
-
-    day: DailyReport
-    scoring: Any | None = None  # bot.services.scoring_run.ScoringReport
-    error: BaseException | None = None
-    posting: Any | None = None  # bot.slack.outbox.PostReport
-
-    def fallback_json(self) -> dict[str, Any]:
-        d = self.day
-        return {
-            "scored": self.scoring is not None,
-            "fallback": d.fallback,
-            "fallback_cause": d.fallback_cause,
-            "served_from": d.served_from.isoformat() if d.served_from else None,
-            "banner": d.banner,
-            "alerts_of_the_day": d.alerts,
-        }
-
-
-def score_day(ctx: Context, as_of: dt.date | None = None, *, post: bool = True) -> ScoredDay:
-    """Score ``as_of`` again (no ingest) under the kill switch and the fallback rules.
-
-    A disabled model, stale input or accuracy below the floor serve the last good scores
-    instead of scoring; drift over the threshold replaces the fresh alerts by them.
-    """
-    from bot.services.scoring_run import run_scoring
-    from bot.services.training import default_as_of
-
-    ctx.require_schema()
-    day = as_of or default_as_of(ctx)
-    out = ScoredDay(DailyReport(as_of=day, trigger="cli"))
-
-    def scorer(c: Context, d: dt.date, trigger: str) -> None:
-        try:
-            out.scoring = run_scoring(c, as_of=d, trigger=trigger, post=False)
-        except BaseException as e:
-            out.error = e
-            raise
-
-    def poster(c: Context) -> None:
-        out.posting = _default_poster(c)
-
-    out.day = run_daily(
-        ctx, day, trigger="cli", scorer=scorer, poster=poster, ingest=False, post=post, rescore=True
-    )
-    if out.scoring is not None and out.posting is not None:
-        out.scoring.posting = f"posted: {out.posting}"
-    return out

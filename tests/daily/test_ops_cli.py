@@ -29,7 +29,7 @@ def env(sqlite_ctx: Context, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Conte
     monkeypatch.setenv("ATRISK_OUTBOX_DIR", str(tmp_path / "outbox"))
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     monkeypatch.setattr(daily, "_default_scorer", FakeScorer())
-    monkeypatch.setattr(daily, "_default_poster", FakePoster())
+    monkeypatch.setattr(daily, "default_poster", FakePoster())
     return sqlite_ctx
 
 
