@@ -31,24 +31,9 @@ from scoring.predict import model_matrix, risk, score_accounts, wording_for
 from scoring.reasons import BUILTIN_GROUPS
 from scoring.registry import serialise
 from scoring.train import TrainConfig, TrainResult, fit, split_held_out
-from storage.repositories.sources import SourceFrames
+from storage.repositories.sources import SourceFrames, frames_from_tables
 
 END = dt.date(2026, 11, 1)
-
-
-def source_frames(tables: dict[str, pd.DataFrame]) -> SourceFrames:
-    """The synthetic tables with the dtypes the store gives them."""
-    accounts = tables["accounts"].copy()
-    for col in ("created_at", "renewal_date", "churned_at"):
-        accounts[col] = pd.to_datetime(accounts[col]).astype("datetime64[s]")
-    usage = tables["usage"].copy()
-    usage["date"] = pd.to_datetime(usage["date"]).astype("datetime64[s]")
-    runs = tables["integration_runs"].copy()
-    runs["ts"] = pd.to_datetime(runs["ts"], utc=True)
-    tickets = tables["tickets"].copy()
-    for col in ("opened_at", "first_response_at", "closed_at"):
-        tickets[col] = pd.to_datetime(tickets[col], utc=True)
-    return SourceFrames(accounts, tables["team"], usage, runs, tickets)
 
 
 def train(frame: pd.DataFrame, config: TrainConfig) -> TrainResult:
@@ -153,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     params, config = FeatureParams(), TrainConfig()
     t0 = time.perf_counter()
     company = generate(accounts=args.accounts, months=args.months, seed=args.seed, end=END)
-    src = source_frames(company.tables)
+    src = frames_from_tables(company.tables)
     generated = time.perf_counter() - t0
     history = args.every_days * (args.snapshots - 1) + params.horizon_days
     t0 = time.perf_counter()

@@ -164,6 +164,21 @@ def load_sources(
     )
 
 
+def frames_from_tables(tables: dict[str, pd.DataFrame]) -> SourceFrames:
+    """Contract tables as written to files (text dates) with the dtypes ``load_sources`` gives."""
+    accounts = tables["accounts"].copy()
+    for col in ("created_at", "renewal_date", "churned_at"):
+        accounts[col] = pd.to_datetime(accounts[col]).astype("datetime64[s]")
+    usage = tables["usage"].copy()
+    usage["date"] = pd.to_datetime(usage["date"]).astype("datetime64[s]")
+    runs = tables["integration_runs"].copy()
+    runs["ts"] = pd.to_datetime(runs["ts"], utc=True)
+    tickets = tables["tickets"].copy()
+    for col in ("opened_at", "first_response_at", "closed_at"):
+        tickets[col] = pd.to_datetime(tickets[col], utc=True)
+    return SourceFrames(accounts, tables["team"], usage, runs, tickets)
+
+
 def load_account_features(engine: Engine) -> pd.DataFrame:
     """A team's own ``account_features`` table: account_id, as_of, one column per feature, label.
 

@@ -153,3 +153,38 @@ def test_a_single_snapshot_date_is_split_stratified_and_says_so(label: str) -> N
     assert fit[label].nunique() == 2 and val[label].nunique() == 2
     again = split_by_time(train, 0.2)[1]
     assert list(again.index) == list(val.index)
+
+
+def test_tables_written_as_text_convert_to_the_dtypes_the_store_gives():
+    import pandas as pd
+
+    from storage.repositories.sources import frames_from_tables
+
+    tables = {
+        "accounts": pd.DataFrame(
+            {
+                "account_id": ["A"],
+                "created_at": ["2025-01-02"],
+                "renewal_date": [None],
+                "churned_at": ["2025-06-01"],
+            }
+        ),
+        "team": pd.DataFrame({"email": ["x@y.z"]}),
+        "usage": pd.DataFrame({"account_id": ["A"], "date": ["2025-03-01"]}),
+        "integration_runs": pd.DataFrame({"account_id": ["A"], "ts": ["2025-03-01T10:00:00Z"]}),
+        "tickets": pd.DataFrame(
+            {
+                "account_id": ["A"],
+                "opened_at": ["2025-03-01T10:00:00"],
+                "first_response_at": [None],
+                "closed_at": [None],
+            }
+        ),
+    }
+    src = frames_from_tables(tables)
+    assert str(src.accounts["created_at"].dtype) == "datetime64[s]"
+    assert str(src.usage["date"].dtype) == "datetime64[s]"
+    assert str(src.integration_runs["ts"].dtype).startswith("datetime64") and "UTC" in str(
+        src.integration_runs["ts"].dtype
+    )
+    assert pd.isna(src.tickets["closed_at"].iloc[0])

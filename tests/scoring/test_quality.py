@@ -32,25 +32,10 @@ from scoring.labels import LABEL, split_by_time, training_set
 from scoring.predict import model_matrix, risk, score_accounts, wording_for
 from scoring.reasons import BUILTIN_GROUPS
 from scoring.train import TrainConfig, fit, split_held_out
-from storage.repositories.sources import SourceFrames
+from storage.repositories.sources import frames_from_tables
 
 END = dt.date(2026, 11, 1)
 DRIVER_MONTHS = [dt.date(2026, 8, 1), dt.date(2026, 9, 1), dt.date(2026, 10, 1)]
-
-
-def source_frames(tables: dict[str, pd.DataFrame]) -> SourceFrames:
-    """The synthetic tables with the dtypes the store gives them."""
-    accounts = tables["accounts"].copy()
-    for col in ("created_at", "renewal_date", "churned_at"):
-        accounts[col] = pd.to_datetime(accounts[col]).astype("datetime64[s]")
-    usage = tables["usage"].copy()
-    usage["date"] = pd.to_datetime(usage["date"]).astype("datetime64[s]")
-    runs = tables["integration_runs"].copy()
-    runs["ts"] = pd.to_datetime(runs["ts"], utc=True)
-    tickets = tables["tickets"].copy()
-    for col in ("opened_at", "first_response_at", "closed_at"):
-        tickets[col] = pd.to_datetime(tickets[col], utc=True)
-    return SourceFrames(accounts, tables["team"], usage, runs, tickets)
 
 
 def month_of(days: pd.Series) -> pd.Series:
@@ -62,7 +47,7 @@ def test_on_synthetic_data_the_model_nears_the_oracle_beats_the_baseline_and_nam
     None
 ):
     company = generate(accounts=2000, months=16, seed=7, end=END)
-    src = source_frames(company.tables)
+    src = frames_from_tables(company.tables)
     truth = company.tables["ground_truth"].assign(month=lambda t: pd.to_datetime(t["month"]))
     frame = training_set(src, END, FeatureParams(), every_days=7, history_days=540)
     features = [f for f in MODEL_FEATURES if f in frame.columns]
