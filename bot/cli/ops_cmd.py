@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -161,14 +162,7 @@ def register_kill_switch(model: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Switch the model off: alerts and answers serve the last good scores with a banner."""
-        ctx = Context()
-        try:
-            ctx.require_schema()
-            with previews_to_stderr(as_json):
-                status = model_state.disable(ctx, reason, _actor())
-        finally:
-            ctx.close()
-        _print_state(status, as_json)
+        _switch(lambda ctx: model_state.disable(ctx, reason, _actor()), as_json)
 
     @model.command("enable")
     def enable_command(
@@ -177,14 +171,19 @@ def register_kill_switch(model: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Switch the model back on; the next daily run scores with it again."""
-        ctx = Context()
-        try:
-            ctx.require_schema()
-            with previews_to_stderr(as_json):
-                status = model_state.enable(ctx, _actor())
-        finally:
-            ctx.close()
-        _print_state(status, as_json)
+        _switch(lambda ctx: model_state.enable(ctx, _actor()), as_json)
+
+
+def _switch(change: Callable[[Context], model_state.ModelStatus], as_json: bool) -> None:
+    """Apply a kill-switch change (audited and announced by the service), then show the state."""
+    ctx = Context()
+    try:
+        ctx.require_schema()
+        with previews_to_stderr(as_json):
+            status = change(ctx)
+    finally:
+        ctx.close()
+    _print_state(status, as_json)
 
 
 def _print_state(status: model_state.ModelStatus, as_json: bool) -> None:
