@@ -22,7 +22,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot scoring playbooks storage
+	$(BIN)/mypy bot scoring playbooks storage synth
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

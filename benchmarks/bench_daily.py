@@ -21,11 +21,12 @@ import numpy as np
 from sqlalchemy import insert
 
 from bot.bootstrap import Context, default_spec_path
-from bot.services import job_lock, model_state
-from bot.services.accuracy import live_accuracy
-from bot.services.daily import run_daily
+from bot.daily.job import run_daily
+from bot.lifecycle import model_state
+from bot.lifecycle.accuracy import live_accuracy
 from bot.settings import Settings
 from bot.spec import load_spec
+from storage import job_lock
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Account, ModelVersion, Score, ScoringRun, TeamMember, Usage

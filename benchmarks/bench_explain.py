@@ -32,7 +32,7 @@ END = dt.date(2026, 11, 1)
 def trained_result(accounts: int, months: int, seed: int) -> tuple[TrainResult, pd.DataFrame]:
     """A model trained as ``atrisk train`` would, and its training snapshots."""
     from benchmarks.bench_train import source_frames
-    from bot.synth import generate
+    from synth import generate
 
     src = source_frames(generate(accounts=accounts, months=months, seed=seed, end=END).tables)
     frame = training_set(src, END, FeatureParams(), every_days=7, history_days=540)

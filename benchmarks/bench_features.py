@@ -32,7 +32,7 @@ END = dt.date(2025, 6, 1)
 
 
 def company(accounts: int, months: int, seed: int) -> SourceFrames:
-    from bot.synth.company import generate
+    from synth.company import generate
 
     tables = generate(accounts, months, seed, end=END).tables
     return SourceFrames(

@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(worker(args.worker[0], args.worker[1], args.twice)))
         return
 
-    from bot.synth import generate, write_company
+    from synth import generate, write_company
 
     t0 = time.perf_counter()
     company = generate(accounts=args.accounts, months=args.months, seed=args.seed)

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.bootstrap import Context, default_spec_path
+from bot.delivery.post_alerts import post_pending
 from bot.settings import Settings
-from bot.slack.outbox import post_pending
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Account, Alert, TeamMember
-from tests.bot.slack_double import SlackDouble
+from tests.bot.slack.slack_double import SlackDouble
 
 TOKEN = "xoxb-bench"
 AS_OF = dt.date(2024, 12, 2)

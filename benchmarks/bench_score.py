@@ -26,10 +26,10 @@ END = dt.date(2026, 11, 1)
 def _load_company(url: str, accounts: int, months: int, seed: int) -> dict[str, Any]:
     """Generate the company and bulk-load its tables (the ingest is benchmarked elsewhere)."""
     from benchmarks.bench_features import _arrow
-    from bot.synth import generate
     from storage.db import make_engine
     from storage.ingest.load import load_table
     from storage.migrate import upgrade
+    from synth import generate
 
     t0 = time.perf_counter()
     tables = generate(accounts=accounts, months=months, seed=seed, end=END).tables
@@ -56,7 +56,7 @@ def _register_model(url: str, accounts: int, seed: int) -> dict[str, Any]:
     """Train on a smaller company of the same kind and register the model as live."""
     from benchmarks.bench_explain import trained_result
     from bot.bootstrap import Context, default_spec_path
-    from bot.services.training import register
+    from bot.lifecycle.training import register
     from bot.settings import Settings
 
     t0 = time.perf_counter()
@@ -80,7 +80,7 @@ def peak_rss_mb() -> float:
 def worker(url: str, outbox: str) -> None:
     """Score once and print seconds and peak RSS (this process only)."""
     from bot.bootstrap import Context, default_spec_path
-    from bot.services.scoring_run import run_scoring
+    from bot.daily.scoring_run import run_scoring
     from bot.settings import Settings
 
     ctx = Context(

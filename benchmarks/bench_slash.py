@@ -39,8 +39,8 @@ from bot.slack.app import create_app
 from bot.slack.server import EVENTS_PATH, HttpServer, wsgi_app
 from storage.db import make_engine
 from storage.migrate import upgrade
-from tests.bot import signing
-from tests.bot.slack_double import SlackDouble
+from tests.bot.slack import signing
+from tests.bot.slack.slack_double import SlackDouble
 
 TOKEN = "xoxb-bench"
 TODAY = dt.date.today()

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.synth import generate, write_company
+from synth import generate, write_company
 
 END = dt.date(2026, 11, 22)
 DEFAULT_SIZES = ((2000, 18), (20000, 12))

@@ -49,7 +49,7 @@ def train(frame: pd.DataFrame, config: TrainConfig) -> TrainResult:
 
 def observable_oracle(rows: pd.DataFrame) -> np.ndarray:
     """The true log-odds without each account's latent noise (which no data can reveal)."""
-    from bot.synth.hazard import FAMILIES, SEGMENT_BASE
+    from synth.hazard import FAMILIES, SEGMENT_BASE
 
     segment = {"SMB": 0, "Mid-Market": 1, "Enterprise": 2}
     base = SEGMENT_BASE[rows["segment"].astype("str").map(segment).fillna(1).astype(int).to_numpy()]
@@ -125,7 +125,7 @@ def quality(
 
 
 def main(argv: list[str] | None = None) -> None:
-    from bot.synth import generate
+    from synth import generate
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--accounts", type=int, default=20_000)

@@ -1,6 +1,36 @@
-"""The application's error tree (see the package docstring)."""
+"""Every expected error of atrisk, listed once.
+
+An expected error carries a message a person can act on and an ``exit_code`` (2 bad input or
+usage, 1 a run that started and failed). The edges (CLI, Slack listeners, scheduler) catch
+``EXPECTED`` and show the message; anything else is unexpected: logged with its stack by one
+handler per edge, and the person sees one line.
+
+::
+
+    AtriskError (bot)                    exit 2
+    ├── SpecError                        atrisk.yml is invalid (names the field)
+    ├── SettingsError                    an environment variable is missing or invalid
+    └── RunFailed                        a run started and failed         exit 1
+    StorageError (storage)               exit 2
+    ├── SchemaNotReady                   no tables yet, or behind the migrations
+    └── ContractViolation                source data breaks the input contract (.problems)
+    ScoringError (scoring)               exit 2
+    ├── NotEnoughSignal                  too few labels or positives, a single class
+    ├── FeatureSpecError                 a feature is missing or unusable
+    └── ArtifactTampered                 a model artifact fails its SHA-256
+    PlaybookError (playbooks)            exit 2
+    ├── LibraryInvalid                   playbooks failed validation (.problems)
+    ├── ConditionInvalid                 a ``when`` condition is not valid
+    └── DismissalInvalid                 a "Not a risk" answer is incomplete
+    SynthError (synth)                   exit 2: a synthetic company cannot be made as asked
+"""
 
 from __future__ import annotations
+
+from playbooks.errors import PlaybookError
+from scoring.errors import ScoringError
+from storage.errors import StorageError
+from synth.errors import SynthError
 
 
 class AtriskError(Exception):
@@ -21,3 +51,19 @@ class RunFailed(AtriskError):
     """A run started and failed."""
 
     exit_code = 1
+
+
+EXPECTED: tuple[type[Exception], ...] = (
+    AtriskError,
+    StorageError,
+    ScoringError,
+    PlaybookError,
+    SynthError,
+)
+
+
+def exit_code_of(exc: BaseException) -> int | None:
+    """The CLI exit code for an expected error, or None for an unexpected one."""
+    if isinstance(exc, EXPECTED):
+        return int(getattr(exc, "exit_code", 2))
+    return None

@@ -8,7 +8,7 @@ hour late is skipped; the health check reports the gap) and ``max_instances=1``.
 
 One scheduler process is the default. Several replicas on one PostgreSQL are safe: each job
 claims its key (the day, the week, the hour) in ``job_runs`` first and only one replica wins
-(``bot.services.job_lock``).
+(``storage.job_lock``).
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.daily.cron import cron_trigger
+from bot.daily.health import health_check
+from bot.daily.job import run_daily, today_in
 from bot.errors import AtriskError
-from bot.services import job_lock, model_state
-from bot.services.cron import cron_trigger
-from bot.services.daily import run_daily, today_in
-from bot.services.health import health_check
-from bot.services.training import train_model
+from bot.lifecycle import model_state
+from bot.lifecycle.training import train_model
 from scoring.errors import ScoringError
+from storage import job_lock
 from storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def daily_job(ctx: Context, clock: Clock) -> None:
 def retrain_job(ctx: Context, clock: Clock) -> None:
     """Train on data up to today; the promotion gate decides live, shadow or candidate."""
     as_of = today_in(ctx.spec, clock())
-    stale = job_lock.default_stale_after(ctx.spec) * 4
+    stale = job_lock.default_stale_after(ctx.spec.freshness.latency_budget_seconds) * 4
     with job_lock.run_once(ctx.engine, "retrain", as_of.isoformat(), stale_after=stale) as held:
         if held is None:
             return

@@ -61,14 +61,9 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
 
 def _expected_exit_code(exc: BaseException) -> int | None:
     """Exit code for an expected error (any package's error tree), else None."""
-    from bot.errors import AtriskError
-    from playbooks.errors import PlaybookError
-    from scoring.errors import ScoringError
-    from storage.errors import StorageError
+    from bot.errors import exit_code_of
 
-    if isinstance(exc, AtriskError | StorageError | ScoringError | PlaybookError):
-        return int(getattr(exc, "exit_code", 2))
-    return None
+    return exit_code_of(exc)
 
 
 def run(argv: list[str]) -> int:

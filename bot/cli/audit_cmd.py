@@ -24,7 +24,7 @@ from storage.repositories.sources import load_account_features, load_sources
 
 def run_audit(ctx: Context, as_of: dt.date | None, *, show_progress: bool) -> AuditReport:
     """Audit the stored data the way training reads it (built-in features or account_features)."""
-    from bot.services.training import default_as_of, feature_params
+    from bot.lifecycle.training import default_as_of, feature_params
 
     ctx.require_schema()
     spec = ctx.spec

@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the whole loop on a synthetic company: ingest → train → score → post (dry run) →
         simulated clicks → 30-day outcomes → report. Starts afresh in --out each time."""
-        from bot.services.demo import run_demo
+        from bot.demo import run_demo
 
         if out.exists():
             shutil.rmtree(out)

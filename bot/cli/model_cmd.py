@@ -17,9 +17,9 @@ from bot.bootstrap import Context
 from bot.cli.ops_cmd import register_kill_switch
 from bot.cli.output import console, print_json
 from bot.cli.train_cmd import AsJson
-from bot.services import registry
-from bot.services.training import default_as_of
-from storage.repositories import models as repo
+from bot.lifecycle import model_registry
+from bot.lifecycle.training import default_as_of
+from storage.repositories import model_versions as repo
 
 Version = Annotated[str, typer.Argument(help="A model version, e.g. 2026-11-22.1")]
 
@@ -28,7 +28,7 @@ def _fmt(value: Any) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
-def render_list(rows: list[dict[str, Any]], comparison: registry.Comparison | None) -> None:
+def render_list(rows: list[dict[str, Any]], comparison: model_registry.Comparison | None) -> None:
     if not rows:
         console.print("No models yet: run `atrisk train`.")
         return
@@ -77,8 +77,8 @@ def register(app: typer.Typer) -> None:
             ctx.require_schema()
             through = default_as_of(ctx)
             with ctx.uow() as uow:
-                rows = [registry.summary(r) for r in repo.list_versions(uow.session)]
-                comparison = registry.compare_shadow(
+                rows = [model_registry.summary(r) for r in repo.list_versions(uow.session)]
+                comparison = model_registry.compare_shadow(
                     uow.session, through=through, horizon_days=ctx.spec.entity.horizon_days
                 )
         finally:
@@ -102,12 +102,12 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Make VERSION the live model; the current live model is retired."""
-        _change(lambda session: registry.promote(session, version, force=force))
+        _change(lambda session: model_registry.promote(session, version, force=force))
 
     @model.command("retire")
     def retire_command(version: Version) -> None:
         """Retire VERSION: it is no longer scored."""
-        _change(lambda session: registry.retire(session, version))
+        _change(lambda session: model_registry.retire(session, version))
 
     register_kill_switch(model)  # disable --reason R / enable
     app.add_typer(model, name="model")

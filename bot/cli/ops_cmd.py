@@ -17,10 +17,10 @@ from rich.markup import escape
 
 from bot.bootstrap import Context
 from bot.cli.output import console, previews_to_stderr, print_json
+from bot.daily.health import StatusReport, status_report
+from bot.daily.job import DailyReport, run_daily
 from bot.errors import RunFailed
-from bot.services import model_state
-from bot.services.daily import DailyReport, run_daily
-from bot.services.health import StatusReport, status_report
+from bot.lifecycle import model_state
 
 
 def _actor() -> str:

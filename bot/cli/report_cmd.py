@@ -12,9 +12,9 @@ import typer
 from bot.bootstrap import Context
 from bot.cli.output import console, print_json
 from bot.errors import AtriskError
+from bot.feedback.outcomes import announce_outcomes, record_outcomes
 from bot.report.build import alert_facts, build_report
 from bot.report.html import render_html
-from bot.services.outcomes import announce_outcomes, record_outcomes
 from storage.repositories.feedback import load_report_frames
 
 FORMATS = ("html", "csv", "json")

@@ -22,8 +22,8 @@ from bot.bootstrap import Context
 from bot.cli.ops_cmd import render_fallback
 from bot.cli.output import console, parse_day, previews_to_stderr, print_json
 from bot.cli.train_cmd import AsJson, AsOf
-from bot.services.score_day import score_day
-from bot.services.scoring_run import ScoringReport
+from bot.daily.score_day import score_day
+from bot.daily.scoring_run import ScoringReport
 from scoring.reasons import SHOWN_REASONS
 
 OUT_COLUMNS = ["account_id", "as_of", "risk", "flagged", "reason_1", "reason_2", "reason_3"]

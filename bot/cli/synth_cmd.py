@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
     ) -> None:
         """Make a synthetic B2B SaaS company with a known churn process and write its tables."""
-        from bot.synth import generate, write_company
+        from synth import generate, write_company
 
         started = time.perf_counter()
         with progress(disable=as_json) as bar:

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from bot.bootstrap import Context
 from bot.cli.output import console, parse_day, print_json, progress
-from bot.services.training import TrainingReport, train_model
+from bot.lifecycle.training import TrainingReport, train_model
 
 AsOf = Annotated[
     str | None,

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.adapters.slack_web import make_client
 from bot.bootstrap import Context
-from bot.slack.client import make_client
 from bot.slack.listeners import register
 from bot.slack.listeners.common import on_error
 from playbooks import Library, load_library

@@ -24,7 +24,6 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from bot.synth import generate
 from scoring.catalog import CATEGORICAL_FEATURES, MODEL_FEATURES
 from scoring.evaluate import budget_flags
 from scoring.features import FeatureBuilder, FeatureParams
@@ -33,6 +32,7 @@ from scoring.predict import model_matrix, risk, score_accounts, wording_for
 from scoring.reasons import BUILTIN_GROUPS
 from scoring.train import TrainConfig, fit, split_held_out
 from storage.repositories.sources import frames_from_tables
+from synth import generate
 
 END = dt.date(2026, 11, 1)
 DRIVER_MONTHS = [dt.date(2026, 8, 1), dt.date(2026, 9, 1), dt.date(2026, 10, 1)]

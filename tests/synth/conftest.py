@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.synth import SyntheticCompany, generate
+from synth import SyntheticCompany, generate
 
 END = dt.date(2026, 3, 18)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from pandas.api import types
 
-from bot.synth import FAMILIES, FEATURES
+from synth import FAMILIES, FEATURES
 from tests.synth.conftest import END
 
 COLUMNS = {

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bot.synth import TABLES, generate
+from synth import TABLES, generate
 from tests.synth.conftest import END
 
 
@@ -33,7 +33,7 @@ def test_a_different_seed_makes_a_different_company(company):
 SCRIPT = """
 import datetime as dt, hashlib, sys, tempfile
 from pathlib import Path
-from bot.synth import generate, write_company
+from synth import generate, write_company
 with tempfile.TemporaryDirectory() as tmp:
     paths = write_company(generate(60, 3, 4, dt.date(2026, 2, 10)), Path(tmp))
     digest = hashlib.sha256()

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bot.synth.hazard import ADOPTION_GRACE_DAYS, FAMILIES, UNUSED_INTENSITY, WEIGHTS
+from synth.hazard import ADOPTION_GRACE_DAYS, FAMILIES, UNUSED_INTENSITY, WEIGHTS
 
 KEY = ["Reports", "Dashboards", "Automations", "SSO", "API"]
 WEIGHT = dict(zip(FAMILIES, WEIGHTS, strict=True))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.synth import SynthError, generate
-from bot.synth.people import csm_count, make_team
+from synth import SynthError, generate
+from synth.people import csm_count, make_team
 from tests.synth.conftest import END
 
 

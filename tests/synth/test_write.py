@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from bot.synth import TABLES, SynthError, write_company
+from synth import TABLES, SynthError, write_company
 
 
 def test_csv_files_hold_every_row_with_iso_dates_and_utc_timestamps(company, tmp_path):

@@ -17,11 +17,8 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 
-from bot.errors import AtriskError
-from bot.slack.blocks import escape
-from playbooks.errors import PlaybookError
-from scoring.errors import ScoringError
-from storage.errors import StorageError
+from bot.blockkit.alerts import escape
+from bot.errors import EXPECTED, AtriskError
 
 log = logging.getLogger("atrisk.slack")
 
@@ -29,9 +26,6 @@ SORRY = (
     "Sorry, something went wrong on atrisk's side while handling that. It has been logged "
     "for the owners; please try again in a minute."
 )
-
-
-EXPECTED = (AtriskError, StorageError, ScoringError, PlaybookError)
 
 
 class ButtonInvalid(AtriskError):

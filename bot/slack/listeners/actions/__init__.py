@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from bot.slack.blocks import DISMISS_ACTION_ID, PLAYBOOK_ACTION_PREFIX
+from bot.blockkit.alerts import DISMISS_ACTION_ID, PLAYBOOK_ACTION_PREFIX
 from bot.slack.listeners.actions.dismiss_click import dismiss_click
 from bot.slack.listeners.actions.playbook_click import playbook_click
 from bot.slack.listeners.common import ack_now, guarded

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Respond
 
-from bot.services import activity, model_state, queries
-from bot.slack import commands, views
+from bot.answers import activity, lookups
+from bot.blockkit import views
+from bot.lifecycle import model_state
+from bot.slack import commands
 from bot.slack.commands import Command
 
 if TYPE_CHECKING:
@@ -22,7 +24,7 @@ def _help(services: AppServices, note: str | None = None) -> dict[str, Any]:
     return views.help_message(consumer.persona, consumer.job_to_be_done, note)
 
 
-def _kill_switch(services: AppServices, caller: queries.Caller, command: Command) -> dict[str, Any]:
+def _kill_switch(services: AppServices, caller: lookups.Caller, command: Command) -> dict[str, Any]:
     if not caller.is_admin:
         return views.notice(
             "Only atrisk admins can switch the model off or on. "
@@ -38,21 +40,21 @@ def _kill_switch(services: AppServices, caller: queries.Caller, command: Command
     return views.notice("Model enabled: the next daily run scores with it again.")
 
 
-def answer(services: AppServices, caller: queries.Caller, command: Command) -> dict[str, Any]:
+def answer(services: AppServices, caller: lookups.Caller, command: Command) -> dict[str, Any]:
     """The ephemeral message that answers ``command`` for ``caller``."""
     ctx, today = services.ctx, services.today()
     match command:
         case commands.Top():
-            return views.top(queries.top_accounts(ctx, caller, today=today))
+            return views.top(lookups.top_accounts(ctx, caller, today=today))
         case commands.Lookup(query=query):
-            return views.lookup(queries.lookup(ctx, caller, query, today=today))
+            return views.lookup(lookups.lookup(ctx, caller, query, today=today))
         case commands.CsmAccounts(user_id=user_id, name=name):
-            found = queries.csm_accounts(ctx, caller, user_id=user_id, name=name, today=today)
+            found = lookups.csm_accounts(ctx, caller, user_id=user_id, name=name, today=today)
             return views.top(found)
         case commands.Report():
             return views.report(activity.adoption(ctx, caller, today=today, now=services.now()))
         case commands.Status():
-            return views.status(queries.status(ctx, today=today))
+            return views.status(lookups.status(ctx, today=today))
         case commands.ModelDisable() | commands.ModelEnable():
             return _kill_switch(services, caller, command)
         case commands.Help(note=note):
@@ -67,13 +69,13 @@ def atrisk_command(services: AppServices) -> Callable[..., None]:
         if isinstance(command, commands.Help):
             respond(**_help(services, command.note))
             return
-        caller = queries.resolve_caller(services.ctx, user_id)
+        caller = lookups.resolve_caller(services.ctx, user_id)
         if caller is None:
             respond(**views.unknown_caller(user_id, services.ctx.spec.owners.bot))
             return
         try:
             respond(**answer(services, caller, command))
-        except queries.QueryRefused as refused:
+        except lookups.QueryRefused as refused:
             respond(**views.notice(str(refused)))
 
     return answer_atrisk

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
-from bot.services import activity, queries
-from bot.slack import views
+from bot.answers import activity, lookups
+from bot.blockkit import views
 
 if TYPE_CHECKING:
     from bot.slack.app import AppServices
@@ -19,7 +19,7 @@ def app_home_opened(services: AppServices) -> Callable[..., None]:
         if event.get("tab", "home") != "home":
             return
         user_id = str(event["user"])
-        caller = queries.resolve_caller(services.ctx, user_id)
+        caller = lookups.resolve_caller(services.ctx, user_id)
         if caller is None:
             view = views.home_for_stranger(user_id, services.ctx.spec.owners.bot)
         else:

@@ -1,0 +1,1 @@
+"""Adapters behind the ports: the Slack Web API (slack_sdk) and the dry-run outbox folder."""

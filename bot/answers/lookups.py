@@ -1,0 +1,400 @@
+"""What ``/atrisk`` and the App Home show, always scoped to the person asking.
+
+The caller is found by ``team.slack_user_id``: a CSM sees their own accounts, a manager their
+CSMs' accounts (and their own), admins and analysts every account. Scores are those
+``bot.daily.fallback.serving`` names: the latest fresh run, or the last good one with the
+"Model paused" banner while the model is disabled or in fallback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from bot.daily.fallback import Serving, serving
+from bot.errors import AtriskError
+from bot.lifecycle.model_state import read_state
+from playbooks import NOT_A_RISK_TITLE, dismissal_label
+from storage.models import Account, Action, Alert, Score, TeamMember
+from storage.repositories import read_models as q
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Context
+
+TOP_LIMIT = 10
+MATCH_LIMIT = 8
+FUZZY_MATCH = 0.85  # a fuzzy match this close counts as the account asked for
+FUZZY_SUGGEST = 0.6  # closer than this is worth a "did you mean"
+FUZZY_POOL = 500  # candidates (most shared trigrams) compared with difflib
+ALL_ROLES = frozenset({"admin", "analyst"})
+
+
+class QueryRefused(AtriskError):
+    """A question the caller may not ask, or about someone atrisk does not know."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asked, and which CSMs' accounts they may see (``None``: every account)."""
+
+    slack_user_id: str
+    email: str
+    name: str
+    role: str
+    csm_emails: frozenset[str] | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def scope_label(self) -> str:
+        if self.csm_emails is None:
+            return "all accounts"
+        return "your team's accounts" if self.role == "manager" else "your accounts"
+
+
+@dataclass(frozen=True)
+class Acted:
+    """Someone acted on the account's latest alert: who (name or Slack id), what, when."""
+
+    who: str | None
+    who_slack_id: str | None
+    what: str
+    on: dt.date
+
+
+@dataclass(frozen=True)
+class AccountLine:
+    account_id: str
+    name: str
+    csm: str
+    risk: float | None = None
+    previous_risk: float | None = None
+    reasons: tuple[str, ...] = ()
+    arr: float | None = None
+    segment: str | None = None
+    renewal_date: dt.date | None = None
+    alerted_on: dt.date | None = None
+    acted: Acted | None = None
+
+    @property
+    def top_reason(self) -> str | None:
+        return self.reasons[0] if self.reasons else None
+
+
+@dataclass(frozen=True)
+class TopAnswer:
+    label: str
+    lines: tuple[AccountLine, ...]
+    served: Serving
+
+
+@dataclass(frozen=True)
+class LookupAnswer:
+    query: str
+    served: Serving
+    account: AccountLine | None = None
+    matches: tuple[AccountLine, ...] = ()
+    suggestions: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- caller and served scores
+
+
+def _reports(team: Sequence[TeamMember], manager_email: str) -> set[str]:
+    """Everyone below ``manager_email`` (their CSMs, and their managers' CSMs)."""
+    below: set[str] = set()
+    frontier = {manager_email.lower()}
+    while frontier:
+        found = {
+            m.email
+            for m in team
+            if (m.manager_email or "").lower() in frontier and m.email not in below
+        }
+        below |= found
+        frontier = {e.lower() for e in found}
+    return below
+
+
+def caller_in(session: Session, slack_user_id: str) -> Caller | None:
+    """The team member with this Slack id and their scope, or None when unknown."""
+    team = q.team(session)
+    member = next((m for m in team if m.slack_user_id == slack_user_id), None)
+    if member is None:
+        return None
+    role = (member.role or "").strip().lower()
+    scope: frozenset[str] | None
+    if role in ALL_ROLES:
+        scope = None
+    elif role == "manager":
+        emails = _reports(team, member.email) | {member.email}
+        scope = frozenset(emails | {e.lower() for e in emails})
+    else:
+        scope = frozenset({member.email, member.email.lower()})
+    return Caller(slack_user_id, member.email, member.name, role, scope)
+
+
+def resolve_caller(ctx: Context, slack_user_id: str) -> Caller | None:
+    with ctx.uow() as uow:
+        return caller_in(uow.session, slack_user_id)
+
+
+# ---------------------------------------------------------------- account lines
+
+
+def acted_line(alert: Alert, action: Action, names: dict[str, str]) -> Acted:
+    """Who did what on the alert, and when; ``names`` maps team emails to names."""
+    if action.kind == "dismissal":
+        what = f"{NOT_A_RISK_TITLE} ({dismissal_label(action.dismiss_reason or 'other')})"
+    else:
+        what = playbook_title(alert, action.playbook_id or "")
+    who = names.get((action.user_email or "").lower())
+    on = action.acted_at.date() if action.acted_at else alert.as_of
+    return Acted(who, action.slack_user_id, what, on)
+
+
+def playbook_title(alert: Alert, playbook_id: str) -> str:
+    """The title the alert offered for ``playbook_id`` (the id itself when not offered)."""
+    for choice in alert.playbooks or []:
+        if isinstance(choice, dict) and choice.get("id") == playbook_id:
+            return str(choice.get("title") or playbook_id)
+    return playbook_id
+
+
+def reason_texts(reasons: Any) -> tuple[str, ...]:
+    texts = [str(r.get("text")) for r in reasons or [] if isinstance(r, dict) and r.get("text")]
+    return tuple(texts[:3])
+
+
+def lines_for(
+    session: Session, served: Serving, accounts: Sequence[Account], scores: dict[str, Score]
+) -> list[AccountLine]:
+    """One line per account: its served risk, the change since the run before, who acted."""
+    ids = [a.account_id for a in accounts]
+    previous: dict[str, Score] = {}
+    if served.scored_on is not None:
+        before = q.run_before(session, as_of=served.scored_on)
+        if before is not None:
+            previous = q.scores_for(session, run_id=before.id, account_ids=ids)
+    alerts = q.latest_posted_alerts(session, account_ids=ids)
+    names = {m.email.lower(): m.name for m in q.team(session)}
+    lines = []
+    for account in accounts:
+        score = scores.get(account.account_id)
+        prev = previous.get(account.account_id)
+        alert, action = alerts.get(account.account_id, (None, None))
+        lines.append(
+            AccountLine(
+                account_id=account.account_id,
+                name=account.name,
+                csm=names.get(account.csm_email.lower(), account.csm_email),
+                risk=score.risk if score else None,
+                previous_risk=prev.risk if prev else None,
+                reasons=reason_texts(score.reasons if score else None),
+                arr=account.arr,
+                segment=account.segment,
+                renewal_date=account.renewal_date,
+                alerted_on=alert.as_of if alert else None,
+                acted=acted_line(alert, action, names) if alert and action else None,
+            )
+        )
+    return lines
+
+
+def _top(
+    session: Session, label: str, csm_emails: Collection[str] | None, today: dt.date
+) -> TopAnswer:
+    served = serving(session, today)
+    if served.run_id is None or served.scored_on is None:
+        return TopAnswer(label, (), served)
+    pairs = q.top_scores(
+        session,
+        run_id=served.run_id,
+        as_of=served.scored_on,
+        csm_emails=csm_emails,
+        limit=TOP_LIMIT,
+    )
+    scores = {a.account_id: s for s, a in pairs}
+    lines = lines_for(session, served, [a for _, a in pairs], scores)
+    return TopAnswer(label, tuple(lines), served)
+
+
+def top_accounts(ctx: Context, caller: Caller, *, today: dt.date) -> TopAnswer:
+    """``/atrisk``: the riskiest accounts in the caller's scope, riskiest first."""
+    with ctx.uow() as uow:
+        return _top(uow.session, caller.scope_label, caller.csm_emails, today)
+
+
+# ---------------------------------------------------------------- one account by name or id
+
+
+def _fuzzy(query: str, names: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """Account ids whose name or id is a near-certain match, and names worth suggesting."""
+    keys: dict[str, set[str]] = {}
+    shown: dict[str, str] = {}
+    for account_id, name in names:
+        for key in (name.lower(), account_id.lower()):
+            keys.setdefault(key, set()).add(account_id)
+            shown.setdefault(key, name)
+    close = difflib.get_close_matches(query.lower(), list(keys), n=5, cutoff=FUZZY_SUGGEST)
+    strong: list[str] = []
+    for key in close:
+        if difflib.SequenceMatcher(None, query.lower(), key).ratio() >= FUZZY_MATCH:
+            strong += sorted(keys[key] - set(strong))
+    suggestions = list(dict.fromkeys(shown[k] for k in close))
+    return strong, suggestions[:3]
+
+
+def lookup(ctx: Context, caller: Caller, query: str, *, today: dt.date) -> LookupAnswer:
+    """``/atrisk <name or id>``: exact, then contained, then fuzzy (difflib) matches in scope."""
+    with ctx.uow() as uow:
+        s = uow.session
+        served = serving(s, today)
+        scope = caller.csm_emails
+        found = q.accounts_exact(s, query=query, csm_emails=scope, limit=MATCH_LIMIT)
+        if not found:
+            found = q.accounts_containing(s, query=query, csm_emails=scope, limit=MATCH_LIMIT)
+        suggestions: list[str] = []
+        if not found:
+            candidates = q.accounts_like(s, query=query, csm_emails=scope, limit=FUZZY_POOL)
+            strong, suggestions = _fuzzy(query, candidates)
+            found = list(q.accounts_by_id(s, account_ids=strong[:MATCH_LIMIT]).values())
+        if not found:
+            return LookupAnswer(query, served, suggestions=tuple(suggestions))
+        scores: dict[str, Score] = {}
+        if served.run_id is not None:
+            ids = [a.account_id for a in found]
+            scores = q.scores_for(s, run_id=served.run_id, account_ids=ids)
+        found.sort(key=lambda a: -(scores[a.account_id].risk if a.account_id in scores else -1))
+        lines = lines_for(s, served, found, scores)
+    if len(lines) == 1:
+        return LookupAnswer(query, served, account=lines[0])
+    return LookupAnswer(query, served, matches=tuple(lines))
+
+
+# ---------------------------------------------------------------- one CSM's accounts
+
+
+def _find_person(team: Sequence[TeamMember], user_id: str | None, name: str | None) -> TeamMember:
+    if user_id:
+        for m in team:
+            if m.slack_user_id == user_id:
+                return m
+        raise QueryRefused(
+            f"{name or 'That person'} is not in atrisk's team table, so has no accounts here."
+        )
+    wanted = (name or "").strip().lower()
+    for m in team:
+        if wanted in (m.email.lower(), m.name.lower()):
+            return m
+    names = {m.name.lower(): m for m in team}
+    close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=FUZZY_MATCH)
+    if close:
+        return names[close[0]]
+    raise QueryRefused(
+        f"Nobody called “{name}” is in atrisk's team table. "
+        "Try `/atrisk csm @name` with their Slack handle, or their email."
+    )
+
+
+def csm_accounts(
+    ctx: Context, caller: Caller, *, user_id: str | None, name: str | None, today: dt.date
+) -> TopAnswer:
+    """``/atrisk csm @user``: that person's accounts, if the caller may see them."""
+    with ctx.uow() as uow:
+        person = _find_person(q.team(uow.session), user_id, name)
+        if caller.csm_emails is not None and person.email not in caller.csm_emails:
+            raise QueryRefused(
+                f"{person.name}'s accounts are outside what you can see: "
+                "a manager sees their own CSMs, a CSM their own accounts."
+            )
+        label = "your accounts" if person.email == caller.email else f"{person.name}'s accounts"
+        return _top(uow.session, label, {person.email, person.email.lower()}, today)
+
+
+# ---------------------------------------------------------------- status
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: int
+    as_of: dt.date
+    status: str
+    finished_at: dt.datetime | None
+    n_scored: int
+    n_flagged: int
+    n_alerts: int
+    fallback: bool
+    fallback_cause: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class StatusAnswer:
+    """``/atrisk status``: the model, the kill switch, the last run and how fresh scores are."""
+
+    state: str
+    state_reason: str | None
+    state_changed_by: str | None
+    state_changed_at: dt.datetime | None
+    model_version: str | None
+    model_trained_as_of: dt.date | None
+    model_metric: tuple[str, float] | None
+    last_run: RunSummary | None
+    served: Serving
+    age_days: int | None
+    stale_after_days: int
+
+    @property
+    def stale(self) -> bool:
+        return self.age_days is None or self.age_days > self.stale_after_days
+
+
+def _summary(run: Any) -> RunSummary | None:
+    if run is None:
+        return None
+    return RunSummary(
+        run.id,
+        run.as_of,
+        run.status,
+        run.finished_at,
+        run.n_scored or 0,
+        run.n_flagged or 0,
+        run.n_alerts or 0,
+        bool(run.fallback),
+        run.fallback_cause,
+        run.error,
+    )
+
+
+def status(ctx: Context, *, today: dt.date) -> StatusAnswer:
+    """The model's state and why, the live version, the last run, freshness against the spec."""
+    metric_name = ctx.spec.accuracy.metric
+    with ctx.uow() as uow:
+        s = uow.session
+        state = read_state(s)
+        model = q.live_model(s)
+        version = (model.version, model.trained_as_of) if model else (None, None)
+        value = (model.metrics or {}).get(metric_name) if model else None
+        last = _summary(q.last_run(s))
+        served = serving(s, today)
+    metric = (metric_name, float(value)) if isinstance(value, int | float) else None
+    return StatusAnswer(
+        state=state.state,
+        state_reason=state.reason,
+        state_changed_by=state.changed_by,
+        state_changed_at=state.changed_at,
+        model_version=version[0],
+        model_trained_as_of=version[1],
+        model_metric=metric,
+        last_run=last,
+        served=served,
+        age_days=(today - served.scored_on).days if served.scored_on else None,
+        stale_after_days=ctx.spec.freshness.stale_after_days,
+    )

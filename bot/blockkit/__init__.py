@@ -1,0 +1,1 @@
+"""Block Kit rendering, pure: alerts, ``/atrisk`` answers, App Home, modals."""

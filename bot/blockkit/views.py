@@ -1,0 +1,343 @@
+"""Block Kit for ``/atrisk`` answers, the App Home and the "Not a risk" modal. Pure.
+
+Every string that comes from data or from what someone typed is escaped and clipped
+(``bot.blockkit.alerts.safe``); mrkdwn is ``verbatim`` so nothing turns into a link or a
+mention. Answers stay within Block Kit's limits (50 blocks a message, 100 a Home tab).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from bot.answers.activity import AdoptionAnswer, HomeAnswer
+from bot.answers.lookups import AccountLine, Acted, LookupAnswer, StatusAnswer, TopAnswer
+from bot.blockkit.alerts import (
+    MAX_SECTION_TEXT,
+    SLACK_USER_ID,
+    clip,
+    long_date,
+    percent,
+    risk_change,
+    safe,
+    short_date,
+)
+from bot.daily.fallback import Serving
+from bot.report.figures import tier
+from playbooks import DISMISSAL_REASONS
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+DISMISSAL_CALLBACK = "atrisk.dismissal"
+REASON_BLOCK, REASON_ACTION = "atrisk.reason", "reason"
+NOTE_BLOCK, NOTE_ACTION = "atrisk.note", "note"
+
+COMMANDS = (
+    ("/atrisk", "the riskiest accounts you look after (your team's, for managers)"),
+    ("/atrisk <account name or id>", "one account: risk, reasons, and who acted"),
+    ("/atrisk csm @someone", "one CSM's accounts"),
+    ("/atrisk report", "adoption over the last 7 days"),
+    ("/atrisk status", "model, last run, freshness, fallback"),
+    ("/atrisk help", "this message"),
+    ("/atrisk model disable <reason> | enable", "admins only: the kill switch"),
+)
+
+
+def _md(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT), "verbatim": True}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": _md(text)}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [_md(text)]}
+
+
+def message(text: str, blocks: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """An ephemeral answer: notification text plus blocks (or the text as one section)."""
+    body = list(blocks) or [_section(text)]
+    return {
+        "response_type": "ephemeral",
+        "text": clip(text, 3000),
+        "blocks": body[:MAX_MESSAGE_BLOCKS],
+    }
+
+
+def notice(text: str) -> dict[str, Any]:
+    """A plain sentence (escaped) as an ephemeral answer."""
+    return message(safe(text, MAX_SECTION_TEXT))
+
+
+def _banner(served: Serving) -> list[dict[str, Any]]:
+    return [_section(f"⏸️ {safe(served.banner, 500)}")] if served.banner else []
+
+
+def _who(acted: Acted) -> str:
+    if acted.who:
+        return safe(acted.who, 100)
+    if acted.who_slack_id and SLACK_USER_ID.match(acted.who_slack_id):
+        return f"<@{acted.who_slack_id}>"
+    return "Someone"
+
+
+def acted_words(acted: Acted) -> str:
+    """``Jane chose *Integration health check* on 3 Dec`` (escaped)."""
+    return f"{_who(acted)} chose *{safe(acted.what, 200)}* on {short_date(acted.on)}"
+
+
+def already_handled(acted: Acted) -> dict[str, Any]:
+    """The ephemeral answer to a click on an alert that already has an action."""
+    return message(f"Already handled: {acted_words(acted)}.")
+
+
+def _risk(line: AccountLine) -> str:
+    return risk_change(line.risk, line.previous_risk) if line.risk is not None else "not scored"
+
+
+def _status_of(line: AccountLine) -> str:
+    if line.acted is not None:
+        return f"✅ {acted_words(line.acted)}"
+    if line.alerted_on is not None:
+        return f"alerted {short_date(line.alerted_on)}, no action yet"
+    return "not alerted"
+
+
+def _line(n: int | None, line: AccountLine) -> str:
+    title = safe(line.name, 150)
+    head = f"*{n}. {title}*" if n else f"*{title}*"
+    facts = [_risk(line)]
+    if line.arr is not None:
+        facts.append(f"ARR {line.arr:,.0f}")
+    text = f"{head} · {' · '.join(facts)}"
+    if line.top_reason:
+        text += f"\n{safe(line.top_reason, 300)}"
+    return text + f"\n_CSM {safe(line.csm, 100)} · {_status_of(line)}_"
+
+
+def _scored(served: Serving) -> str:
+    return f" (scored {long_date(served.scored_on)})" if served.scored_on else ""
+
+
+def top(answer: TopAnswer) -> dict[str, Any]:
+    """``/atrisk`` and ``/atrisk csm``: the riskiest accounts in scope, riskiest first."""
+    title = f"Riskiest accounts — {safe(answer.label, 200)}{_scored(answer.served)}"
+    if answer.served.run_id is None:
+        return message(title, [*_banner(answer.served), _section(f"*{title}*"), _no_scores()])
+    if not answer.lines:
+        return message(title, [*_banner(answer.served), _section(f"*{title}*\nNo accounts.")])
+    blocks = [*_banner(answer.served), _section(f"*{title}*")]
+    blocks += [_section(_line(n, line)) for n, line in enumerate(answer.lines, 1)]
+    blocks.append(_context("`/atrisk <account>` for one account · `/atrisk help` for more"))
+    return message(title, blocks)
+
+
+def _no_scores() -> dict[str, Any]:
+    return _section("No scores yet: the daily run has not scored any accounts.")
+
+
+def _detail(line: AccountLine, served: Serving) -> list[dict[str, Any]]:
+    facts = [f"*Risk* {_risk(line)}"]
+    if line.arr is not None:
+        facts.append(f"*ARR* {line.arr:,.0f}")
+    if line.segment:
+        facts.append(f"*Segment* {safe(line.segment, 100)}")
+    if line.renewal_date:
+        facts.append(f"*Renewal* {long_date(line.renewal_date)}")
+    facts.append(f"*CSM* {safe(line.csm, 100)}")
+    text = f"*{safe(line.name, 150)}* ({safe(line.account_id, 128)})\n" + " · ".join(facts)
+    blocks = [*_banner(served), _section(text)]
+    if line.reasons:
+        why = "\n".join(f"• {safe(r, 800)}" for r in line.reasons)
+        blocks.append(_section(f"Why it is at risk:\n{why}"))
+    blocks.append(_context(_status_of(line)))
+    return blocks
+
+
+def lookup(answer: LookupAnswer) -> dict[str, Any]:
+    """``/atrisk <name or id>``: one account, a short list, or "did you mean"."""
+    asked = safe(answer.query, 100)
+    if answer.account is not None:
+        line = answer.account
+        return message(f"{line.name}: {_risk(line)}", _detail(line, answer.served))
+    if answer.matches:
+        blocks = [*_banner(answer.served), _section(f"Accounts matching “{asked}”:")]
+        blocks += [_section(_line(None, line)) for line in answer.matches]
+        blocks.append(_context("Ask again with the exact name or id for the details."))
+        return message(f"{len(answer.matches)} accounts match {answer.query}", blocks)
+    text = f"No account in your scope matches “{asked}”."
+    if answer.suggestions:
+        text += " Did you mean " + " or ".join(f"“{safe(s, 150)}”" for s in answer.suggestions)
+        text += "?"
+    return message(text, [_section(text), _context("`/atrisk help` lists what I can answer.")])
+
+
+def report(answer: AdoptionAnswer) -> dict[str, Any]:
+    """``/atrisk report``: last week's adoption, compact."""
+    rate = answer.rate
+    rate_text = f"{percent(rate)} ({tier(rate)})" if rate is not None else "no alerts sent"
+    title = f"Adoption, last {answer.days} days — {safe(answer.label, 200)}"
+    lines = [
+        f"*{title}*",
+        f"Alerts sent: *{answer.sent}* · acted on: *{answer.acted}* · "
+        f"dismissed as not a risk: *{answer.dismissed}*",
+        f"CSMs who acted / CSMs who received: *{answer.csms_acted} / {answer.csms_received}* "
+        f"→ adoption {rate_text}",
+    ]
+    blocks = [*_banner(answer.served), _section("\n".join(lines))]
+    blocks.append(_context("Tiers: best-in-class > 70 % · healthy 40–70 % · at risk 20–40 %"))
+    return message(title, blocks)
+
+
+def _when(at: dt.datetime | None) -> str:
+    return f" on {long_date(at.date())}" if at else ""
+
+
+def status(answer: StatusAnswer) -> dict[str, Any]:
+    """``/atrisk status``: model, kill switch, last run, freshness, fallback and why."""
+    model = "no live model yet"
+    if answer.model_version:
+        model = f"`{safe(answer.model_version, 64)}`"
+        if answer.model_trained_as_of:
+            model += f", trained on data to {long_date(answer.model_trained_as_of)}"
+        if answer.model_metric:
+            model += f", {answer.model_metric[0]} {answer.model_metric[1]:.3f}"
+    state = f"*{safe(answer.state, 32)}*"
+    if answer.state_reason:
+        state += f": {safe(answer.state_reason, 500)}"
+    if answer.state_changed_by and answer.state != "active":
+        state += f" (by {safe(answer.state_changed_by, 100)}{_when(answer.state_changed_at)})"
+    run = "no scoring run yet"
+    if answer.last_run:
+        r = answer.last_run
+        run = f"{long_date(r.as_of)}: *{safe(r.status, 32)}*, {r.n_scored:,} scored, "
+        run += f"{r.n_flagged:,} flagged, {r.n_alerts:,} alerts"
+        if r.error:
+            run += f" — {safe(r.error, 300)}"
+    fresh = "no scores yet"
+    if answer.age_days is not None and answer.served.scored_on:
+        mark = "⚠️ stale" if answer.stale else "fresh"
+        fresh = f"{mark}: scored {long_date(answer.served.scored_on)}, {answer.age_days} days ago "
+        fresh += f"(stale after {answer.stale_after_days})"
+    lines = [
+        f"*Model* {model}",
+        f"*State* {state}",
+        f"*Last run* {run}",
+        f"*Freshness* {fresh}",
+    ]
+    if answer.served.paused:
+        lines.append(f"*Fallback* yes — {safe(answer.served.cause or 'paused', 500)}")
+    else:
+        lines.append("*Fallback* no: answers use the latest scores")
+    blocks = [*_banner(answer.served), _section("\n".join(lines))]
+    return message(f"atrisk status: model {answer.state}", blocks)
+
+
+def help_message(persona: str, job: str, note: str | None = None) -> dict[str, Any]:
+    """``/atrisk help`` (and the answer to anything not understood)."""
+    blocks: list[dict[str, Any]] = []
+    if note:
+        blocks.append(_section(safe(note, 500)))
+    blocks.append(_section(f"*atrisk* is for {safe(persona, 500)}.\n_{safe(job, 1000)}_"))
+    usage = "\n".join(f"`{safe(cmd, 100)}` — {safe(what, 200)}" for cmd, what in COMMANDS)
+    blocks.append(_section(usage))
+    return message(note or "atrisk: what I can answer", blocks)
+
+
+def unknown_caller(slack_user_id: str, owners: Sequence[str]) -> dict[str, Any]:
+    """The answer for someone not in the team table: why, and what to ask for."""
+    who = " or ".join(f"<@{o}>" for o in owners if SLACK_USER_ID.match(o)) or "your atrisk admin"
+    uid = slack_user_id if SLACK_USER_ID.match(slack_user_id) else "(unknown)"
+    text = (
+        f"Sorry, you are not in atrisk's team table yet, so I don't know whose accounts to show. "
+        f"Ask {who} to add a row for you to the `team` table with your email, your role "
+        f"(csm, manager, analyst or admin) and `slack_user_id` {uid}."
+    )
+    return message("You are not in atrisk's team table yet.", [_section(text)])
+
+
+# ---------------------------------------------------------------- App Home
+
+
+def home_for_stranger(slack_user_id: str, owners: Sequence[str]) -> dict[str, Any]:
+    """The Home tab for someone not in the team table: why it is empty and what to ask."""
+    return {"type": "home", "blocks": unknown_caller(slack_user_id, owners)["blocks"]}
+
+
+def home(answer: HomeAnswer) -> dict[str, Any]:
+    """The Home tab: open alerts and this week's actions."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "atrisk", "emoji": True}},
+        *_banner(answer.served),
+        _section(f"*Open alerts* — {safe(answer.label, 100)}, last {answer.open_days} days"),
+    ]
+    if not answer.open_alerts:
+        blocks.append(_context("Nothing open: every alert has been acted on."))
+    for a in answer.open_alerts:
+        where = f" in <#{a.channel}>" if a.channel and a.channel[:1] in "CG" else ""
+        text = f"*{safe(a.account, 150)}* · {percent(a.risk)} · {short_date(a.as_of)}{where}"
+        if a.reason:
+            text += f"\n{safe(a.reason, 300)}"
+        blocks.append(_section(text))
+    blocks += [{"type": "divider"}, _section("*Actions this week*")]
+    if not answer.actions:
+        blocks.append(_context("No actions yet this week."))
+    for done in answer.actions:
+        blocks.append(_section(f"*{safe(done.account, 150)}*: {acted_words(done.acted)}"))
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+
+
+# ---------------------------------------------------------------- "Not a risk" modal
+
+
+def dismissal_modal(alert_id: int, account: str, meta: dict[str, Any]) -> dict[str, Any]:
+    """The modal asking why an alert is not a risk; ``meta`` rides along to the submission."""
+    options = [
+        {"text": {"type": "plain_text", "text": r.label[:75]}, "value": r.id}
+        for r in DISMISSAL_REASONS
+    ]
+    return {
+        "type": "modal",
+        "callback_id": DISMISSAL_CALLBACK,
+        "private_metadata": json.dumps({"alert": alert_id, **meta})[:3000],
+        "title": {"type": "plain_text", "text": "Not a risk"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _section(f"Why is *{safe(account, 150)}* not at risk?"),
+            {
+                "type": "input",
+                "block_id": REASON_BLOCK,
+                "label": {"type": "plain_text", "text": "Reason"},
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": REASON_ACTION,
+                    "options": options,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": NOTE_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "In a few words (needed for Other)"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": NOTE_ACTION,
+                    "multiline": True,
+                    "max_length": 500,
+                },
+            },
+        ],
+    }
+
+
+def dismissal_answer(view: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The reason id and the note from a submitted modal's state."""
+    values = (view.get("state") or {}).get("values") or {}
+    chosen = (values.get(REASON_BLOCK) or {}).get(REASON_ACTION) or {}
+    reason = (chosen.get("selected_option") or {}).get("value")
+    note = ((values.get(NOTE_BLOCK) or {}).get(NOTE_ACTION) or {}).get("value")
+    return reason, note

@@ -1,0 +1,1 @@
+"""The daily run: score, decide fresh or fallback, choose alerts, write once; health checks."""

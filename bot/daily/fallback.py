@@ -1,0 +1,214 @@
+"""Are the day's scores fresh model output? If not, which last good run is served instead.
+
+The model is *paused* for a day when a person disabled it, the input was refused by the
+contract or is stale, the live model's accuracy on matured outcomes is below the floor, the
+scoring run failed, or too many features drifted. Then the last good scores are served: those
+of the newest run that succeeded with the model on fresh input (``status='succeeded'``,
+``fallback=False``) no older than ``WINDOW_DAYS`` before the day. Older scores are not served
+at all: the day posts nothing new and says so.
+
+Every answer built from served scores carries the banner of ``bot.blockkit.alerts.banner_text``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.blockkit.alerts import banner_text
+from bot.lifecycle.accuracy import live_accuracy
+from bot.lifecycle.model_state import read_state
+from bot.spec import Spec
+from storage.models import (
+    AccountFeatureRow,
+    DriftStat,
+    IntegrationRun,
+    ScoringRun,
+    Ticket,
+    Usage,
+)
+
+WINDOW_DAYS = 14  # last good scores older than this are not served
+
+# cause code -> whose owners are told (``owners.data`` / ``owners.model`` in the spec)
+CAUSES: dict[str, str] = {
+    "disabled": "model",
+    "invalid_input": "data",
+    "stale_input": "data",
+    "accuracy_below_floor": "model",
+    "run_failed": "model",
+    "drift": "model",
+}
+
+
+@dataclass(frozen=True)
+class FallbackCause:
+    """Why the day is not served from fresh model output: a code and a sentence with the facts."""
+
+    code: str
+    detail: str
+
+    def __post_init__(self) -> None:
+        if self.code not in CAUSES:
+            raise ValueError(f"unknown fallback cause {self.code!r}; one of {sorted(CAUSES)}")
+
+    def text(self) -> str:
+        return f"{self.code}: {self.detail}"
+
+
+def no_scores_text(as_of: dt.date) -> str:
+    return (
+        f"Model paused — no good scores from the {WINDOW_DAYS} days before "
+        f"{as_of.isoformat()}; nothing new is posted."
+    )
+
+
+def disabled_cause(session: Session) -> FallbackCause | None:
+    state = read_state(session)
+    if state.state != "disabled":
+        return None
+    return FallbackCause("disabled", f"disabled by {state.changed_by}: {state.reason}")
+
+
+def newest_event(session: Session, spec: Spec, as_of: dt.date) -> dt.date | None:
+    """The newest day with input data usable for ``as_of`` (features see data before it)."""
+    if spec.contract.features == "account_features":
+        day = session.scalar(
+            select(func.max(AccountFeatureRow.as_of)).where(AccountFeatureRow.as_of <= as_of)
+        )
+        return day
+    end = dt.datetime.combine(as_of, dt.time(), tzinfo=dt.UTC)
+    days: list[dt.date] = []
+    usage = session.scalar(select(func.max(Usage.date)).where(Usage.date < as_of))
+    if usage is not None:
+        days.append(usage)
+    for column in (IntegrationRun.ts, Ticket.opened_at):
+        ts = session.scalar(select(func.max(column)).where(column < end))
+        if ts is not None:
+            days.append(ts.date() if isinstance(ts, dt.datetime) else dt.date.fromisoformat(ts))
+    return max(days, default=None)
+
+
+def stale_cause(session: Session, spec: Spec, as_of: dt.date) -> FallbackCause | None:
+    """Stale: the newest event is more than ``freshness.stale_after_days`` before ``as_of``."""
+    limit = spec.freshness.stale_after_days
+    newest = newest_event(session, spec, as_of)
+    if newest is None:
+        return FallbackCause("stale_input", f"there is no input data before {as_of.isoformat()}")
+    age = (as_of - newest).days
+    if age <= limit:
+        return None
+    return FallbackCause(
+        "stale_input",
+        f"the newest input is from {newest.isoformat()}, {age} days before {as_of.isoformat()} "
+        f"(freshness.stale_after_days is {limit})",
+    )
+
+
+def accuracy_cause(session: Session, spec: Spec, as_of: dt.date) -> FallbackCause | None:
+    reading = live_accuracy(session, spec, as_of)
+    if not reading.below_floor:
+        return None
+    return FallbackCause(
+        "accuracy_below_floor",
+        f"model {reading.model_version}: {reading.describe()}",
+    )
+
+
+def drift_cause(session: Session, spec: Spec, run_id: int) -> FallbackCause | None:
+    """Drift: more than ``drift.max_drifted_features`` features over ``drift.psi_threshold``."""
+    threshold, most = spec.drift.psi_threshold, spec.drift.max_drifted_features
+    rows = session.execute(
+        select(DriftStat.feature, DriftStat.psi)
+        .where(DriftStat.run_id == run_id, DriftStat.psi > threshold)
+        .order_by(DriftStat.psi.desc())
+    ).all()
+    if len(rows) <= most:
+        return None
+    named = ", ".join(f"{f} (PSI {psi:.2f})" for f, psi in rows[:5])
+    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+    return FallbackCause(
+        "drift",
+        f"{len(rows)} features drifted over PSI {threshold} (at most {most} allowed): "
+        f"{named}{more}",
+    )
+
+
+def before_scoring(session: Session, spec: Spec, as_of: dt.date) -> FallbackCause | None:
+    """The causes known before the model runs, in order: disabled, stale input, accuracy."""
+    return (
+        disabled_cause(session)
+        or stale_cause(session, spec, as_of)
+        or accuracy_cause(session, spec, as_of)
+    )
+
+
+def last_good_run(
+    session: Session,
+    as_of: dt.date,
+    *,
+    exclude_run_id: int | None = None,
+    window_days: int = WINDOW_DAYS,
+) -> ScoringRun | None:
+    """The newest succeeded, fresh (non-fallback) run in the ``window_days`` up to ``as_of``."""
+    query = select(ScoringRun).where(
+        ScoringRun.status == "succeeded",
+        ScoringRun.fallback.is_(False),
+        ScoringRun.as_of <= as_of,
+        ScoringRun.as_of >= as_of - dt.timedelta(days=window_days),
+    )
+    if exclude_run_id is not None:
+        query = query.where(ScoringRun.id != exclude_run_id)
+    return session.scalars(
+        query.order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1)
+    ).first()
+
+
+@dataclass(frozen=True)
+class Serving:
+    """Which run's scores answers use now, and the banner to show (None: fresh output)."""
+
+    run_id: int | None
+    scored_on: dt.date | None
+    paused: bool
+    cause: str | None
+    banner: str | None
+
+
+def serving(session: Session, today: dt.date) -> Serving:
+    """What ``/atrisk`` answers, App Home and ``atrisk status`` serve right now."""
+    latest = session.scalars(
+        select(ScoringRun)
+        .where(ScoringRun.status != "running", ScoringRun.as_of <= today)
+        .order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc())
+        .limit(1)
+    ).first()
+    state = read_state(session)
+    if latest is None:
+        cause = f"{state.state}: {state.reason}" if state.paused else None
+        text = no_scores_text(today) if state.paused else None
+        return Serving(None, None, state.paused, cause, text)
+    fresh = latest.status == "succeeded" and not latest.fallback
+    if fresh and not state.paused:
+        return Serving(latest.id, latest.as_of, False, None, None)
+    served: ScoringRun | None
+    if latest.fallback:
+        cause = latest.fallback_cause
+        served = (
+            session.get(ScoringRun, latest.served_from_run_id)
+            if latest.served_from_run_id is not None
+            else None
+        )
+    else:
+        cause = (
+            f"{state.state}: {state.reason}"
+            if state.paused
+            else f"run_failed: {latest.error or 'the scoring run failed'}"
+        )
+        served = last_good_run(session, latest.as_of)
+    if served is None:
+        return Serving(None, None, True, cause, no_scores_text(latest.as_of))
+    return Serving(served.id, served.as_of, True, cause, banner_text(served.as_of))

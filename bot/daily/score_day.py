@@ -1,0 +1,70 @@
+"""``atrisk score``: score one day again, under the kill switch and the fallback rules.
+
+The day goes through the daily job (no ingest, rescoring allowed), so a disabled model, stale
+input or accuracy below the floor serve the last good scores exactly as the scheduled run would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.daily import job
+from bot.daily.job import DailyReport, run_daily
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Context
+
+
+@dataclass
+class ScoredDay:
+    """``atrisk score``: the scoring report (None when the model did not run), the day's
+    report (fallback and why), and the scorer's error for the command to re-raise."""
+
+    day: DailyReport
+    scoring: Any | None = None  # bot.daily.scoring_run.ScoringReport
+    error: BaseException | None = None
+    posting: Any | None = None  # bot.delivery.post_alerts.PostReport
+
+    def fallback_json(self) -> dict[str, Any]:
+        d = self.day
+        return {
+            "scored": self.scoring is not None,
+            "fallback": d.fallback,
+            "fallback_cause": d.fallback_cause,
+            "served_from": d.served_from.isoformat() if d.served_from else None,
+            "banner": d.banner,
+            "alerts_of_the_day": d.alerts,
+        }
+
+
+def score_day(ctx: Context, as_of: dt.date | None = None, *, post: bool = True) -> ScoredDay:
+    """Score ``as_of`` again (no ingest) under the kill switch and the fallback rules.
+
+    A disabled model, stale input or accuracy below the floor serve the last good scores
+    instead of scoring; drift over the threshold replaces the fresh alerts by them.
+    """
+    from bot.daily.scoring_run import run_scoring
+    from bot.lifecycle.training import default_as_of
+
+    ctx.require_schema()
+    day = as_of or default_as_of(ctx)
+    out = ScoredDay(DailyReport(as_of=day, trigger="cli"))
+
+    def scorer(c: Context, d: dt.date, trigger: str) -> None:
+        try:
+            out.scoring = run_scoring(c, as_of=d, trigger=trigger, post=False)
+        except BaseException as e:
+            out.error = e
+            raise
+
+    def poster(c: Context) -> None:
+        out.posting = job.default_poster(c)
+
+    out.day = run_daily(
+        ctx, day, trigger="cli", scorer=scorer, poster=poster, ingest=False, post=post, rescore=True
+    )
+    if out.scoring is not None and out.posting is not None:
+        out.scoring.posting = f"posted: {out.posting}"
+    return out

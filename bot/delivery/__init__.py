@@ -1,0 +1,1 @@
+"""Delivering to Slack through the Slack port: the alert outbox, ops notices, channel history."""

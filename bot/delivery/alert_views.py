@@ -1,0 +1,97 @@
+"""Alert rows read from the store and turned into what the message shows (``AlertView``).
+
+The posting outbox reads many at once; a button click re-renders one (``load_alert_view``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot.blockkit.alerts import AlertView, banner_text
+from storage.models import Account, Alert, TeamMember
+from storage.repositories import alert_outbox as repo
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One pending alert, ready to post: where, what, and how often it was tried."""
+
+    alert_id: int
+    alert_key: str
+    attempts: int
+    created_at: dt.datetime
+    channel: str
+    view: AlertView
+
+
+def view_from_rows(
+    alert: Alert,
+    account: Account | None,
+    member: TeamMember | None,
+    model_version: str | None,
+    scored_on: dt.date | None,
+) -> AlertView:
+    """The message's values from the rows (pure: no session is touched)."""
+    return AlertView(
+        alert_id=alert.id,
+        alert_key=alert.alert_key,
+        account_id=alert.account_id,
+        account_name=account.name if account else alert.account_id,
+        risk=alert.risk,
+        previous_risk=alert.previous_risk,
+        arr=alert.arr if alert.arr is not None else (account.arr if account else None),
+        segment=account.segment if account else None,
+        renewal_date=account.renewal_date if account else None,
+        csm_name=member.name if member else alert.csm_email,
+        csm_slack_id=member.slack_user_id if member else None,
+        reasons=list(alert.reasons or []),
+        playbooks=list(alert.playbooks or []),
+        model_version=model_version,
+        as_of=alert.as_of,
+        fallback_banner=banner_text(scored_on or alert.as_of) if alert.fallback else None,
+    )
+
+
+def load_views(
+    session: Session, alerts: Sequence[Alert], *, default_channel: str
+) -> list[Outgoing]:
+    """Views for many alerts with one query per related table."""
+    accounts = repo.accounts_by_id(session, ids=[a.account_id for a in alerts])
+    emails = {a.csm_email or getattr(accounts.get(a.account_id), "csm_email", "") for a in alerts}
+    members = repo.members_by_email(session, emails=[e for e in emails if e])
+    versions = repo.model_versions_by_id(
+        session, ids=[a.model_version_id for a in alerts if a.model_version_id is not None]
+    )
+    scored = repo.served_score_dates(
+        session, run_ids=[a.run_id for a in alerts if a.fallback and a.run_id is not None]
+    )
+    out = []
+    for alert in alerts:
+        account = accounts.get(alert.account_id)
+        member = members.get(alert.csm_email or (account.csm_email if account else ""))
+        view = view_from_rows(
+            alert,
+            account,
+            member,
+            versions.get(alert.model_version_id) if alert.model_version_id else None,
+            scored.get(alert.run_id) if alert.run_id else None,
+        )
+        channel = alert.channel or (member.slack_channel if member else None) or default_channel
+        created = alert.created_at
+        if created.tzinfo is None:  # SQLite returns naive UTC
+            created = created.replace(tzinfo=dt.UTC)
+        out.append(Outgoing(alert.id, alert.alert_key, alert.attempts, created, channel, view))
+    return out
+
+
+def load_alert_view(session: Session, *, alert_id: int) -> AlertView | None:
+    """The view of one alert (to re-render its message after a click), or None if unknown."""
+    alert = repo.get_alert(session, alert_id=alert_id)
+    if alert is None:
+        return None
+    [outgoing] = load_views(session, [alert], default_channel="")
+    return outgoing.view

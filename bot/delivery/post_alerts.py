@@ -1,0 +1,268 @@
+"""Posting the alert outbox: pending alerts into their channels, each exactly once.
+
+For each alert: claim an attempt (commit), post, record the ts (commit). An alert tried
+before (``attempts > 0``) may already be in Slack with its answer lost, so the channel's
+history is searched for a message whose metadata carries its ``alert_key`` before it is
+posted again. Transient failures leave the alert pending for the next run; permanent ones
+mark it failed and tell the ops channel once per cause. Channels are paced (~1 message per
+second each) and served in parallel. Without a bot token the payloads go to the outbox
+folder instead (``bot.adapters.dry_run``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rich.console import Console
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.adapters.dry_run import write_dry_run
+from bot.adapters.slack_web import SlackFailure, classify, make_client
+from bot.blockkit.alerts import render_alert
+from bot.bootstrap import Context
+from bot.delivery.alert_views import Outgoing, load_views
+from bot.delivery.channel_history import ChannelDirectory, posted_alerts
+from bot.delivery.ops_notices import notify_ops
+from bot.delivery.pacing import run_paced
+from storage import job_lock
+from storage.models import utcnow
+from storage.repositories import alert_outbox as repo
+
+log = logging.getLogger(__name__)
+
+PER_CHANNEL_INTERVAL = 1.0  # seconds from one post's answer to the next post in its channel
+HISTORY_MARGIN = dt.timedelta(minutes=5)  # clock skew between us and Slack
+POSTER_JOB = "post_outbox"
+ANOTHER_POSTER = "another poster is running"
+TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive"})
+HINTS = {
+    "channel_not_found": "check the CSM's slack_channel (team table) or surface.default_channel",
+    "not_in_channel": "invite the app to the channel (/invite @atrisk)",
+    "is_archived": "unarchive the channel or route the CSM's alerts elsewhere",
+    "missing_scope": "reinstall the app with the scopes in manifest.yml",
+}
+TOKEN_HINT = "the bot token was refused: reinstall the app and update SLACK_BOT_TOKEN"
+RENDER_HINT = "Slack refused the message itself: report it with the alert key"
+
+
+@dataclass
+class PostReport:
+    """What one posting run did (``--json`` prints ``as_dict()``)."""
+
+    dry_run: bool
+    considered: int = 0
+    posted: int = 0
+    reconciled: int = 0
+    left_pending: int = 0
+    failed: int = 0
+    skipped: int = 0
+    stopped: str | None = None
+    errors: dict[str, int] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list, repr=False)
+    seconds: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, outcome: str, error: str | None = None) -> None:
+        with self._lock:
+            setattr(self, outcome, getattr(self, outcome) + 1)
+            if error:
+                self.errors[error] = self.errors.get(error, 0) + 1
+
+    def __str__(self) -> str:
+        parts = [f"{self.posted} posted"]
+        for name in ("reconciled", "left_pending", "failed", "skipped"):
+            if getattr(self, name):
+                parts.append(f"{getattr(self, name)} {name.replace('_', ' ')}")
+        if self.errors:
+            parts.append(
+                "errors: " + ", ".join(f"{k} ×{v}" for k, v in sorted(self.errors.items()))
+            )
+        if self.stopped:
+            parts.append(f"stopped early ({self.stopped})")
+        return ", ".join(parts) + (
+            " (dry run: payloads in the outbox folder)" if self.dry_run else ""
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("_lock")
+        return out
+
+
+def post_pending(
+    ctx: Context,
+    *,
+    client: WebClient | None = None,
+    dry_run: bool | None = None,
+    now: Callable[[], dt.datetime] = utcnow,
+    limit: int | None = None,
+    workers: int = 16,
+    interval: float = PER_CHANNEL_INTERVAL,
+    console: Console | None = None,
+) -> PostReport:
+    """Post every pending alert (oldest first) and return what happened.
+
+    One poster at a time across processes and replicas (a ``job_runs`` claim on
+    ``post_outbox``); a second caller returns at once with ``stopped`` saying why.
+    """
+    started = time.monotonic()
+    dry = ctx.settings.dry_run if dry_run is None else dry_run
+    report = PostReport(dry_run=dry)
+    with job_lock.run_once(ctx.engine, POSTER_JOB, POSTER_JOB, rerun=True) as held:
+        if held is None:
+            report.stopped = ANOTHER_POSTER
+            return report
+        with ctx.uow() as uow:
+            alerts = repo.pending_alerts(uow.session, limit=limit)
+            outgoing = load_views(
+                uow.session, alerts, default_channel=ctx.spec.surface.default_channel
+            )
+        report.considered = len(outgoing)
+        if dry:
+            write_dry_run(ctx, outgoing, report, now=now, console=console)
+        elif outgoing:
+            poster = _Poster(ctx, client or make_client(ctx.settings), report, now)
+            groups: dict[str, list[Outgoing]] = {}
+            for out in outgoing:
+                groups.setdefault(out.channel, []).append(out)
+            poster.plan(groups)
+            run_paced(
+                groups,
+                poster.post,
+                interval=interval,
+                workers=workers,
+                should_stop=lambda: report.stopped is not None,
+            )
+    report.seconds = round(time.monotonic() - started, 3)
+    return report
+
+
+def _failure_text(failure: SlackFailure, channel: str) -> tuple[str, str]:
+    """The ops notice key and text for a permanent failure."""
+    if failure.error in TOKEN_ERRORS:
+        return (
+            f"post:{failure.error}",
+            f"Alerts cannot be posted: Slack says {failure.error}; {TOKEN_HINT}.",
+        )
+    hint = HINTS.get(failure.error.removeprefix("history_"), RENDER_HINT)
+    text = (
+        f"Alerts for {channel} cannot be posted: Slack says {failure.error}; {hint}. "
+        "They are marked failed."
+    )
+    return f"post:{failure.error}:{channel}", text
+
+
+class _Poster:
+    """Posts one alert at a time per channel; ``run_paced`` calls ``post`` from its threads."""
+
+    def __init__(
+        self, ctx: Context, client: WebClient, report: PostReport, now: Callable[[], dt.datetime]
+    ):
+        self.ctx, self.client, self.report, self.now = ctx, client, report, now
+        self.channels = ChannelDirectory(client)
+        self._since: dict[str, dt.datetime] = {}  # channel → oldest alert that may be posted
+        self._found: dict[str, dict[str, tuple[str, str]]] = {}  # channel → key → (id, ts)
+
+    def plan(self, groups: dict[str, list[Outgoing]]) -> None:
+        for channel, items in groups.items():
+            tried = [o.created_at for o in items if o.attempts > 0]
+            if tried:
+                self._since[channel] = min(tried) - HISTORY_MARGIN
+
+    # ------------------------------------------------------------ one alert
+
+    def post(self, channel: str, out: Outgoing) -> bool:
+        """Reconcile or post one alert; True when a message was sent (the channel's rate used)."""
+        if out.attempts > 0:
+            try:
+                found = self._history(channel).get(out.alert_key)
+            except Exception as exc:
+                failure = classify(exc)
+                if failure is None:
+                    raise
+                if failure.error not in ("channel_not_found", "not_in_channel", "is_archived"):
+                    return self._fail(
+                        channel, out, SlackFailure(f"history_{failure.error}", failure.permanent)
+                    )
+                found = None
+            if found is not None:
+                self._save(out, *found, outcome="reconciled")
+                return False
+        try:
+            payload = render_alert(out.view)
+        except ValueError as exc:
+            log.warning("alert %s cannot be rendered: %s", out.alert_key, exc)
+            return self._fail(channel, out, SlackFailure("render_error", permanent=True))
+        with self.ctx.uow() as uow:
+            claimed = repo.claim_attempt(
+                uow.session, alert_id=out.alert_id, seen_attempts=out.attempts
+            )
+            uow.commit()
+        if not claimed:
+            self.report.count("skipped")
+            return False
+        try:
+            answer = self._send(channel, payload)
+        except Exception as exc:
+            failure = classify(exc)
+            if failure is None:
+                raise
+            self._fail(channel, out, failure)
+            return True
+        self.channels.remember(channel, str(answer["channel"]))
+        self._save(out, str(answer["channel"]), str(answer["ts"]), outcome="posted")
+        return True
+
+    def _send(self, channel: str, payload: dict[str, Any]) -> Any:
+        """``chat.postMessage``; on ``not_in_channel`` join the channel once and post again."""
+        args = {**payload, "channel": channel, "unfurl_links": False, "unfurl_media": False}
+        try:
+            return self.client.chat_postMessage(**args)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "not_in_channel":
+                raise
+            try:
+                self.client.conversations_join(channel=self.channels.channel_id(channel))
+            except SlackApiError:
+                raise exc from None
+            return self.client.chat_postMessage(**args)
+
+    def _save(self, out: Outgoing, channel_id: str, ts: str, *, outcome: str) -> None:
+        with self.ctx.uow() as uow:
+            repo.mark_posted(
+                uow.session, alert_id=out.alert_id, channel=channel_id, ts=ts, at=self.now()
+            )
+            uow.commit()
+        self.report.count(outcome)
+
+    def _fail(self, channel: str, out: Outgoing, failure: SlackFailure) -> bool:
+        with self.ctx.uow() as uow:
+            repo.record_error(
+                uow.session, alert_id=out.alert_id, error=failure.error, permanent=failure.permanent
+            )
+            uow.commit()
+        self.report.count("failed" if failure.permanent else "left_pending", failure.error)
+        if failure.permanent:
+            key, text = _failure_text(failure, channel)
+            notify_ops(
+                self.ctx, key, text, client=self.client, about="bot", dry_run=False, now=self.now
+            )
+            if failure.error in TOKEN_ERRORS:
+                self.report.stopped = failure.error
+        return False
+
+    def _history(self, channel: str) -> dict[str, tuple[str, str]]:
+        """Alert keys already in the channel since its oldest retried alert: key → (id, ts)."""
+        if channel not in self._found:
+            channel_id = self.channels.channel_id(channel)
+            since = self._since.get(channel, self.now() - dt.timedelta(days=1))
+            posted = posted_alerts(self.client, channel_id, since)
+            self._found[channel] = {key: (channel_id, ts) for key, ts in posted.items()}
+        return self._found[channel]

@@ -1,0 +1,1 @@
+"""Feedback: what a CSM did with an alert, and what happened to the account afterwards."""

@@ -1,0 +1,1 @@
+"""The model lifecycle: training through the gate, the registry, the kill switch, live accuracy."""

@@ -1,0 +1,156 @@
+"""The model registry as people use it: load a version (hash-checked), list, promote, retire.
+
+One ``live`` model alerts; at most one ``shadow`` is scored beside it and never posted.
+Promoting makes a version live and retires the previous live one; a version that failed the
+promotion gate is promoted only when forced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+from sqlalchemy.orm import Session
+
+from bot.errors import AtriskError
+from scoring import registry
+from scoring.registry import ModelArtifact
+from storage.models import ModelVersion
+from storage.repositories import model_versions as repo
+from storage.repositories.scores import matured_pairs
+
+
+class NoLiveModel(AtriskError):
+    """There is no live model to score with."""
+
+
+class ModelNotFound(AtriskError):
+    """A version named on the command line does not exist."""
+
+
+class PromotionRefused(AtriskError):
+    """A promotion or retirement that would break the registry's rules."""
+
+
+def artifact_of(row: ModelVersion) -> ModelArtifact:
+    """The scoring model of a registry row; ``ArtifactTampered`` when its hash does not match."""
+    return registry.load(
+        version=row.version,
+        artifact=row.artifact,
+        artifact_sha256=row.artifact_sha256,
+        features=list(row.features),
+        extras=dict(row.extras or {}),
+        feature_source=row.feature_source,
+    )
+
+
+def require_live(session: Session) -> ModelVersion:
+    row = repo.in_state(session, state="live")
+    if row is None:
+        raise NoLiveModel(
+            "there is no live model yet: run `atrisk train` (or promote a version with "
+            "`atrisk model promote VERSION`)"
+        )
+    return row
+
+
+def require_version(session: Session, version: str) -> ModelVersion:
+    row = repo.get_version(session, version=version)
+    if row is None:
+        known = ", ".join(repo.version_names(session)[-5:]) or "none yet"
+        raise ModelNotFound(f"no model version {version!r} (recent versions: {known})")
+    return row
+
+
+def promote(session: Session, version: str, *, force: bool = False) -> str:
+    """Make ``version`` live (hash-checked) and retire the current live one; a sentence back."""
+    row = require_version(session, version)
+    if row.state == "live":
+        return f"model {version} is already live"
+    gate = (row.metrics or {}).get("gate", {})
+    if not gate.get("passed", False) and not force:
+        raise PromotionRefused(
+            f"model {version} did not pass the promotion gate "
+            f"({gate.get('why', 'no gate result')}); promote it anyway with --force"
+        )
+    artifact_of(row)  # refuse a tampered artifact before it can go live
+    old = repo.in_state(session, state="live")
+    if old is not None:
+        repo.set_state(session, old, state="retired", note=f"replaced by {version}")
+    repo.set_state(session, row, state="live", note=f"promoted on {dt.date.today()}")
+    return f"model {version} is live" + (f"; {old.version} is retired" if old else "")
+
+
+def retire(session: Session, version: str) -> str:
+    row = require_version(session, version)
+    if row.state == "retired":
+        return f"model {version} is already retired"
+    was = row.state
+    repo.set_state(session, row, state="retired", note=f"retired on {dt.date.today()}")
+    tail = (
+        "; there is no live model now: scoring stops until one is promoted" if was == "live" else ""
+    )
+    return f"model {version} ({was}) is retired{tail}"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Shadow vs live ROC AUC on the same matured scores."""
+
+    live: str
+    shadow: str
+    rows: int
+    churned: int
+    live_auc: float | None
+    shadow_auc: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def compare_shadow(session: Session, *, through: dt.date, horizon_days: int) -> Comparison | None:
+    """The shadow-vs-live comparison on matured outcomes, or None without both models."""
+    live = repo.in_state(session, state="live")
+    shadow = repo.in_state(session, state="shadow")
+    if live is None or shadow is None:
+        return None
+    pairs = matured_pairs(
+        session, live_id=live.id, shadow_id=shadow.id, through=through, horizon_days=horizon_days
+    )
+    y = pairs["churned"].to_numpy()
+    both = 0 < y.sum() < len(y)
+
+    def auc(col: str) -> float | None:
+        return (
+            round(float(roc_auc_score(y, pairs[col].to_numpy(dtype=np.float64))), 4)
+            if both
+            else None
+        )
+
+    return Comparison(
+        live.version, shadow.version, len(y), int(y.sum()), auc("live"), auc("shadow")
+    )
+
+
+def summary(row: ModelVersion) -> dict[str, Any]:
+    """One line of ``atrisk model list``."""
+    m = row.metrics or {}
+    test, base = m.get("test", {}), m.get("baseline_test", {})
+    return {
+        "version": row.version,
+        "state": row.state,
+        "created_at": row.created_at,
+        "trained_as_of": row.trained_as_of,
+        "train_window": [row.train_start, row.train_end],
+        "feature_source": row.feature_source,
+        "roc_auc": test.get("roc_auc"),
+        "baseline_roc_auc": base.get("roc_auc"),
+        "pr_auc": test.get("pr_auc"),
+        "ece": test.get("ece"),
+        "gate": m.get("gate", {}),
+        "data_fingerprint": row.data_fingerprint,
+        "artifact_sha256": row.artifact_sha256,
+    }

@@ -1,0 +1,45 @@
+"""Freshness against the SLA, and the hourly check that tells the owners about it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.bootstrap import Context
+from bot.daily.health import due_as_of, health_check, status_report
+from tests.bot.daily.factories import AS_OF, OpsRecorder, add_model, add_run, risks_for, seed_world
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def test_a_run_is_due_its_latency_budget_after_the_cron_time(ctx: Context) -> None:
+    # 06:00 Berlin = 05:00 UTC in winter; the budget is 900 s
+    assert due_as_of(ctx.spec, utc(2025, 1, 15, 5, 10)) == dt.date(2025, 1, 14)
+    assert due_as_of(ctx.spec, utc(2025, 1, 15, 5, 20)) == AS_OF
+
+
+def test_status_is_on_time_with_todays_scores(ctx: Context) -> None:
+    ids = seed_world(ctx)
+    add_run(ctx, AS_OF, add_model(ctx), risks_for(ids))
+    report = status_report(ctx, utc(2025, 1, 15, 9))
+    assert report.freshness.on_time and not report.freshness.input_stale
+    assert report.serving.scored_on == AS_OF and not report.serving.paused
+    assert report.next_daily_run is not None
+    assert report.next_daily_run.astimezone(dt.UTC) == utc(2025, 1, 16, 5)
+
+
+def test_the_owners_hear_once_when_scores_are_late(ctx: Context, ops: OpsRecorder) -> None:
+    ids = seed_world(ctx)
+    add_run(ctx, AS_OF - dt.timedelta(days=1), add_model(ctx), risks_for(ids))
+    keys = health_check(ctx, utc(2025, 1, 15, 9))
+    health_check(ctx, utc(2025, 1, 15, 10))
+    assert keys == ["late:2025-01-15"]
+    assert list(ops.messages) == ["late:2025-01-15"] and ops.about["late:2025-01-15"] == "data"
+
+
+def test_some_drift_is_an_early_warning(ctx: Context, ops: OpsRecorder) -> None:
+    ids = seed_world(ctx)
+    run = add_run(ctx, AS_OF, add_model(ctx), risks_for(ids), drift={"seats": 0.6, "arr": 0.1})
+    assert health_check(ctx, utc(2025, 1, 15, 9)) == [f"drift-warning:{run}"]
+    assert "seats (PSI 0.60)" in ops.messages[f"drift-warning:{run}"]

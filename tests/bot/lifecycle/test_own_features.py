@@ -1,0 +1,145 @@
+"""A team's own ``account_features`` table: trained on as it is, scored, and told plainly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from bot.cli import run
+from bot.daily.scoring_run import run_scoring
+from bot.lifecycle.training import train_model
+from storage.db import make_engine
+from storage.ingest import ingest
+from storage.models import Alert
+from tests.bot.lifecycle.conftest import make_ctx, use_env
+
+OWN = {"contract": {"features": "account_features", "key_features": []}}
+MONTHS = [dt.date(2026, m, 1) for m in range(3, 11)]  # the last one is not labelled yet
+TABLES = ["accounts", "team", "account_features"]
+
+
+def own_table(n: int, dates: list[dt.date] = MONTHS, seed: int = 5) -> pd.DataFrame:
+    """Snapshots whose churn follows thresholds a linear baseline cannot draw."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for day in dates:
+        logins = rng.poisson(12, n)
+        tickets = rng.poisson(1.2, n)
+        tier = rng.choice(["basic", "pro", "enterprise"], n)
+        eu = rng.random(n) < 0.4
+        quiet_and_stuck = (logins < 9) & (tickets >= 2)
+        logit = -3.6 + 3.5 * quiet_and_stuck + 1.2 * (tickets >= 4) + 0.8 * (tier == "basic")
+        churned = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(float)
+        label = churned if day != dates[-1] else np.full(n, np.nan)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "account_id": [f"acc-{i:04d}" for i in range(n)],
+                    "as_of": day.isoformat(),
+                    "logins_30d": logins,
+                    "tickets_open": tickets,
+                    "plan_tier": tier,
+                    "region_eu": eu.astype(int),
+                    "region_us": (~eu).astype(int),
+                    "churned_within_horizon": label,
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def store(url: str, folder: Path, table: pd.DataFrame) -> None:
+    """Ingest ``table`` as account_features with its accounts and one CSM."""
+    ids = sorted(table["account_id"].unique())
+    pd.DataFrame(
+        {
+            "account_id": ids,
+            "name": [f"Company {i}" for i in ids],
+            "csm_email": "ana@example.com",
+            "created_at": "2024-01-01",
+            "arr": 12000.0,
+        }
+    ).to_csv(folder / "accounts.csv", index=False)
+    pd.DataFrame(
+        [{"email": "ana@example.com", "name": "Ana", "role": "csm", "slack_channel": "C0ANA0001"}]
+    ).to_csv(folder / "team.csv", index=False)
+    table.to_csv(folder / "account_features.csv", index=False)
+    engine = make_engine(url)
+    ingest(folder, engine, required_tables=TABLES)
+    engine.dispose()
+
+
+def test_an_own_table_trains_and_its_reasons_read_column_equals_value(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    store(sqlite_url, tmp_path, own_table(n=1000))
+    ctx = make_ctx(sqlite_url, tmp_path, OWN)
+    trained = train_model(ctx, as_of=MONTHS[-1])
+    assert trained.state == "live", trained.why
+    assert trained.feature_source == "account_features"
+    assert any("have no churned_within_horizon yet" in w for w in trained.warnings)
+    scored = run_scoring(ctx, as_of=MONTHS[-1], post=False)
+    assert scored.n_scored == 1000 and scored.n_alerts == 50
+    with ctx.uow() as uow:
+        alerts = list(uow.session.scalars(select(Alert)))
+    reasons: list[dict[str, Any]] = [r for a in alerts for r in a.reasons]
+    texts = {r["text"] for r in reasons}
+    assert any(t.startswith("logins_30d = ") for t in texts)
+    assert any(t.startswith("tickets_open = ") for t in texts)
+    assert {a.channel for a in alerts} == {"C0ANA0001"}
+    families = {r["feature"]: r["family"] for r in reasons}
+    assert families.get("tickets_open", "support") == "support"
+    assert all(r["feature"] != "region_us" or r["text"] == "region = us" for r in reasons)
+    ctx.close()
+
+
+def test_a_single_snapshot_date_is_split_at_random_and_the_output_says_so(
+    sqlite_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    day = [dt.date(2026, 9, 1), dt.date(2026, 10, 1)]
+    table = own_table(n=1500, dates=day)
+    store(sqlite_url, tmp_path, table[table["as_of"] == day[0].isoformat()])
+    use_env(monkeypatch, sqlite_url, tmp_path, **OWN)
+    assert run(["train", "--json", "--as-of", "2026-10-01"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "only one snapshot date (2026-09-01): stratified 80/20 split" in data["split"]
+    assert "split in half at random (stratified by label)" in data["split"]
+
+
+def test_a_key_feature_that_is_not_a_column_is_refused_by_name(
+    sqlite_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    store(sqlite_url, tmp_path, own_table(n=100, dates=MONTHS[:3]))
+    spec = {"contract": {"features": "account_features", "key_features": ["logins_30d", "nps"]}}
+    use_env(monkeypatch, sqlite_url, tmp_path, **spec)
+    assert run(["train"]) == 2
+    err = capsys.readouterr().err
+    assert "contract.key_features names 'nps', which is not a column of account_features" in err
+
+
+def test_an_all_empty_column_is_refused_by_name_and_nothing_is_written(
+    sqlite_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    table = own_table(n=200, dates=MONTHS[:4]).assign(nps=np.nan)
+    store(sqlite_url, tmp_path, table)
+    use_env(monkeypatch, sqlite_url, tmp_path, **OWN)
+    assert run(["train", "--as-of", "2026-07-01"]) == 2
+    assert "feature column(s) nps are empty in every row" in capsys.readouterr().err
+    assert run(["model", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["models"] == []

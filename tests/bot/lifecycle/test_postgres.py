@@ -1,0 +1,36 @@
+"""Training and scoring end to end on PostgreSQL (the other tests here run on SQLite)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.daily.scoring_run import run_scoring
+from bot.lifecycle.training import train_model
+from storage.db import make_engine
+from storage.ingest import ingest
+from storage.models import Alert, DriftStat, Score
+from tests.bot.lifecycle.conftest import make_ctx
+
+
+def test_train_score_and_rerun_on_postgresql(
+    pg_url: str, company_dir: Path, tmp_path: Path
+) -> None:
+    engine = make_engine(pg_url)
+    ingest(company_dir, engine)
+    engine.dispose()
+    ctx = make_ctx(pg_url, tmp_path)
+    assert train_model(ctx).state == "live"
+    first = run_scoring(ctx, post=False)
+    second = run_scoring(ctx, post=False)
+    assert second.n_alerts == 0 and second.n_alerts_existing == first.n_alerts
+    assert first.n_alerts > 0
+    with ctx.uow() as uow:
+        s = uow.session
+        assert s.scalar(select(func.count()).select_from(Score)) == 2 * first.n_scored
+        assert s.scalar(select(func.count()).select_from(Alert)) == first.n_alerts
+        assert (s.scalar(select(func.count()).select_from(DriftStat)) or 0) > 0
+        reasons = s.scalars(select(Alert.reasons)).first()
+    assert reasons and reasons[0]["text"]
+    ctx.close()
