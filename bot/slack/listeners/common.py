@@ -18,7 +18,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 
 from bot.blockkit.alerts import escape
-from bot.errors import EXPECTED, AtriskError
+from bot.errors import AtriskError, expected_errors
 
 log = logging.getLogger("atrisk.slack")
 
@@ -41,7 +41,7 @@ def on_error(
     error: Exception, body: dict[str, Any] | None, respond: Respond | None, logger: logging.Logger
 ) -> None:
     """Log the error (with its stack when unexpected) and tell the person politely."""
-    expected = isinstance(error, EXPECTED)
+    expected = isinstance(error, expected_errors())
     kind = (body or {}).get("type") or ("slash_command" if (body or {}).get("command") else "?")
     if expected:
         logger.warning("atrisk refused a %s request: %s", kind, error)

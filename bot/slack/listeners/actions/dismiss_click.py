@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.blockkit import views
 from bot.feedback.actions import Clicker, alert_view, existing_action
+from bot.slack import views
 from bot.slack.listeners.common import button_value, clicker_name, message_location
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 
 from bot.answers import activity, lookups
-from bot.blockkit import views
+from bot.slack import views
 
 if TYPE_CHECKING:
     from bot.slack.app import AppServices

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.blockkit import views
 from bot.blockkit.alerts import render_alert
 from bot.feedback.actions import Clicker, record_dismissal
+from bot.slack import views
 from bot.slack.listeners.common import clicker_name
 from playbooks import validate_dismissal
 from playbooks.errors import DismissalInvalid
