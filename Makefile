@@ -1,5 +1,5 @@
 # make demo — the whole loop on the embedded default (SQLite, synthetic company, dry-run Slack)
-# make test — the test suite (SQLite and PostgreSQL); make lint — ruff and mypy; make bench
+# make test — the test suite (SQLite and PostgreSQL); make lint — ruff, mypy, import contracts; make bench
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
