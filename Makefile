@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench serve clean migration
+.PHONY: demo test lint bench bench-tiny serve clean migration
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Every benchmark at a tiny size (seconds each): CI runs it so that no benchmark can rot.
+bench-tiny: $(STAMP)
+	$(BIN)/python -m benchmarks --tiny > bench-tiny.json
+	@echo "benchmarks at a tiny size: all ran (bench-tiny.json)"
 
 serve: $(STAMP)
 	$(BIN)/atrisk serve
