@@ -9,6 +9,7 @@ carries none of the product generator's assumptions. Public API:
 - `make_account_features(world_or_cfg)`: a telecom-style "bring your own features" table.
 """
 
+from tests.worlds.byo import make_account_features
 from tests.worlds.catalog import DRIVERS, FEATURE_NAMES, INTEGRATIONS, KEY_FEATURES
 from tests.worlds.config import WorldConfig
 from tests.worlds.export import write_csv, write_parquet
@@ -22,6 +23,7 @@ __all__ = [
     "TABLES",
     "World",
     "WorldConfig",
+    "make_account_features",
     "make_world",
     "write_csv",
     "write_parquet",

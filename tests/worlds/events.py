@@ -29,14 +29,15 @@ def _last_day(life: Lifecycle) -> np.ndarray:
 def _utc(cfg: WorldConfig, seconds: np.ndarray) -> pd.Series:
     """Seconds since day 0 00:00 UTC as UTC timestamps (NaN → NaT)."""
     base = pd.Timestamp(cfg.start, tz="UTC")
-    return pd.Series(base + pd.to_timedelta(seconds, unit="s")).astype("datetime64[us, UTC]")
+    whole = np.floor(seconds)  # exports carry whole seconds
+    return pd.Series(base + pd.to_timedelta(whole, unit="s")).astype("datetime64[us, UTC]")
 
 
 def make_usage(cfg: WorldConfig, life: Lifecycle, rng: np.random.Generator) -> pd.DataFrame:
     """One row per account, weekday and feature used (plus a few rows with 0 events)."""
     pop = life.pop
     all_days = np.arange(life.days)
-    weekday = (pd.Timestamp(cfg.start).dayofweek + all_days) % 7
+    weekday = (pd.Timestamp(cfg.start).day_of_week + all_days) % 7
     days = all_days[weekday < 5]
     alive = (days[None, :] >= pop.created[:, None]) & (days[None, :] < _last_day(life)[:, None])
     adopted = pop.adopt[:, None, :] <= days[None, :, None]  # (A, W, F)
@@ -79,36 +80,38 @@ def make_integration_runs(
     broken: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for i, j, s, e in life.broken:
         broken.setdefault((i, j), []).append((s, e))
-    parts: list[pd.DataFrame] = []
+    acct: list[np.ndarray] = []
+    secs: list[np.ndarray] = []
+    integ: list[np.ndarray] = []
+    down: list[np.ndarray] = []
     for i, j in zip(*np.nonzero(pop.connected < life.days), strict=True):
         days = np.arange(max(int(pop.connected[i, j]), 0), int(last[i]))
-        if len(days) == 0:
-            continue
         hours = np.asarray(INTEGRATIONS[j].hours)
         day = np.repeat(days, len(hours))
-        secs = day * DAY + np.tile(hours, len(days)) * 3600 + rng.integers(0, 1500, len(day))
-        down = np.zeros(len(day), dtype=bool)
+        failing = np.zeros(len(day), dtype=bool)
         for s, e in broken.get((int(i), int(j)), []):
-            down |= (day >= s) & (day < e)
-        flaky = ~down & (rng.random(len(day)) < TRANSIENT_FAILURE)
-        error = np.where(down, INTEGRATIONS[j].broken_error, "").astype(object)
-        error[flaky] = rng.choice(np.asarray(TRANSIENT_ERRORS, dtype=object), int(flaky.sum()))
-        parts.append(
-            pd.DataFrame(
-                {
-                    "account": i,
-                    "seconds": secs,
-                    "integration": INTEGRATIONS[j].name,
-                    "status": np.where(down | flaky, "failure", "success"),
-                    "error": error,
-                }
-            )
-        )
-    runs = pd.concat(parts, ignore_index=True)
-    runs["ts"] = _utc(cfg, runs.pop("seconds").to_numpy())
-    for col in ("integration", "status", "error"):
-        runs[col] = runs[col].astype("str").replace("", pd.NA)
-    return runs[["account", "ts", "integration", "status", "error"]]
+            failing |= (day >= s) & (day < e)
+        acct.append(np.full(len(day), i))
+        secs.append(day * DAY + np.tile(hours, len(days)) * 3600 + rng.integers(0, 1500, len(day)))
+        integ.append(np.full(len(day), j))
+        down.append(failing)
+    which, is_down = np.concatenate(integ), np.concatenate(down)
+    flaky = ~is_down & (rng.random(len(which)) < TRANSIENT_FAILURE)
+    error = np.full(len(which), None, dtype=object)
+    broken_errors = np.asarray([g.broken_error for g in INTEGRATIONS], dtype=object)
+    error[is_down] = broken_errors[which[is_down]]
+    error[flaky] = rng.choice(np.asarray(TRANSIENT_ERRORS, dtype=object), int(flaky.sum()))
+    error[error == ""] = None
+    names = np.asarray([g.name for g in INTEGRATIONS], dtype=object)
+    return pd.DataFrame(
+        {
+            "account": np.concatenate(acct),
+            "ts": _utc(cfg, np.concatenate(secs)),
+            "integration": pd.Series(names[which], dtype="str"),
+            "status": pd.Series(np.where(is_down | flaky, "failure", "success"), dtype="str"),
+            "error": pd.Series(error, dtype="str"),
+        }
+    )
 
 
 def _ticket_rows(
