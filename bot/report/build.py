@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from bot.lifecycle.accuracy import AccuracyReading, live_accuracy
 from bot.report import figures as fig
-from storage.repositories.feedback import ReportFrames
+from scoring.evaluate import METRIC_NAMES
+from storage.repositories.feedback import ReportFrames, load_report_frames
+
+if TYPE_CHECKING:
+    from bot.ports import Root
 
 
 def alert_facts(frames: ReportFrames) -> pd.DataFrame:
@@ -55,8 +60,14 @@ def build_report(
     accuracy_target: float,
     accuracy_floor: float,
     psi_threshold: float,
+    metric: str = "roc_auc",
+    kill_switch: AccuracyReading | None = None,
 ) -> dict[str, Any]:
-    """Every figure of the report as plain data (rendered as HTML, or dumped as JSON)."""
+    """Every figure of the report as plain data (rendered as HTML, or dumped as JSON).
+
+    Accuracy is the spec's ``metric`` per matured scoring day; ``kill_switch`` is the live
+    model's reading the daily job compares with the floor (the same metric, the same function).
+    """
     weekly = fig.weekly_adoption(frames.alerts, frames.actions)
     posted = fig.posted_with_actions(frames.alerts, frames.actions)
     hours = (
@@ -79,7 +90,7 @@ def build_report(
     lift = (
         acted.rate - holdout.rate if acted.rate is not None and holdout.rate is not None else None
     )
-    accuracy = fig.matured_accuracy(frames.scores, frames.accounts, horizon_days, today)
+    accuracy = fig.matured_accuracy(frames.scores, frames.accounts, horizon_days, today, metric)
     counts = frames.alerts["status"].value_counts().to_dict() if len(frames.alerts) else {}
     return {
         "generated_on": today.isoformat(),
@@ -100,6 +111,9 @@ def build_report(
         "dismissals": _records(fig.dismissals(frames.actions)),
         "retention": [asdict(g) for g in retention],
         "accuracy": {
+            "metric": metric,
+            "metric_name": METRIC_NAMES[metric],
+            "kill_switch": _reading(kill_switch),
             "target": accuracy_target,
             "floor": accuracy_floor,
             "by_day": _records(accuracy),
@@ -111,3 +125,33 @@ def build_report(
             else [],
         },
     }
+
+
+def _reading(reading: AccuracyReading | None) -> dict[str, Any] | None:
+    if reading is None:
+        return None
+    return {
+        "model_version": reading.model_version,
+        "value": reading.value,
+        "n": reading.n,
+        "n_churned": reading.n_churned,
+        "text": reading.describe(),
+    }
+
+
+def report_of(ctx: Root, *, today: dt.date, since: dt.date | None = None) -> dict[str, Any]:
+    """The report from the database, accuracy by the spec's metric beside the kill switch's."""
+    spec = ctx.spec
+    frames = load_report_frames(ctx.engine, since=since)
+    with ctx.uow() as uow:
+        reading = live_accuracy(uow.session, spec, today)
+    return build_report(
+        frames,
+        today=today,
+        horizon_days=spec.entity.horizon_days,
+        accuracy_target=spec.accuracy.target,
+        accuracy_floor=spec.accuracy.floor,
+        psi_threshold=spec.drift.psi_threshold,
+        metric=spec.accuracy.metric,
+        kill_switch=reading,
+    )

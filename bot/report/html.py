@@ -90,6 +90,17 @@ def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -> s
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _kill_switch(acc: dict[str, Any]) -> str:
+    """The live model's reading the daily job compares with the floor, in one line."""
+    live = acc.get("kill_switch")
+    if not live or not live.get("model_version"):
+        return ""
+    return (
+        f"<p>Live model {escape(str(live['model_version']))} (what the kill switch reads): "
+        f"{escape(str(live['text']))}.</p>"
+    )
+
+
 def render_html(
     report: dict[str, Any], *, title: str = "atrisk — is the loop used, does it work"
 ) -> str:
@@ -170,10 +181,12 @@ def render_html(
         ),
         "<h2>Dismissals</h2>",
         _table(report["dismissals"], [("reason", "reason", "text"), ("count", "count", "int")]),
-        f"<h2>Model accuracy on matured outcomes</h2><p class='muted'>ROC AUC per scoring day; "
+        f"<h2>Model accuracy on matured outcomes</h2><p class='muted'>"
+        f"{escape(acc['metric_name'])} per scoring day; "
         f"target {acc['target']:.2f}, floor {acc['floor']:.2f}.</p>",
+        _kill_switch(acc),
         _bars(
-            [(str(r["as_of"]), r["roc_auc"]) for r in acc["by_day"]],
+            [(str(r["as_of"]), r["value"]) for r in acc["by_day"]],
             percent=False,
             lines=((acc["target"], "target", "#1a7f37"), (acc["floor"], "floor", "#cf222e")),
         ),
@@ -183,7 +196,7 @@ def render_html(
                 ("as_of", "scored on", "text"),
                 ("accounts", "accounts", "int"),
                 ("churned", "churned within horizon", "int"),
-                ("roc_auc", "ROC AUC", "num3"),
+                ("value", acc["metric_name"], "num3"),
             ],
         ),
         "<h2>Feature drift (latest run)</h2>"
