@@ -20,6 +20,7 @@ from bot.daily.fallback import Serving, serving
 from bot.errors import AtriskError
 from bot.lifecycle.model_state import read_state
 from playbooks import NOT_A_RISK_TITLE, dismissal_label
+from scoring.model_metrics import ModelMetrics
 from storage.models import Account, Action, Alert, Score, TeamMember
 from storage.repositories import read_models as q
 
@@ -381,7 +382,7 @@ def status(ctx: Root, *, today: dt.date) -> StatusAnswer:
         state = read_state(s)
         model = q.live_model(s)
         version = (model.version, model.trained_as_of) if model else (None, None)
-        value = (model.metrics or {}).get(metric_name) if model else None
+        value = ModelMetrics.from_json(model.metrics).metric(metric_name) if model else None
         last = _summary(q.last_run(s))
         served = serving(s, today)
     metric = (metric_name, float(value)) if isinstance(value, int | float) else None

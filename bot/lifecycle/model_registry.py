@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.errors import AtriskError
 from scoring import registry
 from scoring.evaluate import METRIC_NAMES, matured_metric
+from scoring.model_metrics import ModelMetrics
 from scoring.registry import ModelArtifact
 from storage.models import ModelVersion
 from storage.repositories import model_versions as repo
@@ -69,11 +70,11 @@ def promote(session: Session, version: str, *, force: bool = False) -> str:
     row = require_version(session, version)
     if row.state == "live":
         return f"model {version} is already live"
-    gate = (row.metrics or {}).get("gate", {})
-    if not gate.get("passed", False) and not force:
+    gate = ModelMetrics.from_json(row.metrics).gate
+    if not gate.passed and not force:
         raise PromotionRefused(
             f"model {version} did not pass the promotion gate "
-            f"({gate.get('why', 'no gate result')}); promote it anyway with --force"
+            f"({gate.why}); promote it anyway with --force"
         )
     artifact_of(row)  # refuse a tampered artifact before it can go live
     old = repo.in_state(session, state="live")
@@ -141,8 +142,8 @@ def compare_shadow(
 
 def summary(row: ModelVersion) -> dict[str, Any]:
     """One line of ``atrisk model list``."""
-    m = row.metrics or {}
-    test, base = m.get("test", {}), m.get("baseline_test", {})
+    m = ModelMetrics.from_json(row.metrics)
+    test, base = m.test, m.baseline_test
     return {
         "version": row.version,
         "state": row.state,
@@ -150,11 +151,11 @@ def summary(row: ModelVersion) -> dict[str, Any]:
         "trained_as_of": row.trained_as_of,
         "train_window": [row.train_start, row.train_end],
         "feature_source": row.feature_source,
-        "roc_auc": test.get("roc_auc"),
-        "baseline_roc_auc": base.get("roc_auc"),
-        "pr_auc": test.get("pr_auc"),
-        "ece": test.get("ece"),
-        "gate": m.get("gate", {}),
+        "roc_auc": test.roc_auc,
+        "baseline_roc_auc": base.roc_auc,
+        "pr_auc": test.pr_auc,
+        "ece": test.ece,
+        "gate": {"passed": m.gate.passed, "why": m.gate.why},
         "data_fingerprint": row.data_fingerprint,
         "artifact_sha256": row.artifact_sha256,
     }

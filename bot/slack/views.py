@@ -27,6 +27,7 @@ from bot.blockkit.alerts import (
 from bot.daily.fallback import Serving
 from bot.report.figures import tier
 from playbooks import DISMISSAL_REASONS
+from scoring.evaluate import METRIC_NAMES
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
@@ -204,7 +205,8 @@ def status(answer: StatusAnswer) -> dict[str, Any]:
         if answer.model_trained_as_of:
             model += f", trained on data to {long_date(answer.model_trained_as_of)}"
         if answer.model_metric:
-            model += f", {answer.model_metric[0]} {answer.model_metric[1]:.3f}"
+            name = METRIC_NAMES.get(answer.model_metric[0], answer.model_metric[0])
+            model += f", {name} {answer.model_metric[1]:.3f} on the test period"
     state = f"*{safe(answer.state, 32)}*"
     if answer.state_reason:
         state += f": {safe(answer.state_reason, 500)}"
