@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from bot.answers import lookups
 from bot.bootstrap import Context
 from bot.cli import run
+from bot.daily.status import read_status
 from bot.lifecycle.model_registry import artifact_of
 from bot.lifecycle.training import train_model
 from bot.slack import views
@@ -105,7 +106,7 @@ def test_slack_status_shows_the_live_models_metric_as_training_wrote_it(
         written = uow.session.scalars(select(ModelVersion.metrics)).one()
     stored = ModelMetrics.from_json(written).metric("roc_auc")
     assert stored is not None
-    answer = lookups.status(trained_ctx, today=END)
+    answer = read_status(trained_ctx, dt.datetime.combine(END, dt.time(9), tzinfo=dt.UTC))
     assert answer.model_metric == ("roc_auc", stored)
     text = json.dumps(views.status(answer))
     assert f"ROC AUC {stored:.3f} on the test period" in text

@@ -94,7 +94,7 @@ def test_status_names_model_run_freshness_and_fallback(app: Harness) -> None:
     assert "*Model* `2026-03-01.1`" in text and "ROC AUC 0.830 on the test period" in text
     assert "*State* *active*" in text
     assert "*Last run* 10 Mar 2026: *succeeded*, 5 scored" in text
-    assert "*Freshness* fresh: scored 10 Mar 2026, 0 days ago (stale after 8)" in text
+    assert "*Freshness* fresh: scores of 2026-03-10, 0 days old (stale after 8)" in text
     assert "*Fallback* no" in text
 
 
