@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.daily.fallback import Serving, serving
 from bot.errors import AtriskError
 from playbooks import NOT_A_RISK_TITLE, dismissal_label
+from scoring.reasons import SHOWN_REASONS, reasons_of
 from storage.models import Account, Action, Alert, Score, TeamMember
 from storage.repositories import read_models as q
 
@@ -167,8 +168,8 @@ def playbook_title(alert: Alert, playbook_id: str) -> str:
 
 
 def reason_texts(reasons: Any) -> tuple[str, ...]:
-    texts = [str(r.get("text")) for r in reasons or [] if isinstance(r, dict) and r.get("text")]
-    return tuple(texts[:3])
+    """The first three reasons stored on a score or an alert, as text."""
+    return tuple(r.text for r in reasons_of(reasons) if r.text)[:SHOWN_REASONS]
 
 
 def lines_for(
