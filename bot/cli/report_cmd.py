@@ -13,7 +13,8 @@ from bot.bootstrap import Context
 from bot.cli.output import console, print_json
 from bot.errors import AtriskError
 from bot.feedback.outcomes import announce_outcomes, record_outcomes
-from bot.report.build import alert_facts, report_of
+from bot.feedback.report import report_of
+from bot.report.build import alert_facts
 from bot.report.html import render_html
 from storage.repositories.feedback import load_report_frames
 

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from bot.lifecycle.accuracy import AccuracyReading, live_accuracy
 from bot.report import figures as fig
 from scoring.evaluate import METRIC_NAMES
-from storage.repositories.feedback import ReportFrames, load_report_frames
-
-if TYPE_CHECKING:
-    from bot.ports import Root
+from storage.repositories.feedback import ReportFrames
 
 
 def alert_facts(frames: ReportFrames) -> pd.DataFrame:
@@ -61,12 +57,13 @@ def build_report(
     accuracy_floor: float,
     psi_threshold: float,
     metric: str = "roc_auc",
-    kill_switch: AccuracyReading | None = None,
+    kill_switch: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Every figure of the report as plain data (rendered as HTML, or dumped as JSON).
 
     Accuracy is the spec's ``metric`` per matured scoring day; ``kill_switch`` is the live
-    model's reading the daily job compares with the floor (the same metric, the same function).
+    model's reading the daily job compares with the floor (the same metric, the same function):
+    ``model_version``, ``value``, ``n``, ``n_churned`` and ``text``.
     """
     weekly = fig.weekly_adoption(frames.alerts, frames.actions)
     posted = fig.posted_with_actions(frames.alerts, frames.actions)
@@ -113,7 +110,7 @@ def build_report(
         "accuracy": {
             "metric": metric,
             "metric_name": METRIC_NAMES[metric],
-            "kill_switch": _reading(kill_switch),
+            "kill_switch": kill_switch,
             "target": accuracy_target,
             "floor": accuracy_floor,
             "by_day": _records(accuracy),
@@ -125,33 +122,3 @@ def build_report(
             else [],
         },
     }
-
-
-def _reading(reading: AccuracyReading | None) -> dict[str, Any] | None:
-    if reading is None:
-        return None
-    return {
-        "model_version": reading.model_version,
-        "value": reading.value,
-        "n": reading.n,
-        "n_churned": reading.n_churned,
-        "text": reading.describe(),
-    }
-
-
-def report_of(ctx: Root, *, today: dt.date, since: dt.date | None = None) -> dict[str, Any]:
-    """The report from the database, accuracy by the spec's metric beside the kill switch's."""
-    spec = ctx.spec
-    frames = load_report_frames(ctx.engine, since=since)
-    with ctx.uow() as uow:
-        reading = live_accuracy(uow.session, spec, today)
-    return build_report(
-        frames,
-        today=today,
-        horizon_days=spec.entity.horizon_days,
-        accuracy_target=spec.accuracy.target,
-        accuracy_floor=spec.accuracy.floor,
-        psi_threshold=spec.drift.psi_threshold,
-        metric=spec.accuracy.metric,
-        kill_switch=reading,
-    )

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 
 from bot.bootstrap import Context
 from bot.daily.job import run_daily
+from bot.feedback.report import report_of
 from bot.lifecycle.accuracy import live_accuracy, pick_runs
-from bot.report.build import report_of
 from bot.report.html import render_html
 from scoring.evaluate import matured_metric
 from storage.models import Account, ModelVersion
