@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from scoring.reasons import Reason
+
 ALERT_EVENT_TYPE = "atrisk_alert"
 PLAYBOOK_ACTION_PREFIX = "atrisk.playbook."
 DISMISS_ACTION_ID = "atrisk.dismiss"
@@ -48,7 +50,7 @@ class AlertView:
     renewal_date: dt.date | None
     csm_name: str | None
     csm_slack_id: str | None
-    reasons: list[dict[str, Any]]
+    reasons: list[Reason]
     playbooks: list[dict[str, Any]]
     model_version: str | None
     as_of: dt.date
@@ -167,7 +169,7 @@ def _facts(view: AlertView) -> dict[str, Any]:
 
 
 def _reasons(view: AlertView) -> dict[str, Any] | None:
-    texts = [str(r.get("text") or r.get("feature") or "") for r in view.reasons[:MAX_REASONS]]
+    texts = [r.text for r in view.reasons[:MAX_REASONS]]
     texts = [t for t in texts if t.strip()]
     if not texts:
         return None
@@ -234,8 +236,8 @@ def _context(view: AlertView) -> dict[str, Any]:
 def fallback_text(view: AlertView) -> str:
     """The notification text: account, risk and the top reason."""
     text = f"At risk: {view.account_name} — {risk_change(view.risk, view.previous_risk)}"
-    if view.reasons and view.reasons[0].get("text"):
-        text += f" · {view.reasons[0]['text']}"
+    if view.reasons and view.reasons[0].text:
+        text += f" · {view.reasons[0].text}"
     if view.fallback_banner:
         text = f"{view.fallback_banner} · {text}"
     return safe(text, MAX_FALLBACK_TEXT)

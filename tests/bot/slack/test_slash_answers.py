@@ -91,10 +91,10 @@ def test_report_counts_last_weeks_alerts_and_csms_acting(app: Harness) -> None:
 
 def test_status_names_model_run_freshness_and_fallback(app: Harness) -> None:
     text = text_of(app.answer("status", user=JANE))
-    assert "*Model* `2026-03-01.1`" in text and "roc_auc 0.830" in text
+    assert "*Model* `2026-03-01.1`" in text and "ROC AUC 0.830 on the test period" in text
     assert "*State* *active*" in text
     assert "*Last run* 10 Mar 2026: *succeeded*, 5 scored" in text
-    assert "*Freshness* fresh: scored 10 Mar 2026, 0 days ago (stale after 8)" in text
+    assert "*Freshness* fresh: scores of 2026-03-10, 0 days old (stale after 8)" in text
     assert "*Fallback* no" in text
 
 
