@@ -143,6 +143,7 @@ def add_run(
     drift: dict[str, float] | None = None,
     alerts: bool = True,
     status: str = "succeeded",
+    features: dict[str, dict[str, Any]] | None = None,
 ) -> int:
     """A succeeded run like the scorer's: scores, drift rows, pending alerts for the flagged."""
     order = sorted(risks, key=lambda a: -risks[a])
@@ -170,6 +171,7 @@ def add_run(
                     flagged=rank <= flagged,
                     rank=rank,
                     reasons=[reason(rank)] if rank <= flagged else [],
+                    features=(features or {}).get(aid) if rank <= flagged else None,
                 )
             )
         for feature, psi in (drift or {}).items():
