@@ -61,7 +61,7 @@ def last_good(
             risk=float(s.risk),
             rank=int(s.rank) if s.rank is not None else i + 1,
             reasons=list(s.reasons or []),
-            features=dict(s.features or {}),  # runs scored before features were kept: reasons'
+            features=dict(s.features or {}),  # empty for older runs: the reasons' values
             model_version_id=s.model_version_id,
         )
         for i, s in enumerate(rows)
