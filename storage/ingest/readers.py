@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.db import make_engine
-from storage.errors import ContractViolation
+from storage.errors import ContractViolation, DatabaseUnavailable
 from storage.ingest.contract import TABLES, Table, normalize_column
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
@@ -248,13 +248,17 @@ def _read_url(url: str) -> Extract:
         shown = parsed.render_as_string(hide_password=True)
         database = str(parsed.database or "")
         on_disk = parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
-        if on_disk and not Path(database).exists():  # connecting would create it
+        if on_disk and not Path(database).exists():
             raise ContractViolation([f"source: the database file {database} does not exist"])
-        timeout = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
-        engine = make_engine(url, connect_args=timeout) if timeout else make_engine(url)
-    except (SQLAlchemyError, ValueError, ImportError) as e:
-        why = type(e).__name__ if "://" in str(e) else str(e)
+        options: dict[str, Any] = {"label": "source"}
+        if parsed.get_backend_name() == "postgresql":
+            options["connect_args"] = {"connect_timeout": 10}
+        engine = make_engine(url, **options)
+    except (SQLAlchemyError, ValueError) as e:
+        why = type(e).__name__
         raise ContractViolation([f"source: not a usable database URL ({why})"]) from None
+    except DatabaseUnavailable as e:
+        raise ContractViolation([str(e)]) from None
     extract = Extract(source=shown)
     try:
         with engine.connect() as conn:
@@ -269,6 +273,8 @@ def _read_url(url: str) -> Extract:
                 cols: list[Any] = [column(raw[i]).label(n) for n, i in idx.items()]
                 frame = pd.read_sql(select(*cols).select_from(table(real)), conn)
                 extract.tables[name] = RawTable(name, f"table {real}", frame)
+    except DatabaseUnavailable as e:
+        raise ContractViolation([str(e)]) from None
     except SQLAlchemyError as e:
         why = _first_line(getattr(e, "orig", None) or e)
         raise ContractViolation([f"source: cannot read the database {shown}: {why}"]) from None
