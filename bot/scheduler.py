@@ -29,6 +29,7 @@ from bot.services.daily import run_daily, today_in
 from bot.services.health import health_check
 from bot.services.training import train_model
 from scoring.errors import ScoringError
+from storage.connection import brief
 from storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def daily_job(ctx: Context, clock: Clock) -> None:
         model_state.announce(
             ctx,
             f"daily-crash:{as_of.isoformat()}",
-            f":x: The daily run for {as_of.isoformat()} crashed: {type(e).__name__}: {e}. "
+            f":x: The daily run for {as_of.isoformat()} crashed: {_why(e)} "
             "Pending alerts stay in the outbox; `atrisk run` retries the day.",
             "bot",
         )
@@ -70,6 +71,13 @@ def daily_job(ctx: Context, clock: Clock) -> None:
         report.n_alerts,
         f", fallback ({report.fallback_cause})" if report.fallback else "",
     )
+
+
+def _why(e: BaseException) -> str:
+    """An expected error's own message; any other error's first line, never its SQL."""
+    expected = isinstance(e, AtriskError | ScoringError | StorageError)
+    text = str(e) if expected else brief(e)
+    return text if text.endswith(".") else text + "."
 
 
 def retrain_job(ctx: Context, clock: Clock) -> None:

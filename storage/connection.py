@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, StatementError
 
 from storage.errors import (
     BadDatabaseUrl,
@@ -99,8 +99,8 @@ def explain(
     if connected:
         if disconnect or state in _GONE_STATES:
             return ConnectionLost(
-                f"Lost the connection to the database ({where}) mid-way: the server closed it "
-                f"({_first_line(error)}). Nothing half-done was kept; a rerun is safe."
+                f"Lost the connection to the database ({where}) mid-way "
+                f"({_first_line(error)}); nothing half-done was kept, a rerun is safe."
             )
         if "file is not a database" in str(error):
             return DatabaseMissing(f"{where}: the file is not a SQLite database. Fix the path.")
@@ -167,6 +167,14 @@ def _server_connect(error: BaseException, url: URL, where: str) -> DatabaseUnava
             f"({_first_line(error)}). Check the user name and password."
         )
     return DatabaseUnreachable(f"{where}: cannot connect ({_first_line(error)}).")
+
+
+def brief(error: BaseException, limit: int = 300) -> str:
+    """``Type: first line`` of an error, without the SQL and parameters SQLAlchemy appends."""
+    cause = getattr(error, "orig", None) if isinstance(error, StatementError) else None
+    shown_error = cause if isinstance(cause, BaseException) else error
+    lines = [ln.strip() for ln in str(shown_error).splitlines() if ln.strip()]
+    return f"{type(shown_error).__name__}: {lines[0] if lines else ''}".rstrip(": ")[:limit]
 
 
 def _first_line(error: BaseException) -> str:

@@ -8,6 +8,7 @@ mid-run) are raised as ``storage.errors.DatabaseUnavailable`` with a message for
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -16,6 +17,9 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import connection
+from storage.errors import ConnectionLost
+
+log = logging.getLogger(__name__)
 
 
 def _normalized(u: URL) -> URL:
@@ -56,13 +60,16 @@ def _explainer(url: URL, label: str) -> Any:
     def explain(context: ExceptionContext) -> BaseException | None:
         if context.is_pre_ping:  # the pool reconnects on its own
             return None
-        return connection.explain(
+        explained = connection.explain(
             context.original_exception,
             url,
             label,
             connected=context.connection is not None,
             disconnect=context.is_disconnect,
         )
+        if isinstance(explained, ConnectionLost):  # the stack is for the log, not the person
+            log.error("%s", explained, exc_info=context.original_exception, stack_info=True)
+        return explained
 
     return explain
 

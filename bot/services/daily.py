@@ -34,8 +34,10 @@ from bot.services.fallback_alerts import any_posted, discard_unposted, write_fal
 from bot.spec import Spec
 from playbooks.errors import PlaybookError
 from scoring.errors import ScoringError
-from storage.errors import StorageError
+from storage.connection import brief
+from storage.errors import ConnectionLost, DatabaseUnavailable, StorageError
 from storage.models import Alert, ModelVersion, ScoringRun
+from storage.repositories import scores as scores_repo
 
 if TYPE_CHECKING:
     from bot.bootstrap import Context
@@ -107,9 +109,17 @@ def run_daily(
     as_of = as_of or today_in(spec)
     report = DailyReport(as_of=as_of, trigger=trigger)
     stale_after = job_lock.default_stale_after(spec)
-    held = job_lock.claim(
-        ctx.engine, JOB, as_of.isoformat(), stale_after=stale_after, rerun=trigger != "scheduler"
-    )
+    try:
+        held = job_lock.claim(
+            ctx.engine,
+            JOB,
+            as_of.isoformat(),
+            stale_after=stale_after,
+            rerun=trigger != "scheduler",
+        )
+    except ConnectionLost as e:
+        _record_lost(ctx, report, e)
+        raise
     if held is None:
         if trigger == "scheduler":
             report.status = "skipped"
@@ -127,7 +137,9 @@ def run_daily(
     try:
         _run(ctx, report, steps)
     except BaseException as e:
-        job_lock.finish(ctx.engine, held, error=f"{type(e).__name__}: {e}")
+        if isinstance(e, ConnectionLost):
+            _record_lost(ctx, report, e)
+        job_lock.finish(ctx.engine, held, error=brief(e))
         raise
     job_lock.finish(ctx.engine, held, error="; ".join(report.errors) or None)
     return report
@@ -164,6 +176,21 @@ def _run(ctx: Context, report: DailyReport, steps: _Steps) -> None:
     _describe(ctx, report, run_id)
 
 
+def _record_lost(ctx: Context, report: DailyReport, lost: ConnectionLost) -> None:
+    """Record the attempt as a failed run once the database answers again (if it does not,
+    the next run finds an unfinished run abandoned)."""
+    try:
+        with ctx.uow() as uow:
+            run = scores_repo.fail_attempt(
+                uow.session, as_of=report.as_of, trigger=report.trigger, error=str(lost)
+            )
+            uow.commit()
+            report.run_id, report.status = run.id, run.status
+    except Exception as e:
+        log.warning("could not record the failed run for %s: %s", report.as_of, brief(e))
+    report.errors.append(str(lost))
+
+
 def _day_run(session: Session, as_of: dt.date) -> ScoringRun | None:
     """The day's newest run; one left ``running`` by a dead process is marked failed."""
     run = session.scalars(
@@ -187,13 +214,15 @@ def _ingest(ctx: Context, report: DailyReport, ingester: Ingester | None) -> Fal
         return None
     try:
         result = ingester(ctx, source)
+    except DatabaseUnavailable:
+        raise  # atrisk's own database, not the input: the run fails (a rerun is safe)
     except StorageError as e:
         report.errors.append(f"ingest refused: {e}")
         return FallbackCause("invalid_input", f"the input at {source} was refused: {e}")
     except Exception as e:
         log.exception("ingest of %s failed", source)
-        report.errors.append(f"ingest failed: {type(e).__name__}: {e}")
-        return FallbackCause("invalid_input", f"ingest of {source} failed: {type(e).__name__}: {e}")
+        report.errors.append(f"ingest failed: {brief(e)}")
+        return FallbackCause("invalid_input", f"ingest of {source} failed: {brief(e)}")
     report.ingested = str(result) if result is not None else source
     return None
 
@@ -211,7 +240,7 @@ def _score(ctx: Context, report: DailyReport, scorer: Scorer) -> tuple[int, Fall
         error = str(e)
     except Exception as e:
         log.exception("scoring for %s failed", report.as_of)
-        error = f"{type(e).__name__}: {e}"
+        error = brief(e)  # the run's error and the owners' notice: never the SQL
     with ctx.uow() as uow:
         run = _day_run(uow.session, report.as_of)
         if run is None or run.id <= before_id:  # the scorer recorded nothing
@@ -299,7 +328,7 @@ def _post(ctx: Context, report: DailyReport, poster: Poster) -> None:
         poster(ctx)
     except Exception as e:  # alerts stay pending: the next run posts them
         log.exception("posting alerts failed")
-        report.errors.append(f"posting failed (alerts stay pending): {type(e).__name__}: {e}")
+        report.errors.append(f"posting failed (alerts stay pending): {brief(e)}")
 
 
 def _describe(ctx: Context, report: DailyReport, run_id: int) -> None:

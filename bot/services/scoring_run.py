@@ -34,6 +34,7 @@ from playbooks import load_library
 from playbooks.errors import PlaybookError
 from scoring.errors import ArtifactTampered, ScoringError
 from scoring.registry import ModelArtifact
+from storage.connection import brief
 from storage.errors import StorageError
 from storage.models import utcnow
 from storage.repositories import models as model_repo
@@ -120,9 +121,9 @@ def run_scoring(
         _record_failure(ctx, as_of, trigger, model_id, str(e))
         raise
     except Exception as e:
-        run_id = _record_failure(ctx, as_of, trigger, model_id, f"{type(e).__name__}: {e}")
+        run_id = _record_failure(ctx, as_of, trigger, model_id, brief(e))
         log.exception("scoring run %s failed", run_id)
-        raise RunFailed(f"scoring run {run_id} for {as_of} failed: {type(e).__name__}: {e}") from e
+        raise RunFailed(f"scoring run {run_id} for {as_of} failed: {brief(e)}") from e
     report.posting = _post(ctx, report) if post else _pending_sentence(report, posted=False)
     return report
 
