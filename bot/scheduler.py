@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 from bot.errors import AtriskError
 from bot.services import job_lock, model_state
@@ -136,7 +135,7 @@ def build_scheduler(ctx: Context, *, clock: Clock | None = None) -> BackgroundSc
     )
     scheduler.add_job(
         health_job,
-        CronTrigger(minute=30, timezone=tz),
+        cron_trigger("30 * * * *", tz),
         args=(ctx, clock),
         id="health",
         name="freshness, drift and accuracy check",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.services import fallback, model_state
 from bot.services.accuracy import AccuracyReading, live_accuracy, live_model
-from bot.services.cron import cron_trigger, last_fire_before
+from bot.services.cron import cron_trigger
 from bot.spec import Spec
 from storage.models import DriftStat, ScoringRun
 
@@ -68,8 +68,8 @@ def due_as_of(spec: Spec, now: dt.datetime) -> dt.date | None:
     """The local day of the newest daily run that should have finished by ``now``."""
     trigger = cron_trigger(spec.freshness.cron, _tz(spec))
     budget = dt.timedelta(seconds=spec.freshness.latency_budget_seconds)
-    fire = last_fire_before(trigger, now.astimezone(_tz(spec)) - budget)
-    return fire.astimezone(_tz(spec)).date() if fire is not None else None
+    found = trigger.last_fire_day(now.astimezone(dt.UTC) - budget)  # real time, not wall time
+    return found[0] if found is not None else None
 
 
 def freshness(session: Session, spec: Spec, now: dt.datetime) -> Freshness:
