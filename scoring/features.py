@@ -60,23 +60,25 @@ def categories_of(accounts: pd.DataFrame) -> dict[str, list[str]]:
 
 
 def days_to_renewal(renewal_day: np.ndarray, as_of: dt.date) -> np.ndarray:
-    """Days from ``as_of`` to the renewal (``renewal_day``: day numbers, NaN when unknown).
+    """Days from ``as_of`` to the next calendar anniversary of ``renewal_date`` on or after it.
 
-    A renewal on or after ``as_of`` is that many days away; one in the past renews on its
-    calendar anniversary, the next one on or after ``as_of`` (29 February on 28 February in
-    other years). Never folded on 365 days: 2028-11-28 is 730 days after 2026-11-29.
+    ``renewal_day``: day numbers, NaN when unknown. Renewals are read as an annual cycle (see
+    docs/features.md: the stored date is today's, so a past snapshot must not see how far
+    ahead it lies), counted in calendar days: 2028-11-28 is 364 days after 2026-11-29 (its
+    anniversary 2027-11-28), never 0 as 730 mod 365 would say; 29 February renews on 28
+    February in common years.
     """
     a = day_number(as_of)
     out = np.asarray(renewal_day, dtype=float) - a
-    past = out < 0  # NaN compares False: unknown stays NaN
-    if past.any():
-        day = (renewal_day[past].astype(np.int64)).astype("datetime64[D]")
+    known = ~np.isnan(out)
+    if known.any():
+        day = renewal_day[known].astype(np.int64).astype("datetime64[D]")
         month_start = day.astype("datetime64[M]")
         month = month_start.astype(np.int64) % 12  # 0 = January
         dom = (day - month_start.astype("datetime64[D]")).astype(np.int64) + 1
         this_year = _anniversary(as_of.year, month, dom)
         nxt = np.where(this_year < a, _anniversary(as_of.year + 1, month, dom), this_year)
-        out[past] = nxt - a
+        out[known] = nxt - a
     return out
 
 

@@ -47,8 +47,8 @@ def _names(names: list[str]) -> str | None:
 
 
 def _to_renewal(renewal: dt.date, as_of: dt.date) -> int:
-    """Days to the renewal, or to its next calendar anniversary when it is past."""
-    due, year = renewal, as_of.year - 1
+    """Days to the renewal's next calendar anniversary on or after ``as_of``."""
+    due, year = as_of - dt.timedelta(days=1), as_of.year - 1
     while due < as_of:
         year += 1
         try:

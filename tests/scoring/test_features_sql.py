@@ -107,14 +107,15 @@ def test_a_teams_own_feature_table_reads_back_as_columns(engine: Engine) -> None
 
 
 RENEWALS_AS_OF = dt.date(2026, 11, 29)
-#: renewal_date → days to renewal as of 2026-11-29 (a past date renews on its anniversary)
+#: renewal_date → days to its next calendar anniversary as of 2026-11-29
 RENEWALS = {
-    dt.date(2028, 11, 28): 730,  # two years ahead, not "0 days" (folding on 365)
-    dt.date(2028, 3, 1): 458,
+    dt.date(2028, 11, 28): 364,  # 2027-11-28, not "0 days" (730 mod 365)
+    dt.date(2028, 3, 1): 92,  # 2027-03-01, not 93 (458 mod 365)
     dt.date(2026, 11, 29): 0,
+    dt.date(2026, 12, 24): 25,
     dt.date(2026, 3, 1): 92,  # past: the next 1 March
-    dt.date(2024, 2, 29): 91,  # past, leap day: 28 Feb 2027
-    dt.date(2025, 11, 29): 0,  # past: its anniversary is today
+    dt.date(2024, 2, 29): 91,  # leap day: 28 Feb 2027
+    dt.date(2025, 11, 29): 0,  # its anniversary is today
     dt.date(2025, 11, 28): 364,
 }
 
