@@ -4,6 +4,7 @@ characters, CSMs missing from the team, and accounts that churned and came back.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def test_a_date_delivered_as_a_zoned_timestamp_is_the_calendar_date_as_written(
     db: Engine, make_company: Callable[..., Path], zone: str
 ) -> None:
     folder = make_company(accounts=None)
-    frame = pd.read_csv(pd.io.common.StringIO(ACCOUNTS), dtype="str")
+    frame = pd.read_csv(io.StringIO(ACCOUNTS), dtype="str")
     local_midnights = pd.to_datetime(frame["created_at"]).dt.tz_localize(zone)
     table = pa.Table.from_pandas(frame.drop(columns=["created_at"]), preserve_index=False)
     table = table.append_column(
