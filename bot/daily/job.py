@@ -37,8 +37,10 @@ from bot.errors import AtriskError, RunFailed, expected_errors
 from bot.lifecycle import model_state
 from bot.spec import Spec
 from storage import job_lock
-from storage.errors import StorageError
+from storage.connection import brief
+from storage.errors import ConnectionLost, DatabaseUnavailable, StorageError
 from storage.models import Alert, ModelVersion, ScoringRun
+from storage.repositories import scores as scores_repo
 
 if TYPE_CHECKING:
     from bot.ports import Root
@@ -110,9 +112,17 @@ def run_daily(
     as_of = as_of or today_in(spec)
     report = DailyReport(as_of=as_of, trigger=trigger)
     stale_after = job_lock.default_stale_after(spec.freshness.latency_budget_seconds)
-    held = job_lock.claim(
-        ctx.engine, JOB, as_of.isoformat(), stale_after=stale_after, rerun=trigger != "scheduler"
-    )
+    try:
+        held = job_lock.claim(
+            ctx.engine,
+            JOB,
+            as_of.isoformat(),
+            stale_after=stale_after,
+            rerun=trigger != "scheduler",
+        )
+    except ConnectionLost as e:
+        _record_lost(ctx, report, e)
+        raise
     if held is None:
         if trigger == "scheduler":
             report.status = "skipped"
@@ -130,7 +140,9 @@ def run_daily(
     try:
         _run(ctx, report, steps)
     except BaseException as e:
-        job_lock.finish(ctx.engine, held, error=f"{type(e).__name__}: {e}")
+        if isinstance(e, ConnectionLost):
+            _record_lost(ctx, report, e)
+        job_lock.finish(ctx.engine, held, error=brief(e))
         raise
     job_lock.finish(ctx.engine, held, error="; ".join(report.errors) or None)
     return report
@@ -156,6 +168,21 @@ def _run(ctx: Root, report: DailyReport, steps: _Steps) -> None:
     if steps.poster is not None:
         _post(ctx, report, steps.poster)
     _describe(ctx, report, run_id)
+
+
+def _record_lost(ctx: Root, report: DailyReport, lost: ConnectionLost) -> None:
+    """Record the attempt as a failed run once the database answers again (if it does not,
+    the next run finds an unfinished run abandoned)."""
+    try:
+        with ctx.uow() as uow:
+            run = scores_repo.fail_attempt(
+                uow.session, as_of=report.as_of, trigger=report.trigger, error=str(lost)
+            )
+            uow.commit()
+            report.run_id, report.status = run.id, run.status
+    except Exception as e:
+        log.warning("could not record the failed run for %s: %s", report.as_of, brief(e))
+    report.errors.append(str(lost))
 
 
 def _day_run(session: Session, as_of: dt.date) -> ScoringRun | None:
@@ -221,13 +248,15 @@ def _ingest(ctx: Root, report: DailyReport, ingester: Ingester | None) -> Fallba
         return None
     try:
         result = ingester(ctx, source)
+    except DatabaseUnavailable:
+        raise  # atrisk's own database, not the input: the run fails (a rerun is safe)
     except StorageError as e:
         report.errors.append(f"ingest refused: {e}")
         return FallbackCause("invalid_input", f"the input at {source} was refused: {e}")
     except Exception as e:
         log.exception("ingest of %s failed", source)
-        report.errors.append(f"ingest failed: {type(e).__name__}: {e}")
-        return FallbackCause("invalid_input", f"ingest of {source} failed: {type(e).__name__}: {e}")
+        report.errors.append(f"ingest failed: {brief(e)}")
+        return FallbackCause("invalid_input", f"ingest of {source} failed: {brief(e)}")
     report.ingested = str(result) if result is not None else source
     return None
 
@@ -244,7 +273,7 @@ def _score(
         error = f"{type(wrapped).__name__}: {wrapped}" if wrapped is not None else str(e)
     except Exception as e:
         log.exception("scoring for %s failed", report.as_of)
-        error = f"{type(e).__name__}: {e}"
+        error = brief(e)  # the run's error and the owners' notice: never the SQL
     report.errors.append(f"scoring failed: {error}")
     return None, error
 
@@ -282,7 +311,7 @@ def _post(ctx: Root, report: DailyReport, poster: Poster) -> None:
         poster(ctx)
     except Exception as e:  # alerts stay pending: the next run posts them
         log.exception("posting alerts failed")
-        report.errors.append(f"posting failed (alerts stay pending): {type(e).__name__}: {e}")
+        report.errors.append(f"posting failed (alerts stay pending): {brief(e)}")
 
 
 def _describe(ctx: Root, report: DailyReport, run_id: int) -> None:

@@ -34,6 +34,7 @@ from bot.lifecycle.model_registry import artifact_of, require_live
 from bot.lifecycle.training import default_as_of
 from scoring.errors import ArtifactTampered
 from scoring.registry import ModelArtifact
+from storage.connection import brief
 from storage.models import utcnow
 from storage.repositories import model_versions as model_repo
 from storage.repositories import scores as repo
@@ -139,7 +140,7 @@ def compute_scoring(ctx: Root, as_of: dt.date) -> ScoringResult:
         raise
     except Exception as e:
         log.exception("scoring for %s failed", as_of)
-        raise RunFailed(f"scoring for {as_of} failed: {type(e).__name__}: {e}") from e
+        raise RunFailed(f"scoring for {as_of} failed: {brief(e)}") from e
 
 
 def _score(

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.daily import fallback
-from bot.daily.cron import cron_trigger, last_fire_before
+from bot.daily.cron import cron_trigger
 from bot.lifecycle import model_state
 from bot.lifecycle.accuracy import AccuracyReading, live_accuracy, live_model
 from bot.spec import Spec
@@ -125,8 +125,8 @@ def due_as_of(spec: Spec, now: dt.datetime) -> dt.date | None:
     """The local day of the newest daily run that should have finished by ``now``."""
     trigger = cron_trigger(spec.freshness.cron, zone(spec))
     budget = dt.timedelta(seconds=spec.freshness.latency_budget_seconds)
-    fire = last_fire_before(trigger, now.astimezone(zone(spec)) - budget)
-    return fire.astimezone(zone(spec)).date() if fire is not None else None
+    found = trigger.last_fire_day(now.astimezone(dt.UTC) - budget)  # real time, not wall time
+    return found[0] if found is not None else None
 
 
 def freshness(session: Session, spec: Spec, now: dt.datetime) -> Freshness:

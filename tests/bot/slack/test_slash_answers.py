@@ -124,6 +124,13 @@ def test_an_admin_disables_and_answers_carry_the_banner_until_enabled(app: Harne
     assert current(app.ctx).state == "active"
 
 
+def test_disabling_a_disabled_model_in_slack_says_by_whom_and_when(app: Harness) -> None:
+    text_of(app.answer("model disable bad data since Monday", user=ADMIN))
+    text = text_of(app.answer("model disable something else", user=ADMIN))
+    assert "already disabled by adam@example.com at " in text and "bad data since Monday" in text
+    assert current(app.ctx).reason == "bad data since Monday"
+
+
 def test_anything_not_understood_gets_help(app: Harness) -> None:
     text = text_of(app.answer("model frobnicate", user=JANE))
     assert "`/atrisk model` takes `disable &lt;reason&gt;` or `enable`" in text
