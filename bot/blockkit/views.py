@@ -1,14 +1,16 @@
 """Block Kit for ``/atrisk`` answers, the App Home and the "Not a risk" modal. Pure.
 
-Every string that comes from data or from what someone typed is escaped and clipped
-(``bot.blockkit.alerts.safe``); mrkdwn is ``verbatim`` so nothing turns into a link or a
-mention. Answers stay within Block Kit's limits (50 blocks a message, 100 a Home tab).
+Every string that comes from data or from what someone typed is escaped, stripped of
+bidi controls and clipped (``bot.blockkit.text.safe``), in the notification text as in the
+blocks; mrkdwn is ``verbatim`` so nothing turns into a link or a mention. The only mentions
+are atrisk's own: a CSM or an owner by validated id, a channel by validated id. Answers stay
+within Block Kit's limits (50 blocks a message, 100 a Home tab).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,13 +19,12 @@ from bot.answers.lookups import AccountLine, Acted, LookupAnswer, StatusAnswer, 
 from bot.blockkit.alerts import (
     MAX_SECTION_TEXT,
     SLACK_USER_ID,
-    clip,
     long_date,
     percent,
     risk_change,
-    safe,
     short_date,
 )
+from bot.blockkit.text import clip, hidden_json, safe
 from bot.daily.fallback import Serving
 from bot.report.figures import tier
 from playbooks import DISMISSAL_REASONS
@@ -33,6 +34,7 @@ MAX_HOME_BLOCKS = 100
 DISMISSAL_CALLBACK = "atrisk.dismissal"
 REASON_BLOCK, REASON_ACTION = "atrisk.reason", "reason"
 NOTE_BLOCK, NOTE_ACTION = "atrisk.note", "note"
+SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 
 COMMANDS = (
     ("/atrisk", "the riskiest accounts you look after (your team's, for managers)"),
@@ -58,7 +60,9 @@ def _context(text: str) -> dict[str, Any]:
 
 
 def message(text: str, blocks: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-    """An ephemeral answer: notification text plus blocks (or the text as one section)."""
+    """An ephemeral answer: notification text plus blocks (or the text as one section).
+
+    ``text`` is atrisk's words with any data in it already ``safe``, like the blocks."""
     body = list(blocks) or [_section(text)]
     return {
         "response_type": "ephemeral",
@@ -131,7 +135,7 @@ def top(answer: TopAnswer) -> dict[str, Any]:
         return message(title, [*_banner(answer.served), _section(f"*{title}*\nNo accounts.")])
     blocks = [*_banner(answer.served), _section(f"*{title}*")]
     blocks += [_section(_line(n, line)) for n, line in enumerate(answer.lines, 1)]
-    blocks.append(_context("`/atrisk <account>` for one account · `/atrisk help` for more"))
+    blocks.append(_context("`/atrisk &lt;account&gt;` for one account · `/atrisk help` for more"))
     return message(title, blocks)
 
 
@@ -162,12 +166,12 @@ def lookup(answer: LookupAnswer) -> dict[str, Any]:
     asked = safe(answer.query, 100)
     if answer.account is not None:
         line = answer.account
-        return message(f"{line.name}: {_risk(line)}", _detail(line, answer.served))
+        return message(f"{safe(line.name, 150)}: {_risk(line)}", _detail(line, answer.served))
     if answer.matches:
         blocks = [*_banner(answer.served), _section(f"Accounts matching “{asked}”:")]
         blocks += [_section(_line(None, line)) for line in answer.matches]
         blocks.append(_context("Ask again with the exact name or id for the details."))
-        return message(f"{len(answer.matches)} accounts match {answer.query}", blocks)
+        return message(f"{len(answer.matches)} accounts match “{asked}”", blocks)
     text = f"No account in your scope matches “{asked}”."
     if answer.suggestions:
         text += " Did you mean " + " or ".join(f"“{safe(s, 150)}”" for s in answer.suggestions)
@@ -204,7 +208,7 @@ def status(answer: StatusAnswer) -> dict[str, Any]:
         if answer.model_trained_as_of:
             model += f", trained on data to {long_date(answer.model_trained_as_of)}"
         if answer.model_metric:
-            model += f", {answer.model_metric[0]} {answer.model_metric[1]:.3f}"
+            model += f", {safe(answer.model_metric[0], 32)} {answer.model_metric[1]:.3f}"
     state = f"*{safe(answer.state, 32)}*"
     if answer.state_reason:
         state += f": {safe(answer.state_reason, 500)}"
@@ -233,7 +237,7 @@ def status(answer: StatusAnswer) -> dict[str, Any]:
     else:
         lines.append("*Fallback* no: answers use the latest scores")
     blocks = [*_banner(answer.served), _section("\n".join(lines))]
-    return message(f"atrisk status: model {answer.state}", blocks)
+    return message(f"atrisk status: model {safe(answer.state, 32)}", blocks)
 
 
 def help_message(persona: str, job: str, note: str | None = None) -> dict[str, Any]:
@@ -244,7 +248,7 @@ def help_message(persona: str, job: str, note: str | None = None) -> dict[str, A
     blocks.append(_section(f"*atrisk* is for {safe(persona, 500)}.\n_{safe(job, 1000)}_"))
     usage = "\n".join(f"`{safe(cmd, 100)}` — {safe(what, 200)}" for cmd, what in COMMANDS)
     blocks.append(_section(usage))
-    return message(note or "atrisk: what I can answer", blocks)
+    return message(safe(note, 500) if note else "atrisk: what I can answer", blocks)
 
 
 def unknown_caller(slack_user_id: str, owners: Sequence[str]) -> dict[str, Any]:
@@ -277,7 +281,7 @@ def home(answer: HomeAnswer) -> dict[str, Any]:
     if not answer.open_alerts:
         blocks.append(_context("Nothing open: every alert has been acted on."))
     for a in answer.open_alerts:
-        where = f" in <#{a.channel}>" if a.channel and a.channel[:1] in "CG" else ""
+        where = f" in <#{a.channel}>" if a.channel and SLACK_CHANNEL_ID.match(a.channel) else ""
         text = f"*{safe(a.account, 150)}* · {percent(a.risk)} · {short_date(a.as_of)}{where}"
         if a.reason:
             text += f"\n{safe(a.reason, 300)}"
@@ -302,7 +306,7 @@ def dismissal_modal(alert_id: int, account: str, meta: dict[str, Any]) -> dict[s
     return {
         "type": "modal",
         "callback_id": DISMISSAL_CALLBACK,
-        "private_metadata": json.dumps({"alert": alert_id, **meta})[:3000],
+        "private_metadata": hidden_json({"alert": alert_id, **meta}),
         "title": {"type": "plain_text", "text": "Not a risk"},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -334,10 +338,18 @@ def dismissal_modal(alert_id: int, account: str, meta: dict[str, Any]) -> dict[s
     }
 
 
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def dismissal_answer(view: dict[str, Any]) -> tuple[str | None, str | None]:
-    """The reason id and the note from a submitted modal's state."""
-    values = (view.get("state") or {}).get("values") or {}
-    chosen = (values.get(REASON_BLOCK) or {}).get(REASON_ACTION) or {}
-    reason = (chosen.get("selected_option") or {}).get("value")
-    note = ((values.get(NOTE_BLOCK) or {}).get(NOTE_ACTION) or {}).get("value")
-    return reason, note
+    """The reason id and the note from a submitted modal's state (None where absent or not
+    text, whatever shape the state has)."""
+    values = _dict(_dict(view.get("state")).get("values"))
+    chosen = _dict(_dict(values.get(REASON_BLOCK)).get(REASON_ACTION))
+    reason = _dict(chosen.get("selected_option")).get("value")
+    note = _dict(_dict(values.get(NOTE_BLOCK)).get(NOTE_ACTION)).get("value")
+    return (
+        reason if isinstance(reason, str) else None,
+        note if isinstance(note, str) else None,
+    )

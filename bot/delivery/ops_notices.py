@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 
 from bot.adapters.dry_run import file_name, preview_line
 from bot.adapters.slack_web import classify, make_client
-from bot.blockkit.alerts import SLACK_USER_ID, escape
+from bot.blockkit.notices import ops_notice
 from bot.bootstrap import Context
 from storage.models import utcnow
 from storage.repositories import alert_outbox as repo
@@ -27,12 +27,11 @@ log = logging.getLogger(__name__)
 About = Literal["data", "model", "bot"]
 
 
-def owner_mentions(ctx: Context, about: About | None = None) -> str:
-    """``<@U…>`` for the owners of ``about`` (all owners when None); ids are validated."""
+def owner_ids(ctx: Context, about: About | None = None) -> list[str]:
+    """The Slack ids of the owners of ``about`` (all owners when None)."""
     owners = ctx.spec.owners
     groups = [getattr(owners, about)] if about else [owners.data, owners.model, owners.bot]
-    ids = dict.fromkeys(i for group in groups for i in group if SLACK_USER_ID.match(i))
-    return " ".join(f"<@{i}>" for i in ids)
+    return [i for group in groups for i in group]
 
 
 def notify_ops(
@@ -53,21 +52,19 @@ def notify_ops(
         uow.commit()
     if not claimed:
         return False
-    message = f"{owner_mentions(ctx, about)} {escape(text)}".strip()
+    message = ops_notice(owner_ids(ctx, about), text)
     channel = ctx.spec.surface.ops_channel
     dry = ctx.settings.dry_run if dry_run is None else dry_run
     posted = True
     if dry:
         folder = ctx.settings.atrisk_outbox_dir / "ops"
         folder.mkdir(parents=True, exist_ok=True)
-        payload = {"channel": channel, "text": message, "unfurl_links": False}
+        payload = {"channel": channel, **message}
         (folder / file_name(key)).write_text(json.dumps(payload, indent=2, ensure_ascii=False))
         preview_line(f"ops → {channel}: {text}")
     else:
         try:
-            (client or make_client(ctx.settings)).chat_postMessage(
-                channel=channel, text=message, unfurl_links=False, unfurl_media=False
-            )
+            (client or make_client(ctx.settings)).chat_postMessage(channel=channel, **message)
         except Exception as exc:
             failure = classify(exc)
             if failure is None:

@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.blockkit.notices import thread_reply
+from bot.blockkit.text import hidden_key
 from bot.report.text import outcome_sentence
 from storage.models import Account, Outcome
 from storage.repositories.feedback import action_for, alerts_awaiting_outcome, outcomes_to_announce
@@ -89,13 +91,13 @@ def announce_outcomes(ctx: Context, report: OutcomeReport, *, client: Any = None
     with ctx.uow() as uow:
         for outcome, alert in outcomes_to_announce(uow.session):
             action = action_for(uow.session, alert.id)
-            text = outcome_sentence(outcome, action, ctx.spec.feedback.outcome_days)
+            reply = thread_reply(outcome_sentence(outcome, action, ctx.spec.feedback.outcome_days))
             if dry_run or alert.posted_ts == "dry-run":
-                _write_dry_run(ctx, alert.alert_key, alert.posted_channel, text)
+                _write_dry_run(ctx, alert.alert_key, alert.posted_channel, reply)
             else:
                 try:
                     client.chat_postMessage(
-                        channel=alert.posted_channel, thread_ts=alert.posted_ts, text=text
+                        channel=alert.posted_channel, thread_ts=alert.posted_ts, **reply
                     )
                 except Exception as e:  # any Slack/transport error: retried on the next run
                     log.warning("outcome of %s not announced: %s", alert.alert_key, e)
@@ -106,10 +108,10 @@ def announce_outcomes(ctx: Context, report: OutcomeReport, *, client: Any = None
             report.announced += 1
 
 
-def _write_dry_run(ctx: Context, key: str, channel: str | None, text: str) -> None:
+def _write_dry_run(ctx: Context, key: str, channel: str | None, reply: dict[str, Any]) -> None:
     folder = ctx.settings.atrisk_outbox_dir / "outcomes"
     folder.mkdir(parents=True, exist_ok=True)
-    payload = {"channel": channel, "thread_of": key, "text": text}
+    payload = {"channel": channel, "thread_of": hidden_key(key), **reply}
     from bot.adapters.dry_run import file_name  # one safe file name per key (ids may hold "/")
 
     (folder / file_name(key)).write_text(
