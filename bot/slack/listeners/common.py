@@ -17,6 +17,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import Ack, Respond
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blockkit.text import safe
 from bot.errors import EXPECTED, AtriskError
@@ -29,7 +30,8 @@ SORRY = (
 )
 
 
-MAX_ALERT_ID = 2**63 - 1
+MAX_ALERT_ID = 2**31 - 1  # ids are INTEGER columns
+MAX_PLAYBOOK_ID = 128  # the actions.playbook_id column
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,31}$")
 MESSAGE_TS = re.compile(r"^\d{1,12}\.\d{1,9}$")
 
@@ -76,11 +78,16 @@ def ack_now(ack: Ack) -> None:
 def on_error(
     error: Exception, body: dict[str, Any] | None, respond: Respond | None, logger: logging.Logger
 ) -> None:
-    """Log the error (with its stack when unexpected) and tell the person politely."""
+    """Log the error (with its stack when unexpected) and tell the person politely.
+
+    Slack refusing a call (a deleted message, an expired trigger, a response URL it does not
+    serve) is logged on one line with Slack's answer: the stack would say nothing more."""
     expected = isinstance(error, EXPECTED)
     kind = (body or {}).get("type") or ("slash_command" if (body or {}).get("command") else "?")
     if expected:
         logger.warning("atrisk refused a %s request: %s", kind, error)
+    elif isinstance(error, SlackClientError):
+        logger.warning("Slack refused a call for a %s request: %s", kind, slack_refusal(error))
     else:
         logger.error("atrisk failed on a %s request", kind, exc_info=error)
     if respond is None:
@@ -90,6 +97,15 @@ def on_error(
         respond(text=text, response_type="ephemeral", replace_original=False)
     except Exception as e:  # the apology itself failed: log it, there is nobody else to tell
         logger.error("could not send the error answer: %s", e)
+
+
+def slack_refusal(error: SlackClientError) -> str:
+    """Slack's answer to a failed call, in one short line."""
+    if isinstance(error, SlackApiError):
+        data = error.response.data if isinstance(error.response.data, dict) else {}
+        url = str(getattr(error.response, "api_url", "")).rsplit("/", 1)[-1]
+        return f"{url or 'a call'}: {data.get('error') or error.response.status_code}"
+    return " ".join(str(error).split())[:200]
 
 
 def _run(func: Callable[..., None], kwargs: dict[str, Any]) -> None:
@@ -125,6 +141,11 @@ def button_value(body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ButtonInvalid("This button was not made by atrisk; nothing was recorded.")
     value["alert"] = alert_id(value.get("alert"))
+    playbook = value.get("playbook")
+    if playbook is not None and not (
+        isinstance(playbook, str) and len(playbook) <= MAX_PLAYBOOK_ID
+    ):
+        raise ButtonInvalid("This button names no playbook atrisk knows; nothing was recorded.")
     return value
 
 
