@@ -1,11 +1,11 @@
 # make demo — the whole loop on the embedded default (SQLite, synthetic company, dry-run Slack)
-# make test — the test suite (SQLite and PostgreSQL); make lint — ruff and mypy; make bench
+# make test — the test suite (SQLite and PostgreSQL); make lint — ruff, mypy, import contracts; make bench
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench serve clean migration
+.PHONY: demo test lint bench bench-tiny serve clean migration
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,9 +23,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot scoring playbooks storage synth
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Every benchmark at a tiny size (seconds each): CI runs it so that no benchmark can rot.
+bench-tiny: $(STAMP)
+	$(BIN)/python -m benchmarks --tiny > bench-tiny.json
+	@echo "benchmarks at a tiny size: all ran (bench-tiny.json)"
 
 serve: $(STAMP)
 	$(BIN)/atrisk serve

@@ -2,6 +2,7 @@
 
     python -m benchmarks                 # all of them, at their documented sizes
     python -m benchmarks synth posting   # only these
+    python -m benchmarks --tiny          # all of them at a tiny size (CI: none can rot)
 
 Each benchmark also runs on its own: ``python -m benchmarks.bench_<name> --help``.
 """
@@ -16,8 +17,24 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 
+# Arguments that make each benchmark finish in seconds: CI runs them so that none can rot.
+TINY: dict[str, list[str]] = {
+    "daily": ["--accounts", "2000"],
+    "explain": ["--accounts", "800", "--months", "10", "--rows", "500", "--repeat", "1"],
+    "features": ["--accounts", "300", "--months", "8", "--snapshots", "2"],
+    "ingest": ["--accounts", "300", "--months", "3", "--backends", "sqlite"],
+    "playbooks": ["--accounts", "500"],
+    "posting": ["--alerts", "20", "--channels", "4", "--rate", "200"],
+    "score": ["--accounts", "2000", "--months", "4", "--train-accounts", "800"],
+    "slash": ["--accounts", "2000", "--requests", "40", "--concurrency", "4"],
+    "synth": ["--accounts", "300", "--months", "6"],
+    "train": ["--accounts", "1200", "--months", "12", "--snapshots", "4", "--no-quality"],
+}
+
 
 def main(argv: list[str]) -> int:
+    tiny = "--tiny" in argv
+    argv = [a for a in argv if a != "--tiny"]
     names = argv or sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
     results: dict[str, object] = {}
     failed = False
@@ -25,7 +42,12 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         print(f"running bench_{name} …", file=sys.stderr, flush=True)
         proc = subprocess.run(
-            [sys.executable, "-m", f"benchmarks.bench_{name}"],
+            [
+                sys.executable,
+                "-m",
+                f"benchmarks.bench_{name}",
+                *(TINY.get(name, []) if tiny else []),
+            ],
             capture_output=True,
             text=True,
             check=False,

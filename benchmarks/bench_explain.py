@@ -31,10 +31,10 @@ END = dt.date(2026, 11, 1)
 
 def trained_result(accounts: int, months: int, seed: int) -> tuple[TrainResult, pd.DataFrame]:
     """A model trained as ``atrisk train`` would, and its training snapshots."""
-    from benchmarks.bench_train import source_frames
+    from storage.repositories.sources import frames_from_tables
     from synth import generate
 
-    src = source_frames(generate(accounts=accounts, months=months, seed=seed, end=END).tables)
+    src = frames_from_tables(generate(accounts=accounts, months=months, seed=seed, end=END).tables)
     frame = training_set(src, END, FeatureParams(), every_days=7, history_days=540)
     features = [f for f in MODEL_FEATURES if f in frame.columns]
     result = fit(

@@ -1,4 +1,9 @@
-"""The composition root: settings, spec, engine and units of work, built on demand."""
+"""The composition root: the one place that builds adapters (engine, units of work, the spec,
+the validated playbook library, the Slack port and its Web API client, the clock).
+
+Everything is built on first use, nothing at import time. Services receive what they need
+from here; tests build the same graph on a test database and pass fakes of the ports.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.ports import Clock, SlackPort, utc_clock
 from bot.settings import Settings, load_settings
 from bot.spec import Spec, load_spec
 from playbooks import Library, load_library
@@ -17,11 +24,19 @@ from storage.db import make_engine, session_factory
 from storage.migrate import require_head
 from storage.unit_of_work import UnitOfWork
 
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.adapters.dry_run import DryRunOutbox
+
 
 def playbook_library(spec: Spec) -> Library:
-    """The playbook library ``atrisk.yml`` asks for (``actions.playbooks``, ``extend_builtin``).
+    """The playbook library ``atrisk.yml`` asks for (``actions.playbooks``, ``extend_builtin``),
+    validated once, the same way for every entry point (``check``, ``serve``, the daily run).
 
-    With the built-in features, conditions may only name catalog features.
+    With the built-in features, conditions may only name catalog features; with
+    ``account_features`` they may name any column (checked against the table at training).
+    Raises ``LibraryInvalid`` listing every problem (never half a library).
     """
     from scoring.catalog import FEATURES  # imported here: the CLI starts without scoring
 
@@ -41,10 +56,12 @@ def default_spec_path() -> Path:
 
 @dataclass
 class Context:
-    """What a command or the Slack app needs; each part is built the first time it is used."""
+    """The root: what a command, the Slack app or the scheduler needs, each part built the
+    first time it is used."""
 
     settings: Settings = field(default_factory=load_settings)
     spec_path: Path | None = None
+    clock: Clock = utc_clock
 
     @cached_property
     def spec(self) -> Spec:
@@ -65,6 +82,30 @@ class Context:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
+
+    @cached_property
+    def web_client(self) -> WebClient:
+        """The one Slack ``WebClient`` (bot token, safe retry handlers); the Slack app's too.
+        Raises ``SettingsError`` without ``SLACK_BOT_TOKEN``."""
+        from bot.adapters.slack_web import make_client
+
+        return make_client(self.settings)
+
+    @cached_property
+    def dry_run_slack(self) -> DryRunOutbox:
+        """The dry-run port: payloads written under ``ATRISK_OUTBOX_DIR``."""
+        from bot.adapters.dry_run import DryRunOutbox
+
+        return DryRunOutbox(self.settings.atrisk_outbox_dir)
+
+    @cached_property
+    def slack(self) -> SlackPort:
+        """The Slack port: the Web API with a bot token, else the dry-run outbox folder."""
+        if self.settings.dry_run:
+            return self.dry_run_slack
+        from bot.adapters.slack_web import SlackWebApi
+
+        return SlackWebApi(self.web_client)
 
     def require_schema(self) -> None:
         """Refuse to run against a database that `atrisk db upgrade` has not prepared."""

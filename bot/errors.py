@@ -2,8 +2,8 @@
 
 An expected error carries a message a person can act on and an ``exit_code`` (2 bad input or
 usage, 1 a run that started and failed). The edges (CLI, Slack listeners, scheduler) catch
-``EXPECTED`` and show the message; anything else is unexpected: logged with its stack by one
-handler per edge, and the person sees one line.
+``expected_errors()`` and show the message; anything else is unexpected: logged with its
+stack by one handler per edge, and the person sees one line.
 
 ::
 
@@ -27,11 +27,6 @@ handler per edge, and the person sees one line.
 
 from __future__ import annotations
 
-from playbooks.errors import PlaybookError
-from scoring.errors import ScoringError
-from storage.errors import StorageError
-from synth.errors import SynthError
-
 
 class AtriskError(Exception):
     """An expected error whose message a person can act on."""
@@ -53,17 +48,18 @@ class RunFailed(AtriskError):
     exit_code = 1
 
 
-EXPECTED: tuple[type[Exception], ...] = (
-    AtriskError,
-    StorageError,
-    ScoringError,
-    PlaybookError,
-    SynthError,
-)
+def expected_errors() -> tuple[type[Exception], ...]:
+    """Every package's expected-error base (the tree above)."""
+    from playbooks.errors import PlaybookError
+    from scoring.errors import ScoringError
+    from storage.errors import StorageError
+    from synth.errors import SynthError
+
+    return (AtriskError, StorageError, ScoringError, PlaybookError, SynthError)
 
 
 def exit_code_of(exc: BaseException) -> int | None:
     """The CLI exit code for an expected error, or None for an unexpected one."""
-    if isinstance(exc, EXPECTED):
+    if isinstance(exc, expected_errors()):
         return int(getattr(exc, "exit_code", 2))
     return None

@@ -128,14 +128,10 @@ def _condition(
         check.add("when", f"must be a condition in quotes, not {value!r}")
         return None
     try:
-        condition = parse_condition(value)
+        return parse_condition(value, known_features)
     except ConditionInvalid as e:
         check.add("when", f"{e} in {value.strip()!r}")
         return None
-    if known_features is not None:
-        for name in sorted(condition.features - set(known_features)):
-            check.add("when", f"unknown feature {name!r}{_suggest(name, known_features)}")
-    return condition
 
 
 def _follow_up(check: _Checker, field: str, raw: object) -> FollowUp | None:

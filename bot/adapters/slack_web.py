@@ -1,4 +1,4 @@
-"""The Slack Web API client, and what a failed call means for the alert it carried.
+"""The Slack port on the Web API (slack_sdk), and what a failed call means.
 
 Retries: a 429 is retried after ``Retry-After`` (Slack did not take the message); a
 connection error is retried only when the request cannot have reached Slack. A post whose
@@ -8,9 +8,11 @@ pending and is reconciled from the channel's history on the next attempt.
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 from dataclasses import dataclass
 from http.client import HTTPException
+from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -24,7 +26,9 @@ from slack_sdk.http_retry import (
     RetryState,
 )
 
+from bot.adapters.slack_channels import ChannelDirectory, posted_alerts
 from bot.errors import SettingsError
+from bot.ports import Message, Posted, SlackCallFailed
 from bot.settings import Settings
 
 DEFAULT_TIMEOUT = 15  # seconds per request
@@ -127,3 +131,67 @@ def classify(exc: BaseException) -> SlackFailure | None:
     if isinstance(exc, SlackClientError):
         return SlackFailure(type(exc).__name__, permanent=True)
     return None
+
+
+def failure_of(exc: BaseException) -> SlackCallFailed | None:
+    """``exc`` as the port's ``SlackCallFailed``; None when it is not Slack's doing."""
+    failure = classify(exc)
+    return None if failure is None else SlackCallFailed(failure.error, permanent=failure.permanent)
+
+
+class SlackWebApi:
+    """``SlackPort`` on a ``WebClient`` (built by the composition root with ``make_client``).
+
+    Messages are posted with unfurling off; a ``not_in_channel`` answer joins the channel once
+    and posts again. Every failure is raised as ``SlackCallFailed``.
+    """
+
+    dry_run = False
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+        self.channels = ChannelDirectory(client)
+
+    def post(self, message: Message, *, key: str, folder: str) -> Posted:
+        args: dict[str, Any] = {
+            "channel": message.channel,
+            "text": message.text,
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        for name in ("blocks", "metadata", "thread_ts"):
+            if getattr(message, name) is not None:
+                args[name] = getattr(message, name)
+        try:
+            answer = self._send(args)
+        except Exception as exc:
+            failure = failure_of(exc)
+            if failure is None:
+                raise
+            raise failure from exc
+        posted = Posted(str(answer["channel"]), str(answer["ts"]))
+        self.channels.remember(message.channel, posted.channel)
+        return posted
+
+    def _send(self, args: dict[str, Any]) -> Any:
+        try:
+            return self.client.chat_postMessage(**args)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "not_in_channel":
+                raise
+            try:
+                self.client.conversations_join(channel=self.channels.channel_id(args["channel"]))
+            except SlackApiError:
+                raise exc from None
+            return self.client.chat_postMessage(**args)
+
+    def posted_alerts(self, channel: str, since: dt.datetime) -> dict[str, Posted]:
+        channel_id = self.channels.channel_id(channel)
+        try:
+            found = posted_alerts(self.client, channel_id, since)
+        except Exception as exc:
+            failure = failure_of(exc)
+            if failure is None:
+                raise
+            raise failure from exc
+        return {key: Posted(channel_id, ts) for key, ts in found.items()}

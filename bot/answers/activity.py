@@ -15,7 +15,7 @@ from bot.daily.fallback import Serving, serving
 from storage.repositories import read_models as q
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Context
+    from bot.ports import Root
 
 
 # ---------------------------------------------------------------- adoption (compact report)
@@ -41,7 +41,7 @@ class AdoptionAnswer:
 
 
 def adoption(
-    ctx: Context, caller: Caller, *, today: dt.date, now: dt.datetime, days: int = 7
+    ctx: Root, caller: Caller, *, today: dt.date, now: dt.datetime, days: int = 7
 ) -> AdoptionAnswer:
     """``/atrisk report``: alerts sent, acted on, dismissed and CSMs acting, last ``days`` days."""
     with ctx.uow() as uow:
@@ -82,7 +82,7 @@ class HomeAnswer:
 
 
 def home(
-    ctx: Context, caller: Caller, *, today: dt.date, week_start: dt.datetime, open_days: int = 14
+    ctx: Root, caller: Caller, *, today: dt.date, week_start: dt.datetime, open_days: int = 14
 ) -> HomeAnswer:
     """The App Home: open alerts (posted, no action, last ``open_days``) and this week's actions."""
     with ctx.uow() as uow:

@@ -24,7 +24,7 @@ from storage.models import Account, Action, Alert, Score, TeamMember
 from storage.repositories import read_models as q
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Context
+    from bot.ports import Root
 
 TOP_LIMIT = 10
 MATCH_LIMIT = 8
@@ -140,7 +140,7 @@ def caller_in(session: Session, slack_user_id: str) -> Caller | None:
     return Caller(slack_user_id, member.email, member.name, role, scope)
 
 
-def resolve_caller(ctx: Context, slack_user_id: str) -> Caller | None:
+def resolve_caller(ctx: Root, slack_user_id: str) -> Caller | None:
     with ctx.uow() as uow:
         return caller_in(uow.session, slack_user_id)
 
@@ -225,7 +225,7 @@ def _top(
     return TopAnswer(label, tuple(lines), served)
 
 
-def top_accounts(ctx: Context, caller: Caller, *, today: dt.date) -> TopAnswer:
+def top_accounts(ctx: Root, caller: Caller, *, today: dt.date) -> TopAnswer:
     """``/atrisk``: the riskiest accounts in the caller's scope, riskiest first."""
     with ctx.uow() as uow:
         return _top(uow.session, caller.scope_label, caller.csm_emails, today)
@@ -251,7 +251,7 @@ def _fuzzy(query: str, names: list[tuple[str, str]]) -> tuple[list[str], list[st
     return strong, suggestions[:3]
 
 
-def lookup(ctx: Context, caller: Caller, query: str, *, today: dt.date) -> LookupAnswer:
+def lookup(ctx: Root, caller: Caller, query: str, *, today: dt.date) -> LookupAnswer:
     """``/atrisk <name or id>``: exact, then contained, then fuzzy (difflib) matches in scope."""
     with ctx.uow() as uow:
         s = uow.session
@@ -304,7 +304,7 @@ def _find_person(team: Sequence[TeamMember], user_id: str | None, name: str | No
 
 
 def csm_accounts(
-    ctx: Context, caller: Caller, *, user_id: str | None, name: str | None, today: dt.date
+    ctx: Root, caller: Caller, *, user_id: str | None, name: str | None, today: dt.date
 ) -> TopAnswer:
     """``/atrisk csm @user``: that person's accounts, if the caller may see them."""
     with ctx.uow() as uow:
@@ -373,7 +373,7 @@ def _summary(run: Any) -> RunSummary | None:
     )
 
 
-def status(ctx: Context, *, today: dt.date) -> StatusAnswer:
+def status(ctx: Root, *, today: dt.date) -> StatusAnswer:
     """The model's state and why, the live version, the last run, freshness against the spec."""
     metric_name = ctx.spec.accuracy.metric
     with ctx.uow() as uow:

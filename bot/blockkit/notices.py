@@ -7,7 +7,6 @@ whole text goes through ``bot.blockkit.text.safe``; the owners are mentioned by 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from bot.blockkit.alerts import MAX_FALLBACK_TEXT, SLACK_USER_ID
 from bot.blockkit.text import safe
@@ -18,13 +17,13 @@ def mentions(user_ids: Iterable[str]) -> str:
     return " ".join(f"<@{i}>" for i in dict.fromkeys(user_ids) if SLACK_USER_ID.match(i))
 
 
-def ops_notice(owner_ids: Iterable[str], text: str) -> dict[str, Any]:
-    """An ops-channel message: the owners, then ``text`` (line breaks kept)."""
+def ops_notice(owner_ids: Iterable[str], text: str) -> str:
+    """An ops-channel message's text: the owners, then ``text`` (line breaks kept)."""
     who = mentions(owner_ids)
     body = safe(text, MAX_FALLBACK_TEXT - len(who) - 1, lines=True)
-    return {"text": f"{who} {body}".strip(), "unfurl_links": False, "unfurl_media": False}
+    return f"{who} {body}".strip()
 
 
-def thread_reply(text: str) -> dict[str, Any]:
-    """A reply in an alert's thread (the outcome, 30 days on)."""
-    return {"text": safe(text, MAX_FALLBACK_TEXT), "unfurl_links": False, "unfurl_media": False}
+def thread_reply(text: str) -> str:
+    """A reply's text in an alert's thread (the outcome, 30 days on)."""
+    return safe(text, MAX_FALLBACK_TEXT)

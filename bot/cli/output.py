@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -19,8 +18,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+from bot.terminal import console, err_console
+
+__all__ = ["console", "err_console"]
 
 
 def print_json(data: Any) -> None:

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackClientError
 from bot.bootstrap import Context
 from bot.cli.output import console
 from bot.errors import AtriskError, SettingsError
-from bot.slack.app import create_app, load_playbooks
+from bot.slack.app import create_app
 from bot.slack.server import EVENTS_PATH, HEALTH_PATH, THREADS, HttpServer, wsgi_app
 from playbooks import Library
 from playbooks.errors import PlaybookError
@@ -48,7 +48,7 @@ def preflight(ctx: Context) -> Library:
         )
     _ = ctx.spec  # a broken atrisk.yml is refused here, naming the field
     try:
-        library = load_playbooks(ctx)
+        library = ctx.playbooks
     except PlaybookError as e:
         raise ServeRefused(
             f"the playbook library is broken, so alerts could not offer their buttons:\n{e}"

@@ -10,7 +10,6 @@ playbooks, is marked ``fallback`` (rendered with the banner), and uses the day's
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.daily import alert_policy
 from bot.spec import Spec
-from playbooks import choose, load_library
+from playbooks import Library, choose
 from scoring.reasons import SHOWN_REASONS
 from storage.models import Account, Alert, Score, ScoringRun
 from storage.repositories import scores as repo
@@ -70,7 +69,9 @@ def _served_playbooks(session: Session, served: ScoringRun) -> dict[str, list[An
     return {str(aid): list(playbooks or []) for aid, playbooks in rows}
 
 
-def write_fallback_alerts(session: Session, spec: Spec, run: ScoringRun, served: ScoringRun) -> int:
+def write_fallback_alerts(
+    session: Session, spec: Spec, run: ScoringRun, served: ScoringRun, library: Library
+) -> int:
     """Stage the day's fallback alerts under ``run``; returns how many are ``pending``."""
     as_of = run.as_of
     flagged = _served_flagged(session, served, as_of)
@@ -95,15 +96,12 @@ def write_fallback_alerts(session: Session, spec: Spec, run: ScoringRun, served:
     decisions = alert_policy.select_alerts(candidates, history, spec, as_of)
     by_id = {s.account_id: s for s in flagged}
     stored = _served_playbooks(session, served)
-    library: list[Any] | None = None
     rows: list[dict[str, Any]] = []
     for c, d in zip(candidates, _in_order(candidates, decisions), strict=True):
         score = by_id[c.account_id]
         reasons = list(score.reasons or [])[:SHOWN_REASONS]
         playbooks = stored.get(c.account_id)
         if playbooks is None:
-            if library is None:
-                library = _library(spec)
             playbooks = [p.as_dict() for p in choose(library, reasons)]
         rows.append(
             {
@@ -125,14 +123,6 @@ def write_fallback_alerts(session: Session, spec: Spec, run: ScoringRun, served:
         )
     repo.add_alerts(session, rows)
     return sum(1 for r in rows if r["status"] == "pending")
-
-
-def _library(spec: Spec) -> list[Any]:
-    folder = spec.resolve(spec.actions.playbooks)
-    library = load_library(
-        Path(folder) if folder else None, extend_builtin=spec.actions.extend_builtin
-    )
-    return list(library)
 
 
 def _in_order(

@@ -25,7 +25,7 @@ from bot.spec import Spec
 from storage.models import DriftStat, ScoringRun
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Context
+    from bot.ports import Root
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def _run_summary(session: Session, run: ScoringRun | None) -> dict[str, Any] | N
     }
 
 
-def status_report(ctx: Context, now: dt.datetime | None = None) -> StatusReport:
+def status_report(ctx: Root, now: dt.datetime | None = None) -> StatusReport:
     now = now or dt.datetime.now(dt.UTC)
     spec = ctx.spec
     today = now.astimezone(_tz(spec)).date()
@@ -156,7 +156,7 @@ def drifted_features(session: Session, spec: Spec, run_id: int) -> list[tuple[st
     return [(str(f), float(p)) for f, p in rows]
 
 
-def health_check(ctx: Context, now: dt.datetime | None = None) -> list[str]:
+def health_check(ctx: Root, now: dt.datetime | None = None) -> list[str]:
     """Tell the owners about late scores, early drift and accuracy under target; the keys sent."""
     now = now or dt.datetime.now(dt.UTC)
     spec = ctx.spec

@@ -30,26 +30,24 @@ from sqlalchemy.orm import Session
 from bot.daily import fallback
 from bot.daily.fallback import FallbackCause
 from bot.daily.fallback_alerts import any_posted, discard_unposted, write_fallback_alerts
-from bot.errors import AtriskError
+from bot.errors import AtriskError, expected_errors
 from bot.lifecycle import model_state
 from bot.spec import Spec
-from playbooks.errors import PlaybookError
-from scoring.errors import ScoringError
+from playbooks import Library
 from storage import job_lock
 from storage.errors import StorageError
 from storage.models import Alert, ModelVersion, ScoringRun
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Context
+    from bot.ports import Root
 
 log = logging.getLogger(__name__)
 
 JOB = "daily"
-EXPECTED = (AtriskError, ScoringError, StorageError, PlaybookError)
 
-Scorer = Callable[["Context", dt.date, str], Any]
-Poster = Callable[["Context"], Any]
-Ingester = Callable[["Context", str], Any]
+Scorer = Callable[["Root", dt.date, str], Any]
+Poster = Callable[["Root"], Any]
+Ingester = Callable[["Root", str], Any]
 
 
 class DailyRunBusy(AtriskError):
@@ -88,7 +86,7 @@ def today_in(spec: Spec, now: dt.datetime | None = None) -> dt.date:
 
 
 def run_daily(
-    ctx: Context,
+    ctx: Root,
     as_of: dt.date | None = None,
     *,
     trigger: str = "cli",
@@ -143,7 +141,7 @@ class _Steps:
     rescore: bool = False
 
 
-def _run(ctx: Context, report: DailyReport, steps: _Steps) -> None:
+def _run(ctx: Root, report: DailyReport, steps: _Steps) -> None:
     as_of = report.as_of
     with ctx.uow() as uow:
         run = _day_run(uow.session, as_of)
@@ -183,7 +181,7 @@ def _finished(run: ScoringRun) -> bool:
     return run.status == "succeeded" or (run.status == "failed" and run.fallback)
 
 
-def _ingest(ctx: Context, report: DailyReport, ingester: Ingester | None) -> FallbackCause | None:
+def _ingest(ctx: Root, report: DailyReport, ingester: Ingester | None) -> FallbackCause | None:
     source = ctx.spec.resolve(ctx.spec.contract.source)
     if source is None or ingester is None:
         return None
@@ -200,7 +198,7 @@ def _ingest(ctx: Context, report: DailyReport, ingester: Ingester | None) -> Fal
     return None
 
 
-def _score(ctx: Context, report: DailyReport, scorer: Scorer) -> tuple[int, FallbackCause | None]:
+def _score(ctx: Root, report: DailyReport, scorer: Scorer) -> tuple[int, FallbackCause | None]:
     """Run the model; a failure (recorded by the scorer or here) becomes ``run_failed``."""
     error: str | None = None
     with ctx.uow() as uow:
@@ -208,7 +206,7 @@ def _score(ctx: Context, report: DailyReport, scorer: Scorer) -> tuple[int, Fall
         before_id = before.id if before is not None else 0
     try:
         scorer(ctx, report.as_of, report.trigger)
-    except EXPECTED as e:
+    except expected_errors() as e:
         log.warning("scoring for %s failed: %s", report.as_of, e)
         error = str(e)
     except Exception as e:
@@ -233,7 +231,7 @@ def _score(ctx: Context, report: DailyReport, scorer: Scorer) -> tuple[int, Fall
 
 
 def _settle(
-    ctx: Context, as_of: dt.date, trigger: str, run_id: int | None, cause: FallbackCause | None
+    ctx: Root, as_of: dt.date, trigger: str, run_id: int | None, cause: FallbackCause | None
 ) -> int:
     """Serve fallback or confirm fresh output; the run row, alerts and state in one transaction."""
     announce: list[tuple[str, str, str]] = []
@@ -250,7 +248,7 @@ def _settle(
         elif cause is None and run.status == "succeeded" and not any_posted(s, run.id):
             cause = fallback.drift_cause(s, ctx.spec, run.id)
         if cause is not None:
-            announce += _serve_fallback(s, ctx.spec, run, cause)
+            announce += _serve_fallback(s, ctx.spec, run, cause, ctx.playbooks)
         elif run.status == "succeeded" and _newest_day(s, run) and model_state.leave_fallback(s):
             announce.append(
                 (
@@ -273,12 +271,12 @@ def _newest_day(s: Session, run: ScoringRun) -> bool:
 
 
 def _serve_fallback(
-    s: Session, spec: Spec, run: ScoringRun, cause: FallbackCause
+    s: Session, spec: Spec, run: ScoringRun, cause: FallbackCause, library: Library
 ) -> list[tuple[str, str, str]]:
     """Alerts of the day from the last good run (or none), the run marked, the state switched."""
     served = fallback.last_good_run(s, run.as_of, exclude_run_id=run.id)
     discard_unposted(s, run.id)
-    n_alerts = write_fallback_alerts(s, spec, run, served) if served is not None else 0
+    n_alerts = write_fallback_alerts(s, spec, run, served, library) if served is not None else 0
     run.fallback, run.fallback_cause = True, cause.text()
     run.served_from_run_id = served.id if served is not None else None
     run.n_alerts = n_alerts
@@ -296,7 +294,7 @@ def _serve_fallback(
     return [(f"fallback:{day}:{cause.code}", text, fallback.CAUSES[cause.code])]
 
 
-def _post(ctx: Context, report: DailyReport, poster: Poster) -> None:
+def _post(ctx: Root, report: DailyReport, poster: Poster) -> None:
     try:
         poster(ctx)
     except Exception as e:  # alerts stay pending: the next run posts them
@@ -304,7 +302,7 @@ def _post(ctx: Context, report: DailyReport, poster: Poster) -> None:
         report.errors.append(f"posting failed (alerts stay pending): {type(e).__name__}: {e}")
 
 
-def _describe(ctx: Context, report: DailyReport, run_id: int) -> None:
+def _describe(ctx: Root, report: DailyReport, run_id: int) -> None:
     with ctx.uow() as uow:
         s = uow.session
         run = s.get(ScoringRun, run_id)
@@ -334,19 +332,19 @@ def _describe(ctx: Context, report: DailyReport, run_id: int) -> None:
 # ---------------------------------------------------------------- the real adapters
 
 
-def _default_scorer(ctx: Context, as_of: dt.date, trigger: str) -> Any:
+def _default_scorer(ctx: Root, as_of: dt.date, trigger: str) -> Any:
     from bot.daily.scoring_run import run_scoring
 
     return run_scoring(ctx, as_of=as_of, trigger=trigger, post=False)
 
 
-def default_poster(ctx: Context) -> Any:
+def default_poster(ctx: Root) -> Any:
     from bot.delivery.post_alerts import post_pending
 
     return post_pending(ctx)
 
 
-def _default_ingester(ctx: Context, source: str) -> Any:
+def _default_ingester(ctx: Root, source: str) -> Any:
     from storage.ingest import ingest
 
     contract = ctx.spec.contract

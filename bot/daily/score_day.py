@@ -14,7 +14,7 @@ from bot.daily import job
 from bot.daily.job import DailyReport, run_daily
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Context
+    from bot.ports import Root
 
 
 @dataclass
@@ -39,7 +39,7 @@ class ScoredDay:
         }
 
 
-def score_day(ctx: Context, as_of: dt.date | None = None, *, post: bool = True) -> ScoredDay:
+def score_day(ctx: Root, as_of: dt.date | None = None, *, post: bool = True) -> ScoredDay:
     """Score ``as_of`` again (no ingest) under the kill switch and the fallback rules.
 
     A disabled model, stale input or accuracy below the floor serve the last good scores
@@ -52,14 +52,14 @@ def score_day(ctx: Context, as_of: dt.date | None = None, *, post: bool = True) 
     day = as_of or default_as_of(ctx)
     out = ScoredDay(DailyReport(as_of=day, trigger="cli"))
 
-    def scorer(c: Context, d: dt.date, trigger: str) -> None:
+    def scorer(c: Root, d: dt.date, trigger: str) -> None:
         try:
             out.scoring = run_scoring(c, as_of=d, trigger=trigger, post=False)
         except BaseException as e:
             out.error = e
             raise
 
-    def poster(c: Context) -> None:
+    def poster(c: Root) -> None:
         out.posting = job.default_poster(c)
 
     out.day = run_daily(

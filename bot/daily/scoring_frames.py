@@ -28,7 +28,7 @@ from storage.repositories import scores as repo
 from storage.repositories.sources import load_account_features
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Context
+    from bot.ports import Root
     from bot.spec import Spec
 
 
@@ -40,7 +40,7 @@ class Scored:
     frame: pd.DataFrame
 
 
-def features_at(ctx: Context, as_of: dt.date) -> tuple[pd.DataFrame, list[str]]:
+def features_at(ctx: Root, as_of: dt.date) -> tuple[pd.DataFrame, list[str]]:
     """Every active account's features at ``as_of`` (index ``account_id``), and warnings."""
     spec = ctx.spec
     if spec.contract.features == "account_features":
@@ -65,7 +65,7 @@ def _key_feature_warnings(features: pd.DataFrame, key_features: list[str]) -> li
     ]
 
 
-def _byo_features(ctx: Context, as_of: dt.date) -> tuple[pd.DataFrame, list[str]]:
+def _byo_features(ctx: Root, as_of: dt.date) -> tuple[pd.DataFrame, list[str]]:
     """The unlabelled rows of the newest ``account_features`` snapshot on or before ``as_of``."""
     table = load_account_features(ctx.engine)
     table = table[table["as_of"] <= pd.Timestamp(as_of)]

@@ -14,7 +14,6 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -27,23 +26,19 @@ from bot.daily.scoring_frames import (
     score_rows,
     score_with,
 )
-from bot.errors import AtriskError, RunFailed
+from bot.errors import RunFailed, expected_errors
 from bot.lifecycle.model_registry import artifact_of, require_live
 from bot.lifecycle.training import default_as_of
-from playbooks import load_library
-from playbooks.errors import PlaybookError
-from scoring.errors import ArtifactTampered, ScoringError
+from scoring.errors import ArtifactTampered
 from scoring.registry import ModelArtifact
-from storage.errors import StorageError
 from storage.models import utcnow
 from storage.repositories import model_versions as model_repo
 from storage.repositories import scores as repo
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Context
+    from bot.ports import Root
 
 log = logging.getLogger(__name__)
-EXPECTED = (AtriskError, ScoringError, StorageError, PlaybookError)
 
 
 @dataclass(frozen=True)
@@ -96,7 +91,7 @@ class ScoringReport:
 
 
 def run_scoring(
-    ctx: Context, *, as_of: dt.date | None = None, trigger: str = "cli", post: bool = True
+    ctx: Root, *, as_of: dt.date | None = None, trigger: str = "cli", post: bool = True
 ) -> ScoringReport:
     """Score every active account at ``as_of`` and write the run; then post unless told not to."""
     ctx.require_schema()
@@ -116,7 +111,7 @@ def run_scoring(
                 except ArtifactTampered as e:
                     warnings.append(f"shadow model skipped: {e}")
         report = _score_and_write(ctx, as_of, trigger, live, shadow, warnings)
-    except EXPECTED as e:
+    except expected_errors() as e:
         _record_failure(ctx, as_of, trigger, model_id, str(e))
         raise
     except Exception as e:
@@ -128,7 +123,7 @@ def run_scoring(
 
 
 def _score_and_write(
-    ctx: Context,
+    ctx: Root,
     as_of: dt.date,
     trigger: str,
     live: Loaded,
@@ -137,10 +132,7 @@ def _score_and_write(
 ) -> ScoringReport:
     spec = ctx.spec
     clock = _Clock()
-    folder = spec.resolve(spec.actions.playbooks)
-    library = load_library(
-        Path(folder) if folder else None, extend_builtin=spec.actions.extend_builtin
-    )
+    library = ctx.playbooks
     features, feature_warnings = features_at(ctx, as_of)
     warnings += feature_warnings
     clock.lap("features")
@@ -208,7 +200,7 @@ class _Clock:
 
 
 def _record_failure(
-    ctx: Context, as_of: dt.date, trigger: str, model_id: int | None, error: str
+    ctx: Root, as_of: dt.date, trigger: str, model_id: int | None, error: str
 ) -> int:
     """A failed run row with the error (its own transaction; nothing else is written)."""
     with ctx.uow() as uow:
@@ -234,7 +226,7 @@ def _pending_sentence(report: ScoringReport, *, posted: bool) -> str:
     )
 
 
-def _post(ctx: Context, report: ScoringReport) -> str:
+def _post(ctx: Root, report: ScoringReport) -> str:
     """Post the pending alerts with the Slack outbox, when that part is installed."""
     try:
         from bot.delivery import post_alerts

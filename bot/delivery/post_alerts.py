@@ -15,28 +15,22 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rich.console import Console
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
-from bot.adapters.dry_run import write_dry_run
-from bot.adapters.slack_web import SlackFailure, classify, make_client
 from bot.blockkit.alerts import render_alert
-from bot.bootstrap import Context
 from bot.delivery.alert_views import Outgoing, load_views
-from bot.delivery.channel_history import ChannelDirectory, posted_alerts
 from bot.delivery.ops_notices import notify_ops
 from bot.delivery.pacing import run_paced
+from bot.delivery.preview import Preview, preview_alert, preview_line
+from bot.ports import Clock, Message, Posted, Root, SlackCallFailed, SlackPort
 from storage import job_lock
 from storage.models import utcnow
 from storage.repositories import alert_outbox as repo
 
 log = logging.getLogger(__name__)
 
+PREVIEW_LIMIT = 20  # alerts previewed on the terminal in a dry run; the rest are only written
 PER_CHANNEL_INTERVAL = 1.0  # seconds from one post's answer to the next post in its channel
 HISTORY_MARGIN = dt.timedelta(minutes=5)  # clock skew between us and Slack
 POSTER_JOB = "post_outbox"
@@ -65,7 +59,6 @@ class PostReport:
     skipped: int = 0
     stopped: str | None = None
     errors: dict[str, int] = field(default_factory=dict)
-    files: list[str] = field(default_factory=list, repr=False)
     seconds: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -97,24 +90,24 @@ class PostReport:
 
 
 def post_pending(
-    ctx: Context,
+    ctx: Root,
     *,
-    client: WebClient | None = None,
-    dry_run: bool | None = None,
-    now: Callable[[], dt.datetime] = utcnow,
+    slack: SlackPort | None = None,
+    now: Clock = utcnow,
     limit: int | None = None,
     workers: int = 16,
     interval: float = PER_CHANNEL_INTERVAL,
-    console: Console | None = None,
+    preview: Preview | None = None,
 ) -> PostReport:
-    """Post every pending alert (oldest first) and return what happened.
+    """Post every pending alert (oldest first) through ``slack`` (default: the root's port) and
+    return what happened. In a dry run the first alerts are previewed on the terminal.
 
     One poster at a time across processes and replicas (a ``job_runs`` claim on
     ``post_outbox``); a second caller returns at once with ``stopped`` saying why.
     """
     started = time.monotonic()
-    dry = ctx.settings.dry_run if dry_run is None else dry_run
-    report = PostReport(dry_run=dry)
+    port = slack if slack is not None else ctx.slack
+    report = PostReport(dry_run=port.dry_run)
     with job_lock.run_once(ctx.engine, POSTER_JOB, POSTER_JOB, rerun=True) as held:
         if held is None:
             report.stopped = ANOTHER_POSTER
@@ -125,10 +118,8 @@ def post_pending(
                 uow.session, alerts, default_channel=ctx.spec.surface.default_channel
             )
         report.considered = len(outgoing)
-        if dry:
-            write_dry_run(ctx, outgoing, report, now=now, console=console)
-        elif outgoing:
-            poster = _Poster(ctx, client or make_client(ctx.settings), report, now)
+        if outgoing:
+            poster = _Poster(ctx, port, report, now)
             groups: dict[str, list[Outgoing]] = {}
             for out in outgoing:
                 groups.setdefault(out.channel, []).append(out)
@@ -136,15 +127,25 @@ def post_pending(
             run_paced(
                 groups,
                 poster.post,
-                interval=interval,
+                interval=0.0 if port.dry_run else interval,
                 workers=workers,
                 should_stop=lambda: report.stopped is not None,
             )
+        if port.dry_run:
+            _preview(outgoing, ctx.settings.atrisk_outbox_dir, preview)
     report.seconds = round(time.monotonic() - started, 3)
     return report
 
 
-def _failure_text(failure: SlackFailure, channel: str) -> tuple[str, str]:
+def _preview(outgoing: list[Outgoing], folder: object, preview: Preview | None) -> None:
+    for out in outgoing[:PREVIEW_LIMIT]:
+        preview_alert(out.channel, out.view, preview=preview)
+    if len(outgoing) > PREVIEW_LIMIT:
+        more = f"… and {len(outgoing) - PREVIEW_LIMIT} more in {folder}"
+        preview_line(more, preview=preview)
+
+
+def _failure_text(failure: SlackCallFailed, channel: str) -> tuple[str, str]:
     """The ops notice key and text for a permanent failure."""
     if failure.error in TOKEN_ERRORS:
         return (
@@ -162,13 +163,10 @@ def _failure_text(failure: SlackFailure, channel: str) -> tuple[str, str]:
 class _Poster:
     """Posts one alert at a time per channel; ``run_paced`` calls ``post`` from its threads."""
 
-    def __init__(
-        self, ctx: Context, client: WebClient, report: PostReport, now: Callable[[], dt.datetime]
-    ):
-        self.ctx, self.client, self.report, self.now = ctx, client, report, now
-        self.channels = ChannelDirectory(client)
+    def __init__(self, ctx: Root, slack: SlackPort, report: PostReport, now: Clock):
+        self.ctx, self.slack, self.report, self.now = ctx, slack, report, now
         self._since: dict[str, dt.datetime] = {}  # channel → oldest alert that may be posted
-        self._found: dict[str, dict[str, tuple[str, str]]] = {}  # channel → key → (id, ts)
+        self._found: dict[str, dict[str, Posted]] = {}  # channel → alert key → where it is
 
     def plan(self, groups: dict[str, list[Outgoing]]) -> None:
         for channel, items in groups.items():
@@ -183,23 +181,21 @@ class _Poster:
         if out.attempts > 0:
             try:
                 found = self._history(channel).get(out.alert_key)
-            except Exception as exc:
-                failure = classify(exc)
-                if failure is None:
-                    raise
+            except SlackCallFailed as failure:
                 if failure.error not in ("channel_not_found", "not_in_channel", "is_archived"):
-                    return self._fail(
-                        channel, out, SlackFailure(f"history_{failure.error}", failure.permanent)
+                    history = SlackCallFailed(
+                        f"history_{failure.error}", permanent=failure.permanent
                     )
+                    return self._fail(channel, out, history)
                 found = None
             if found is not None:
-                self._save(out, *found, outcome="reconciled")
+                self._save(out, found, outcome="reconciled")
                 return False
         try:
             payload = render_alert(out.view)
         except ValueError as exc:
             log.warning("alert %s cannot be rendered: %s", out.alert_key, exc)
-            return self._fail(channel, out, SlackFailure("render_error", permanent=True))
+            return self._fail(channel, out, SlackCallFailed("render_error", permanent=True))
         with self.ctx.uow() as uow:
             claimed = repo.claim_attempt(
                 uow.session, alert_id=out.alert_id, seen_attempts=out.attempts
@@ -208,41 +204,33 @@ class _Poster:
         if not claimed:
             self.report.count("skipped")
             return False
+        message = Message(
+            channel=channel,
+            text=payload["text"],
+            blocks=payload["blocks"],
+            metadata=payload["metadata"],
+        )
         try:
-            answer = self._send(channel, payload)
-        except Exception as exc:
-            failure = classify(exc)
-            if failure is None:
-                raise
+            posted = self.slack.post(message, key=out.alert_key, folder=out.view.as_of.isoformat())
+        except SlackCallFailed as failure:
             self._fail(channel, out, failure)
             return True
-        self.channels.remember(channel, str(answer["channel"]))
-        self._save(out, str(answer["channel"]), str(answer["ts"]), outcome="posted")
+        self._save(out, posted, outcome="posted")
         return True
 
-    def _send(self, channel: str, payload: dict[str, Any]) -> Any:
-        """``chat.postMessage``; on ``not_in_channel`` join the channel once and post again."""
-        args = {**payload, "channel": channel, "unfurl_links": False, "unfurl_media": False}
-        try:
-            return self.client.chat_postMessage(**args)
-        except SlackApiError as exc:
-            if exc.response.get("error") != "not_in_channel":
-                raise
-            try:
-                self.client.conversations_join(channel=self.channels.channel_id(channel))
-            except SlackApiError:
-                raise exc from None
-            return self.client.chat_postMessage(**args)
-
-    def _save(self, out: Outgoing, channel_id: str, ts: str, *, outcome: str) -> None:
+    def _save(self, out: Outgoing, posted: Posted, *, outcome: str) -> None:
         with self.ctx.uow() as uow:
             repo.mark_posted(
-                uow.session, alert_id=out.alert_id, channel=channel_id, ts=ts, at=self.now()
+                uow.session,
+                alert_id=out.alert_id,
+                channel=posted.channel,
+                ts=posted.ts,
+                at=self.now(),
             )
             uow.commit()
         self.report.count(outcome)
 
-    def _fail(self, channel: str, out: Outgoing, failure: SlackFailure) -> bool:
+    def _fail(self, channel: str, out: Outgoing, failure: SlackCallFailed) -> bool:
         with self.ctx.uow() as uow:
             repo.record_error(
                 uow.session, alert_id=out.alert_id, error=failure.error, permanent=failure.permanent
@@ -251,18 +239,14 @@ class _Poster:
         self.report.count("failed" if failure.permanent else "left_pending", failure.error)
         if failure.permanent:
             key, text = _failure_text(failure, channel)
-            notify_ops(
-                self.ctx, key, text, client=self.client, about="bot", dry_run=False, now=self.now
-            )
+            notify_ops(self.ctx, key, text, slack=self.slack, about="bot", now=self.now)
             if failure.error in TOKEN_ERRORS:
                 self.report.stopped = failure.error
         return False
 
-    def _history(self, channel: str) -> dict[str, tuple[str, str]]:
-        """Alert keys already in the channel since its oldest retried alert: key → (id, ts)."""
+    def _history(self, channel: str) -> dict[str, Posted]:
+        """Alerts already in the channel since its oldest retried alert: key → where it is."""
         if channel not in self._found:
-            channel_id = self.channels.channel_id(channel)
             since = self._since.get(channel, self.now() - dt.timedelta(days=1))
-            posted = posted_alerts(self.client, channel_id, since)
-            self._found[channel] = {key: (channel_id, ts) for key, ts in posted.items()}
+            self._found[channel] = self.slack.posted_alerts(channel, since)
         return self._found[channel]

@@ -23,7 +23,7 @@ from storage.models import Action, Alert, TeamMember
 from storage.repositories import actions as repo
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Context
+    from bot.ports import Root
 
 
 class AlertNotFound(AtriskError):
@@ -149,7 +149,7 @@ def _alert(session: Session, alert_id: int) -> Alert:
 
 
 def record_playbook(
-    ctx: Context,
+    ctx: Root,
     *,
     alert_id: int,
     playbook_id: str,
@@ -174,7 +174,7 @@ def record_playbook(
 
 
 def record_dismissal(
-    ctx: Context,
+    ctx: Root,
     *,
     alert_id: int,
     reason: str,
@@ -196,7 +196,7 @@ def record_dismissal(
         )
 
 
-def existing_action(ctx: Context, *, alert_id: int, clicker: Clicker) -> ActionResult | None:
+def existing_action(ctx: Root, *, alert_id: int, clicker: Clicker) -> ActionResult | None:
     """The alert's action if it already has one (so "Not a risk" need not open a modal)."""
     with ctx.uow() as uow:
         alert = _alert(uow.session, alert_id)
@@ -205,7 +205,7 @@ def existing_action(ctx: Context, *, alert_id: int, clicker: Clicker) -> ActionR
         return _result(uow.session, alert, None, None, clicker)
 
 
-def alert_view(ctx: Context, *, alert_id: int) -> AlertView:
+def alert_view(ctx: Root, *, alert_id: int) -> AlertView:
     """The alert as its message shows it (for the "Not a risk" modal's title)."""
     with ctx.uow() as uow:
         return _view(uow.session, _alert(uow.session, alert_id))

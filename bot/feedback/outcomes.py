@@ -8,19 +8,19 @@ are announced in the alert's Slack thread (or the dry-run outbox without a token
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.blockkit.notices import thread_reply
 from bot.blockkit.text import hidden_key
+from bot.ports import DRY_RUN_TS, Message, SlackCallFailed, SlackPort
 from bot.report.text import outcome_sentence
 from storage.models import Account, Outcome
 from storage.repositories.feedback import action_for, alerts_awaiting_outcome, outcomes_to_announce
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Context
+    from bot.ports import Root
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def classify(
     return "retained"
 
 
-def record_outcomes(ctx: Context, as_of: dt.date) -> OutcomeReport:
+def record_outcomes(ctx: Root, as_of: dt.date) -> OutcomeReport:
     """Record an outcome for every alert whose ``outcome_days`` have passed by ``as_of``."""
     days = ctx.spec.feedback.outcome_days
     report = OutcomeReport(as_of=as_of)
@@ -81,39 +81,28 @@ def record_outcomes(ctx: Context, as_of: dt.date) -> OutcomeReport:
     return report
 
 
-def announce_outcomes(ctx: Context, report: OutcomeReport, *, client: Any = None) -> None:
-    """Post each new outcome in its alert's thread; failures stay unannounced for the next run."""
-    dry_run = ctx.settings.dry_run and client is None
-    if client is None and not dry_run:
-        from bot.adapters.slack_web import make_client
-
-        client = make_client(ctx.settings)
+def announce_outcomes(ctx: Root, report: OutcomeReport, *, slack: SlackPort | None = None) -> None:
+    """Post each new outcome in its alert's thread through ``slack`` (default: the root's port);
+    failures stay unannounced for the next run. Alerts written by a dry run get a dry-run reply."""
+    port = slack if slack is not None else ctx.slack
     with ctx.uow() as uow:
         for outcome, alert in outcomes_to_announce(uow.session):
             action = action_for(uow.session, alert.id)
-            reply = thread_reply(outcome_sentence(outcome, action, ctx.spec.feedback.outcome_days))
-            if dry_run or alert.posted_ts == "dry-run":
-                _write_dry_run(ctx, alert.alert_key, alert.posted_channel, reply)
-            else:
-                try:
-                    client.chat_postMessage(
-                        channel=alert.posted_channel, thread_ts=alert.posted_ts, **reply
-                    )
-                except Exception as e:  # any Slack/transport error: retried on the next run
-                    log.warning("outcome of %s not announced: %s", alert.alert_key, e)
-                    report.announce_errors.append(f"{alert.alert_key}: {e}")
-                    continue
+            text = thread_reply(outcome_sentence(outcome, action, ctx.spec.feedback.outcome_days))
+            to = ctx.dry_run_slack if alert.posted_ts == DRY_RUN_TS else port
+            thread = None if to.dry_run else alert.posted_ts
+            message = Message(
+                channel=alert.posted_channel or ctx.spec.surface.default_channel,
+                text=text,
+                thread_ts=thread,
+                extra={"thread_of": hidden_key(alert.alert_key)} if to.dry_run else {},
+            )
+            try:
+                to.post(message, key=alert.alert_key, folder="outcomes")
+            except SlackCallFailed as e:  # retried on the next run
+                log.warning("outcome of %s not announced: %s", alert.alert_key, e.error)
+                report.announce_errors.append(f"{alert.alert_key}: {e.error}")
+                continue
             outcome.thread_posted = True
             uow.commit()
             report.announced += 1
-
-
-def _write_dry_run(ctx: Context, key: str, channel: str | None, reply: dict[str, Any]) -> None:
-    folder = ctx.settings.atrisk_outbox_dir / "outcomes"
-    folder.mkdir(parents=True, exist_ok=True)
-    payload = {"channel": channel, "thread_of": hidden_key(key), **reply}
-    from bot.adapters.dry_run import file_name  # one safe file name per key (ids may hold "/")
-
-    (folder / file_name(key)).write_text(
-        json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8"
-    )

@@ -22,7 +22,7 @@ from bot.errors import AtriskError
 from storage.models import ModelState, ModelStateEvent
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Context
+    from bot.ports import Root
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +70,12 @@ def set_state(session: Session, state: str, reason: str | None, actor: str) -> M
     return ModelStatus(state, reason, actor, now)
 
 
-def current(ctx: Context) -> ModelStatus:
+def current(ctx: Root) -> ModelStatus:
     with ctx.uow() as uow:
         return read_state(uow.session)
 
 
-def disable(ctx: Context, reason: str, actor: str) -> ModelStatus:
+def disable(ctx: Root, reason: str, actor: str) -> ModelStatus:
     """Switch the model off: every alert and answer serves the last good scores with a banner."""
     reason = " ".join((reason or "").split())[:MAX_REASON]
     if not reason:
@@ -97,7 +97,7 @@ def disable(ctx: Context, reason: str, actor: str) -> ModelStatus:
     return status
 
 
-def enable(ctx: Context, actor: str) -> ModelStatus:
+def enable(ctx: Root, actor: str) -> ModelStatus:
     """Switch the model back on; the next daily run scores with it again."""
     actor = actor.strip() or "unknown"
     with ctx.uow() as uow:
@@ -132,7 +132,7 @@ def leave_fallback(session: Session) -> bool:
     return True
 
 
-def announce(ctx: Context, key: str, text: str, about: str = "model") -> None:
+def announce(ctx: Root, key: str, text: str, about: str = "model") -> None:
     """One message per ``key`` in the ops channel, mentioning the owners of ``about``
     (``data``, ``model`` or ``bot``); a dry run into the outbox folder without a Slack token."""
     from bot.delivery.ops_notices import notify_ops

@@ -28,7 +28,7 @@ from storage.repositories.scores import latest_data_date
 from storage.repositories.sources import load_account_features, load_sources
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Context
+    from bot.ports import Root
     from bot.spec import Spec
 
 BYO_LABEL = "churned_within_horizon"
@@ -85,7 +85,7 @@ def train_config(spec: Spec, **overrides: Any) -> TrainConfig:
     return replace(base, **overrides)
 
 
-def default_as_of(ctx: Context) -> dt.date:
+def default_as_of(ctx: Root) -> dt.date:
     """The day after the newest ingested data (so every stored day is used), else today."""
     with ctx.uow() as uow:
         through = latest_data_date(uow.session)
@@ -98,7 +98,7 @@ def _refuse(problems: list[str]) -> None:
 
 
 def builtin_frame(
-    ctx: Context, as_of: dt.date, *, progress: Progress | None = None
+    ctx: Root, as_of: dt.date, *, progress: Progress | None = None
 ) -> tuple[pd.DataFrame, list[str]]:
     """Audited training snapshots from the source tables, and the audit's warnings.
 
@@ -127,7 +127,7 @@ def builtin_frame(
     return frame, list(report.warnings)
 
 
-def byo_frame(ctx: Context, as_of: dt.date) -> tuple[pd.DataFrame, list[str]]:
+def byo_frame(ctx: Root, as_of: dt.date) -> tuple[pd.DataFrame, list[str]]:
     """Labelled rows of the team's ``account_features`` up to ``as_of``, label as ``label``."""
     spec = ctx.spec
     table = load_account_features(ctx.engine)
@@ -161,7 +161,7 @@ def byo_features(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 
 def train_model(
-    ctx: Context,
+    ctx: Root,
     *,
     as_of: dt.date | None = None,
     overrides: dict[str, Any] | None = None,
@@ -203,7 +203,7 @@ def train_model(
 
 
 def register(
-    ctx: Context, result: TrainResult, *, as_of: dt.date, warnings: list[str]
+    ctx: Root, result: TrainResult, *, as_of: dt.date, warnings: list[str]
 ) -> TrainingReport:
     """Write the model row: live if none is, shadow beside a live one, else candidate."""
     with ctx.uow() as uow:

@@ -1,9 +1,18 @@
-"""The report as one self-contained HTML page with inline SVG charts (no scripts, no downloads)."""
+"""The report as one self-contained HTML page with inline SVG charts (no scripts, no downloads).
+
+The page is the Jinja2 template ``bot/report/templates/report.html.j2`` (package data), rendered
+with autoescape and ``StrictUndefined``: every value from the report is escaped by the template.
+The bar charts are SVG built here from numbers; the few labels in them are escaped here too.
+"""
 
 from __future__ import annotations
 
-from html import escape
+import functools
+from collections.abc import Sequence
 from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 W, H, PAD = 640, 220, 36
 TIER_COLOURS = {
@@ -13,27 +22,44 @@ TIER_COLOURS = {
     "failing": "#cf222e",
     "no alerts": "#8c959f",
 }
+ADOPTION_BANDS = ((0.7, "70 %", "#1a7f37"), (0.4, "40 %", "#bf8700"), (0.2, "20 %", "#cf222e"))
+NO_DATA = Markup("<p class='empty'>No data yet.</p>")
 
 
-def _pct(v: Any) -> str:
+def pct(v: Any) -> str:
     return "—" if v is None else f"{float(v):.0%}"
 
 
-def _num(v: Any, fmt: str = "{:,.1f}") -> str:
+def num(v: Any, fmt: str = "{:,.1f}") -> str:
     return "—" if v is None else fmt.format(float(v))
 
 
-def _bars(
-    values: list[tuple[str, float | None]],
+def cell(v: Any, kind: str) -> str:
+    """A table cell: ``kind`` is pct, num, num3, int or text; an empty value is a dash."""
+    if v is None:
+        return "—"
+    if kind == "pct":
+        return pct(v)
+    if kind == "num":
+        return num(v)
+    if kind == "num3":
+        return num(v, "{:.3f}")
+    if kind == "int":
+        return f"{int(v):,}"
+    return str(v)
+
+
+def bars(
+    values: Sequence[tuple[str, float | None]],
     *,
     max_value: float = 1.0,
-    lines: tuple[tuple[float, str, str], ...] = (),
+    lines: Sequence[tuple[float, str, str]] = (),
     percent: bool = True,
-    whiskers: list[tuple[float | None, float | None]] | None = None,
-) -> str:
+    whiskers: Sequence[tuple[float | None, float | None]] | None = None,
+) -> Markup:
     """A vertical bar chart; ``lines`` are horizontal references (value, label, colour)."""
     if not values:
-        return "<p class='empty'>No data yet.</p>"
+        return NO_DATA
     n = len(values)
     bw = (W - 2 * PAD) / n
 
@@ -45,16 +71,18 @@ def _bars(
     for ref, ref_label, colour in lines:
         parts.append(
             f"<line x1='{PAD}' y1='{y(ref):.1f}' x2='{W - PAD}' y2='{y(ref):.1f}' "
-            f"stroke='{colour}' stroke-dasharray='4 3'/><text x='{W - PAD + 2}' "
-            f"y='{y(ref) + 4:.1f}' font-size='10' fill='{colour}'>{escape(ref_label)}</text>"
+            f"stroke='{escape(colour)}' stroke-dasharray='4 3'/><text x='{W - PAD + 2}' "
+            f"y='{y(ref) + 4:.1f}' font-size='10' fill='{escape(colour)}'>"
+            f"{escape(ref_label)}</text>"
         )
     for i, (label, value) in enumerate(values):
         x = PAD + i * bw + bw * 0.15
         if value is not None:
+            shown = pct(value) if percent else num(value)
             parts.append(
                 f"<rect x='{x:.1f}' y='{y(value):.1f}' width='{bw * 0.7:.1f}' "
                 f"height='{H - PAD - y(value):.1f}' fill='#0969da'><title>{escape(label)}: "
-                f"{_pct(value) if percent else _num(value)}</title></rect>"
+                f"{shown}</title></rect>"
             )
         if whiskers and whiskers[i][0] is not None and whiskers[i][1] is not None:
             lo, hi = whiskers[i]
@@ -68,144 +96,42 @@ def _bars(
                 f"<text x='{x:.1f}' y='{H - PAD + 14}' font-size='10'>{escape(label[:12])}</text>"
             )
     parts.append("</svg>")
-    return "".join(parts)
+    return Markup("".join(parts))  # numbers, constants, escaped labels
 
 
-def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -> str:
-    """columns: (key, heading, kind) with kind in text|pct|num|int."""
-    if not rows:
-        return "<p class='empty'>No data yet.</p>"
-    fmt = {
-        "pct": _pct,
-        "num": _num,
-        "num3": lambda v: _num(v, "{:.3f}"),
-        "int": lambda v: "—" if v is None else f"{int(v):,}",
-        "text": lambda v: "—" if v is None else str(v),
-    }
-    head = "".join(f"<th>{escape(h)}</th>" for _, h, _ in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(fmt[k](r.get(c)))}</td>" for c, _, k in columns) + "</tr>"
-        for r in rows
+@functools.cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("bot.report"),  # bot/report/templates/
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    env.filters.update(pct=pct, num=num, cell=cell)
+    return env
 
 
 def render_html(
     report: dict[str, Any], *, title: str = "atrisk — is the loop used, does it work"
 ) -> str:
-    s = report["summary"]
-    tier = s["latest_tier"]
-    weekly = report["weekly_adoption"]
+    """The page for a report from ``build_report``."""
     acc = report["accuracy"]
-    retention = report["retention"]
-    sections = [
-        f"<h1>{escape(title)}</h1><p class='muted'>Generated {escape(report['generated_on'])}</p>",
-        "<div class='cards'>"
-        f"<div><b>{_pct(s['latest_weekly_adoption_rate'])}</b>adoption, last full week "
-        f"<span class='tier' style='background:{TIER_COLOURS.get(tier, '#888')}'>"
-        f"{escape(tier)}</span></div>"
-        f"<div><b>{s['posted']:,}</b>alerts posted</div>"
-        f"<div><b>{_pct(s['action_rate'])}</b>acted on</div>"
-        f"<div><b>{_num(s['median_hours_to_action'])} h</b>median time to action</div>"
-        f"<div><b>{_pct(s['retention_lift_acted_vs_holdout'])}</b>retention lift vs holdout</div>"
-        "</div>",
-        "<h2>Weekly adoption rate</h2><p class='muted'>CSMs who acted on at least one alert / "
-        "CSMs who received one. Tiers: best-in-class &gt; 70 %, healthy 40–70 %, at risk 20–40 %, "
-        "failing &lt; 20 %.</p>",
-        _bars(
-            [(str(w["week"]), w["adoption_rate"]) for w in weekly],
-            lines=((0.7, "70 %", "#1a7f37"), (0.4, "40 %", "#bf8700"), (0.2, "20 %", "#cf222e")),
+    charts = {
+        "adoption": bars(
+            [(str(w["week"]), w["adoption_rate"]) for w in report["weekly_adoption"]],
+            lines=ADOPTION_BANDS,
         ),
-        _table(
-            weekly,
-            [
-                ("week", "week", "text"),
-                ("csms_alerted", "CSMs alerted", "int"),
-                ("csms_acted", "CSMs who acted", "int"),
-                ("adoption_rate", "rate", "pct"),
-                ("tier", "tier", "text"),
-                ("alerts", "alerts", "int"),
-                ("actions", "actions", "int"),
-            ],
+        "retention": bars(
+            [(str(r["group"]), r["rate"]) for r in report["retention"]],
+            whiskers=[(r["ci_low"], r["ci_high"]) for r in report["retention"]],
         ),
-        "<h2>30-day retention: acted, not acted, holdout</h2><p class='muted'>Bars with 95 % "
-        "Wilson intervals. The holdout is a random control group that was flagged but not "
-        "posted.</p>",
-        _bars(
-            [(r["group"], r["rate"]) for r in retention],
-            whiskers=[(r["ci_low"], r["ci_high"]) for r in retention],
-        ),
-        _table(
-            retention,
-            [
-                ("group", "group", "text"),
-                ("n", "alerts", "int"),
-                ("retained", "retained", "int"),
-                ("rate", "retention", "pct"),
-                ("ci_low", "95 % low", "pct"),
-                ("ci_high", "95 % high", "pct"),
-            ],
-        ),
-        "<h2>Per CSM</h2>",
-        _table(
-            report["per_csm"],
-            [
-                ("csm", "CSM", "text"),
-                ("alerts", "alerts", "int"),
-                ("acted", "acted", "int"),
-                ("dismissed", "dismissed", "int"),
-                ("action_rate", "action rate", "pct"),
-                ("median_hours_to_action", "median h to action", "num"),
-            ],
-        ),
-        "<h2>Per playbook</h2>",
-        _table(
-            report["per_playbook"],
-            [
-                ("playbook_id", "playbook", "text"),
-                ("chosen", "chosen", "int"),
-                ("matured", "matured", "int"),
-                ("retention", "30-day retention", "pct"),
-            ],
-        ),
-        "<h2>Dismissals</h2>",
-        _table(report["dismissals"], [("reason", "reason", "text"), ("count", "count", "int")]),
-        f"<h2>Model accuracy on matured outcomes</h2><p class='muted'>ROC AUC per scoring day; "
-        f"target {acc['target']:.2f}, floor {acc['floor']:.2f}.</p>",
-        _bars(
+        "accuracy": bars(
             [(str(r["as_of"]), r["roc_auc"]) for r in acc["by_day"]],
             percent=False,
             lines=((acc["target"], "target", "#1a7f37"), (acc["floor"], "floor", "#cf222e")),
         ),
-        _table(
-            acc["by_day"],
-            [
-                ("as_of", "scored on", "text"),
-                ("accounts", "accounts", "int"),
-                ("churned", "churned within horizon", "int"),
-                ("roc_auc", "ROC AUC", "num3"),
-            ],
-        ),
-        "<h2>Feature drift (latest run)</h2>"
-        f"<p class='muted'>Population stability index; over {report['drift']['threshold']} "
-        "is drift.</p>",
-        _table(
-            report["drift"]["features"][:15],
-            [
-                ("feature", "feature", "text"),
-                ("psi", "PSI", "num3"),
-                ("drifted", "drifted", "text"),
-            ],
-        ),
-    ]
-    style = (
-        "body{font:14px/1.45 system-ui,sans-serif;max-width:980px;margin:2em auto;color:#1f2328}"
-        "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border-bottom:1px solid #d0d7de;"
-        "padding:4px 10px;text-align:left}.muted,.empty{color:#656d76}.cards{display:flex;gap:12px;"
-        "flex-wrap:wrap}.cards div{border:1px solid #d0d7de;border-radius:8px;padding:10px 14px}"
-        ".cards b{display:block;font-size:22px}.tier{color:#fff;border-radius:10px;padding:0 8px}"
-    )
-    return (
-        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}"
-        f"</title><style>{style}</style></head><body>{''.join(sections)}</body></html>"
-    )
+    }
+    tier_colour = TIER_COLOURS.get(report["summary"]["latest_tier"], "#888")
+    template = _environment().get_template("report.html.j2")
+    return template.render(report=report, title=title, charts=charts, tier_colour=tier_colour)

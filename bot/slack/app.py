@@ -14,17 +14,15 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.adapters.slack_web import make_client
 from bot.bootstrap import Context
 from bot.slack.listeners import register
 from bot.slack.listeners.common import on_error
-from playbooks import Library, load_library
+from playbooks import Library
 
 LISTENER_THREADS = 32  # bolt's pool: acks and handing lazy work over (quick tasks)
 WORK_THREADS = 4  # the lazy work itself: database, rendering, Web API calls
@@ -61,14 +59,6 @@ class AppServices:
         return dt.datetime.combine(monday, dt.time(), tzinfo=self.zone)
 
 
-def load_playbooks(ctx: Context) -> Library:
-    """The library ``atrisk.yml`` names (built-in when ``actions.playbooks`` is empty)."""
-    folder = ctx.spec.resolve(ctx.spec.actions.playbooks)
-    return load_library(
-        Path(folder) if folder else None, extend_builtin=ctx.spec.actions.extend_builtin
-    )
-
-
 def create_app(
     ctx: Context,
     *,
@@ -87,10 +77,10 @@ def create_app(
     """
     secret = ctx.settings.slack_signing_secret
     work = work or ThreadPoolExecutor(WORK_THREADS, thread_name_prefix="atrisk-work")
-    services = AppServices(ctx, library or load_playbooks(ctx), clock or _utcnow, work)
+    services = AppServices(ctx, library or ctx.playbooks, clock or ctx.clock, work)
     app = App(
         signing_secret=secret.get_secret_value() if secret else "",
-        client=client or make_client(ctx.settings),
+        client=client or ctx.web_client,
         token_verification_enabled=verify_token,
         process_before_response=False,
         listener_executor=listener_pool

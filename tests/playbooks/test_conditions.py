@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -144,6 +145,91 @@ def test_a_malformed_condition_says_what_is_wrong(text: str, expected: str) -> N
     with pytest.raises(ConditionInvalid, match=None) as info:
         parse_condition(text)
     assert expected in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "author_sees"),
+    [
+        ("__import__('os')", "__import__('os') at column 1 is a call"),
+        ("f(seats) > 1", "f(seats) at column 1 is a call"),
+        ("seats.real > 1", "seats.real at column 1 is an attribute"),
+        ("seats[0] > 1", "seats[0] at column 1 is indexing"),
+        ("seats > 1 and x.y == 2", "x.y at column 15 is an attribute"),
+        ("lambda: 1", "lambda: 1 at column 1 is a lambda"),
+        ("seats ** 2 > 100", "seats ** 2 at column 1 is arithmetic (**)"),
+        ("seats + 1 > 2", "is arithmetic (+)"),
+        ("(seats := 1) > 0", "seats := 1 at column 2 is an assignment (:=)"),
+        ("segment == f'{segment}'", "f'{segment}' at column 12 is an f-string"),
+        ("seats > 1 if seats else 2", "is 'if … else'"),
+        ("not seats == 1", "'not' at column 1 is not part of the language"),
+        ("seats is 1", "unknown operator 'is' at column 7"),
+        ("segment not in ['SMB']", "unknown operator 'not in' at column 9"),
+        ("segment in ('SMB', 'Mid-Market')", "'in' needs a list in square brackets at column 12"),
+        ("segment in [plan]", "an 'in' list holds numbers or 'text', not the feature plan"),
+        ("seats == True", "True at column 10 is not a feature name, a number or 'text'"),
+        ("seats == 0x10", "0x10 at column 10 is not a feature name, a number or 'text'"),
+        ("segment == r'SMB'", "write text in plain 'single' or \"double\" quotes"),
+        ("(seats) > 1", "parentheses around seats at column 2"),
+        ("seats > 1 # and seats < 5", "unexpected character '#' at column 11"),
+        ("seats == `id`", "unexpected character '`' at column 10"),
+        ("seats > 1 if", "'if' at column 11 is a reserved word"),
+        ("seats = 3", "unknown operator '=' at column 7"),
+        ("(seats > 1 seats < 5)", "expected ')' at column 12, got 'seats'"),
+        ("segment in ['SMB' 'Mid-Market']", "write text in plain"),
+        ("seats in [1 2]", "expected ',' or ']' at column 13, got '2'"),
+    ],
+)
+def test_what_is_not_a_condition_is_refused_naming_it_and_its_column(
+    text: str, author_sees: str
+) -> None:
+    with pytest.raises(ConditionInvalid) as info:
+        parse_condition(text)
+    assert author_sees in str(info.value)
+
+
+def test_nothing_in_a_refused_condition_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    for text in (
+        f"__import__('pathlib').Path({str(marker)!r}).touch() == 1",
+        f"seats == [open({str(marker)!r}, 'w')][0]",
+    ):
+        with pytest.raises(ConditionInvalid):
+            parse_condition(text)
+    assert not marker.exists()
+
+
+def test_columns_count_characters_not_bytes() -> None:
+    with pytest.raises(ConditionInvalid, match=r"seats\.x at column 25 is an attribute"):
+        parse_condition("segment == 'Équipe' and seats.x > 1")
+
+
+def test_an_unknown_feature_is_refused_with_its_column_when_the_features_are_known() -> None:
+    with pytest.raises(ConditionInvalid) as info:
+        parse_condition(
+            "seats >= 10 and users_per_sat < 0.5", known_features={"seats", "users_per_seat"}
+        )
+    assert "unknown feature 'users_per_sat' (did you mean 'users_per_seat'?) at column 17" in str(
+        info.value
+    )
+    assert parse_condition("seats >= 10", known_features={"seats"}).features == {"seats"}
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "expected"),
+    [
+        ("seats >= 10\nand segment == 'SMB'", {"seats": 12, "segment": "SMB"}, True),
+        ("seats >= 10\tor  seats < 2", {"seats": 1}, True),
+        ("path == 'C:\\temp\\n'", {"path": "C:\\temp\\n"}, True),
+        ("note == 'a\\'", {"note": "a\\"}, True),
+        ("seats >= 07", {"seats": 7}, True),
+        ("class > 1 and from == 'web'", {"class": 2, "from": "web"}, True),
+        ("segment in ['SMB', \"Mid-Market\"]", {"segment": "Mid-Market"}, True),
+    ],
+)
+def test_text_numbers_and_line_breaks_are_read_as_written(
+    text: str, values: dict, expected: bool
+) -> None:
+    assert parse_condition(text).holds(values) is expected
 
 
 @settings(max_examples=300, deadline=None)

@@ -106,7 +106,7 @@ def test_unknown_features_are_refused_only_when_the_known_features_are_given(
     write(tmp_path, "pb.yml", playbook(when="open_tikets >= 3"))
     assert load_library(tmp_path).get("call-admin") is not None
     [msg] = problems(tmp_path, known_features={"open_tickets", "csat_mean"})
-    assert "when: unknown feature 'open_tikets' (did you mean 'open_tickets'?)" in msg
+    assert "when: unknown feature 'open_tikets' (did you mean 'open_tickets'?) at column 1" in msg
 
 
 @pytest.mark.parametrize("days", [0, -3, "soon", 2.5, True, 400])

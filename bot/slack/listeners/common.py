@@ -20,7 +20,7 @@ from slack_bolt import Ack, Respond
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blockkit.text import safe
-from bot.errors import EXPECTED, AtriskError
+from bot.errors import AtriskError, expected_errors
 
 log = logging.getLogger("atrisk.slack")
 
@@ -82,7 +82,7 @@ def on_error(
 
     Slack refusing a call (a deleted message, an expired trigger, a response URL it does not
     serve) is logged on one line with Slack's answer: the stack would say nothing more."""
-    expected = isinstance(error, EXPECTED)
+    expected = isinstance(error, expected_errors())
     kind = (body or {}).get("type") or ("slash_command" if (body or {}).get("command") else "?")
     if expected:
         logger.warning("atrisk refused a %s request: %s", kind, error)

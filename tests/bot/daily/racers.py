@@ -57,6 +57,7 @@ def killed_while_posting(url: str, tmp: str, api_url: str, as_of: dt.date, after
     after Slack accepted the ``after``-th message, before the outbox could record it."""
     from slack_sdk import WebClient
 
+    from bot.adapters.slack_web import SlackWebApi
     from bot.daily.job import run_daily
     from bot.delivery.post_alerts import post_pending
     from tests.bot.daily.factories import FakeScorer, make_ctx
@@ -77,5 +78,5 @@ def killed_while_posting(url: str, tmp: str, api_url: str, as_of: dt.date, after
         ctx,
         as_of,
         scorer=FakeScorer(),
-        poster=lambda c: post_pending(c, client=client, interval=0.0),
+        poster=lambda c: post_pending(c, slack=SlackWebApi(client), interval=0.0),
     )

@@ -6,9 +6,9 @@ import datetime as dt
 import json
 
 from bot.answers import lookups
-from bot.blockkit import views
 from bot.bootstrap import Context
 from bot.lifecycle import model_state
+from bot.slack import views
 from tests.bot.daily.factories import AS_OF, OpsRecorder, add_model, add_run, risks_for, seed_world
 
 BANNER = "Model paused — using last week's data (scored 8 Jan 2025)"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.blockkit.views import NOTE_ACTION, NOTE_BLOCK, REASON_ACTION, REASON_BLOCK
+from bot.slack.views import NOTE_ACTION, NOTE_BLOCK, REASON_ACTION, REASON_BLOCK
 from playbooks import DISMISSAL_REASONS
 from tests.bot.slack import signing
 from tests.bot.slack.app_harness import JANE, JANE_CHANNEL, OMAR, Harness, running_app, wait_until

@@ -16,16 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_sdk import WebClient
 from sqlalchemy import select, update
 
+from bot.adapters.dry_run import DryRunOutbox
 from bot.blockkit.alerts import render_alert
 from bot.blockkit.text import hidden_json
-from bot.blockkit.views import NOTE_ACTION, NOTE_BLOCK, REASON_ACTION, REASON_BLOCK
 from bot.bootstrap import Context
 from bot.delivery.ops_notices import notify_ops
 from bot.delivery.post_alerts import post_pending
 from bot.feedback.outcomes import OutcomeReport, announce_outcomes
+from bot.slack.views import NOTE_ACTION, NOTE_BLOCK, REASON_ACTION, REASON_BLOCK
 from storage.models import Account, Action, Alert, ModelVersion, Outcome, Score, TeamMember
 from tests.bot.slack import signing
 from tests.bot.slack.app_harness import (
@@ -86,10 +86,6 @@ def app(sqlite_url: str, slack_double: SlackDouble) -> Iterator[Harness]:
     with running_app(sqlite_url, slack_double) as harness:
         make_hostile(harness)
         yield harness
-
-
-def client(app: Harness) -> WebClient:
-    return WebClient(token="xoxb-test", base_url=app.double.url, timeout=5, retry_handlers=[])
 
 
 def sent_since(app: Harness, start: int) -> list[tuple[str, dict[str, Any]]]:
@@ -153,17 +149,10 @@ def test_slash_answers_clicks_modals_and_home_carry_no_raw_mention_link_or_bidi_
     assert sum(reached(p) for m, p in sent if m.startswith("response")) >= 10
 
 
-def test_posted_alerts_ops_notices_and_outcome_replies_carry_no_raw_markup_from_data(
-    app: Harness, tmp_path: Path
-) -> None:
-    start = len(app.double.calls)
-    report = post_pending(app.ctx, client=client(app), now=lambda: NOW, interval=0)
-    assert report.posted == 1, report
-    notify_ops(
-        app.ctx, "hostile", hostile("ingest failed:\n") + hostile("table"), client=client(app)
-    )
+def add_outcome(app: Harness, alert: str) -> None:
+    """A 30-day outcome for ``alert``, whose action names a playbook id holding markup."""
     with app.ctx.uow() as uow:
-        alert_id = app.alerts["acme"]
+        alert_id = app.alerts[alert]
         uow.session.add(
             Action(
                 alert_id=alert_id,
@@ -176,7 +165,7 @@ def test_posted_alerts_ops_notices_and_outcome_replies_carry_no_raw_markup_from_
         uow.session.add(
             Outcome(
                 alert_id=alert_id,
-                account_id="acme",
+                account_id=alert,
                 observed_on=TODAY + dt.timedelta(days=30),
                 state="retained",
                 arr_before=48_000.0,
@@ -184,8 +173,18 @@ def test_posted_alerts_ops_notices_and_outcome_replies_carry_no_raw_markup_from_
             )
         )
         uow.commit()
+
+
+def test_posted_alerts_ops_notices_and_outcome_replies_carry_no_raw_markup_from_data(
+    app: Harness,
+) -> None:
+    start = len(app.double.calls)
+    report = post_pending(app.ctx, now=lambda: NOW, interval=0)
+    assert report.posted == 1, report
+    notify_ops(app.ctx, "hostile", hostile("ingest failed:\n") + hostile("table"))
+    add_outcome(app, "acme")
     outcomes = OutcomeReport(as_of=TODAY)
-    announce_outcomes(app.ctx, outcomes, client=client(app))
+    announce_outcomes(app.ctx, outcomes)
     assert outcomes.announced == 1 and not outcomes.announce_errors
 
     sent = sent_since(app, start)
@@ -196,13 +195,14 @@ def test_posted_alerts_ops_notices_and_outcome_replies_carry_no_raw_markup_from_
 
 
 def test_dry_run_files_carry_no_raw_markup_from_data(app: Harness, tmp_path: Path) -> None:
-    ctx = app.ctx
-    ctx.settings.atrisk_outbox_dir = tmp_path / "outbox"
-    post_pending(ctx, dry_run=True, now=lambda: NOW)
-    notify_ops(ctx, "hostile", hostile("drift on"), dry_run=True)
+    outbox = DryRunOutbox(tmp_path / "outbox")
+    post_pending(app.ctx, slack=outbox, now=lambda: NOW)
+    notify_ops(app.ctx, "hostile", hostile("drift on"), slack=outbox)
+    add_outcome(app, "acme")
+    announce_outcomes(app.ctx, OutcomeReport(as_of=TODAY), slack=outbox)
     files = sorted((tmp_path / "outbox").rglob("*.json"))
     payloads = [(str(path), json.loads(path.read_text(encoding="utf-8"))) for path in files]
-    assert len(payloads) == 2 and all(reached(p) for _, p in payloads)
+    assert len(payloads) == 3 and all(reached(p) for _, p in payloads[:2])
     assert_clean(payloads)
 
 

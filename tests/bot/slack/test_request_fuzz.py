@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.blockkit import views
+from bot.slack import views
 from storage.models import Action
 from tests.bot.slack import signing
 from tests.bot.slack.app_harness import JANE, JANE_CHANNEL, Harness, running_app

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.blockkit import views
 from bot.feedback.actions import Clicker, alert_view, existing_action
+from bot.slack import views
 from bot.slack.listeners.common import button_value, message_location, user_of
 
 if TYPE_CHECKING:

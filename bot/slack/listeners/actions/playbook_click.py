@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.blockkit import views
 from bot.blockkit.alerts import render_alert
 from bot.feedback.actions import Clicker, record_playbook
+from bot.slack import views
 from bot.slack.listeners.common import (
     ButtonInvalid,
     button_value,

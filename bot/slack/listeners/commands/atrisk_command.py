@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Respond
 
 from bot.answers import activity, lookups
-from bot.blockkit import views
 from bot.lifecycle import model_state
-from bot.slack import commands
+from bot.slack import commands, views
 from bot.slack.commands import Command
 
 if TYPE_CHECKING:

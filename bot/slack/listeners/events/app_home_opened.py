@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 
 from bot.answers import activity, lookups
-from bot.blockkit import views
 from bot.blockkit.alerts import SLACK_USER_ID
+from bot.slack import views
 
 if TYPE_CHECKING:
     from bot.slack.app import AppServices

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from bot.blockkit.views import DISMISSAL_CALLBACK
 from bot.slack.listeners.common import guarded
 from bot.slack.listeners.views.dismissal_submit import check_dismissal, dismissal_submit
+from bot.slack.views import DISMISSAL_CALLBACK
 
 if TYPE_CHECKING:
     from bot.slack.app import AppServices

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.blockkit import views
 from bot.blockkit.alerts import render_alert
 from bot.blockkit.text import safe
 from bot.feedback.actions import Clicker, record_dismissal
+from bot.slack import views
 from bot.slack.listeners.common import modal_metadata, user_of
 from playbooks import validate_dismissal
 from playbooks.errors import DismissalInvalid

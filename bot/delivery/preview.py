@@ -1,0 +1,39 @@
+"""What a dry run shows on the terminal: each alert as a CSM would read it, one line a notice."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from bot.blockkit.alerts import MAX_PLAYBOOKS, AlertView, risk_change
+from bot.terminal import console as default_console
+
+Preview = Console
+
+
+def printable(text: object) -> str:
+    """Data shown in a terminal: no control characters (no escape sequences from data)."""
+    return "".join(ch if ch.isprintable() else " " for ch in str(text))
+
+
+def preview_line(text: str, *, preview: Preview | None = None) -> None:
+    """One line of plain text (control characters from data removed)."""
+    (preview or default_console).print(Text(printable(text)))
+
+
+def preview_alert(channel: str, view: AlertView, *, preview: Preview | None = None) -> None:
+    """Channel, account, risk, reasons and buttons, as a CSM would read them."""
+    out = Text()
+    out.append(printable(channel), style="cyan")
+    out.append("  ")
+    out.append(printable(view.account_name), style="bold")
+    out.append(f"  {risk_change(view.risk, view.previous_risk)}", style="red")
+    if view.fallback_banner:
+        out.append(f"\n  ⏸ {printable(view.fallback_banner)}", style="yellow")
+    for reason in view.reasons[:3]:
+        out.append(f"\n  • {printable(reason.get('text', ''))}")
+    labels = [str(p.get("title") or p.get("id")) for p in view.playbooks[:MAX_PLAYBOOKS]]
+    out.append("\n  ")
+    out.append("  ".join(f"[{printable(label)}]" for label in labels), style="green")
+    out.append(("  " if labels else "") + "[Not a risk]")
+    (preview or default_console).print(out)
