@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = SLACK_API_URL
+    slack_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     host: str = "0.0.0.0"
     port: int = 3000
     log_level: str = "INFO"

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blockkit.alerts import ALERT_EVENT_TYPE
+from bot.blockkit.text import unhidden_key
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def posted_alerts(client: WebClient, channel_id: str, since: dt.datetime) -> dic
             meta = msg.get("metadata") or {}
             key = (meta.get("event_payload") or {}).get("alert_key")
             if meta.get("event_type") == ALERT_EVENT_TYPE and key:
-                found[str(key)] = str(msg["ts"])
+                found[unhidden_key(str(key))] = str(msg["ts"])
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
             break

@@ -1,20 +1,21 @@
 """The alert message in Block Kit: a pure function of values (no DB, env or Slack).
 
 Every string that comes from data (account and people names, segment, reasons, playbook
-titles) is escaped (``&``, ``<``, ``>``) so it can never ping ``@channel`` or forge a link,
-and sits in ``plain_text`` wherever the layout allows; ``mrkdwn`` objects are ``verbatim``
-so Slack does not turn bare URLs or ``#channel`` names into links. Text is clipped to Block
-Kit's limits with "…".
+titles) goes through ``bot.blockkit.text`` (escaped, bidi controls dropped, clipped) so it can
+never ping ``@channel``, forge a link or spoof a name, and sits in ``plain_text`` wherever the
+layout allows; ``mrkdwn`` objects are ``verbatim`` so Slack does not turn bare URLs or
+``#channel`` names into links. The one mention an alert makes on purpose is its CSM's
+``<@U…>``, from a validated id.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.blockkit.text import clip, hidden_json, hidden_key, safe
 from scoring.reasons import Reason
 
 ALERT_EVENT_TYPE = "atrisk_alert"
@@ -32,7 +33,6 @@ MAX_BUTTON_VALUE = 2000
 MAX_FALLBACK_TEXT = 4000
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
-_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
 
 
 @dataclass(frozen=True)
@@ -69,31 +69,6 @@ class ActedView:
 
 
 # ---------------------------------------------------------------------- text helpers
-
-
-def escape(text: str) -> str:
-    """Slack's three control characters as entities, so data reads as plain words."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def text_length(text: str) -> int:
-    """Length as Slack counts it (UTF-16 code units), so emoji and CJK stay within limits."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` with "…", never leaving half an ``&amp;`` entity behind."""
-    if text_length(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    while text_length(cut) > limit - 1:
-        cut = cut[:-1]
-    return _PARTIAL_ENTITY.sub("", cut) + "…"
-
-
-def safe(text: object, limit: int) -> str:
-    """Data text escaped and clipped, for any text object."""
-    return clip(escape(" ".join(str(text).split())), limit)
 
 
 def short_date(day: dt.date) -> str:
@@ -134,15 +109,11 @@ def _mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
-def _compact(value: dict[str, Any]) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
-
-
 def alert_metadata(alert_key: str, alert_id: int) -> dict[str, Any]:
     """Message metadata that lets a lost post be found again in the channel's history."""
     return {
         "event_type": ALERT_EVENT_TYPE,
-        "event_payload": {"alert_key": alert_key, "alert_id": alert_id},
+        "event_payload": {"alert_key": hidden_key(alert_key), "alert_id": alert_id},
     }
 
 
@@ -180,7 +151,7 @@ def _reasons(view: AlertView) -> dict[str, Any] | None:
 
 
 def _button(label: str, action_id: str, value: dict[str, Any], style: str | None) -> dict[str, Any]:
-    encoded = _compact(value)
+    encoded = hidden_json(value)
     if len(encoded) > MAX_BUTTON_VALUE:
         raise ValueError(f"button value for {action_id} is {len(encoded)} characters (max 2000)")
     button: dict[str, Any] = {

@@ -95,6 +95,7 @@ def serve(ctx: Context, *, host: str | None, port: int | None, threads: int) -> 
         host=host or settings.host,
         port=settings.port if port is None else port,
         threads=threads,
+        max_body=settings.slack_max_body_bytes,
     )
     console.print(
         f"atrisk: listening on http://{server.host}:{server.port}{EVENTS_PATH} "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from bot.blockkit.alerts import SLACK_USER_ID, escape
+from bot.blockkit.notices import ops_notice
 from bot.delivery.preview import preview_line
 from bot.ports import Clock, Message, Root, SlackCallFailed, SlackPort
 from storage.models import utcnow
@@ -21,12 +21,11 @@ log = logging.getLogger(__name__)
 About = Literal["data", "model", "bot"]
 
 
-def owner_mentions(ctx: Root, about: About | None = None) -> str:
-    """``<@U…>`` for the owners of ``about`` (all owners when None); ids are validated."""
+def owner_ids(ctx: Root, about: About | None = None) -> list[str]:
+    """The Slack ids of the owners of ``about`` (all owners when None)."""
     owners = ctx.spec.owners
     groups = [getattr(owners, about)] if about else [owners.data, owners.model, owners.bot]
-    ids = dict.fromkeys(i for group in groups for i in group if SLACK_USER_ID.match(i))
-    return " ".join(f"<@{i}>" for i in ids)
+    return [i for group in groups for i in group]
 
 
 def notify_ops(
@@ -47,7 +46,7 @@ def notify_ops(
     if not claimed:
         return False
     port = slack if slack is not None else ctx.slack
-    message = f"{owner_mentions(ctx, about)} {escape(text)}".strip()
+    message = ops_notice(owner_ids(ctx, about), text)
     channel = ctx.spec.surface.ops_channel
     posted = True
     try:

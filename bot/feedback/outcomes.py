@@ -12,6 +12,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.blockkit.notices import thread_reply
+from bot.blockkit.text import hidden_key
 from bot.ports import DRY_RUN_TS, Message, SlackCallFailed, SlackPort
 from bot.report.text import outcome_sentence
 from storage.models import Account, Outcome
@@ -86,14 +88,14 @@ def announce_outcomes(ctx: Root, report: OutcomeReport, *, slack: SlackPort | No
     with ctx.uow() as uow:
         for outcome, alert in outcomes_to_announce(uow.session):
             action = action_for(uow.session, alert.id)
-            text = outcome_sentence(outcome, action, ctx.spec.feedback.outcome_days)
+            text = thread_reply(outcome_sentence(outcome, action, ctx.spec.feedback.outcome_days))
             to = ctx.dry_run_slack if alert.posted_ts == DRY_RUN_TS else port
             thread = None if to.dry_run else alert.posted_ts
             message = Message(
                 channel=alert.posted_channel or ctx.spec.surface.default_channel,
                 text=text,
                 thread_ts=thread,
-                extra={"thread_of": alert.alert_key} if to.dry_run else {},
+                extra={"thread_of": hidden_key(alert.alert_key)} if to.dry_run else {},
             )
             try:
                 to.post(message, key=alert.alert_key, folder="outcomes")

@@ -66,20 +66,25 @@ def create_app(
     library: Library | None = None,
     clock: Callable[[], dt.datetime] | None = None,
     verify_token: bool = True,
+    listener_pool: Executor | None = None,
+    work: Executor | None = None,
 ) -> App:
     """The Bolt app with every listener and the one error handler registered.
 
     ``verify_token`` calls ``auth.test`` once at start (off in tests, where the double answers).
+    ``listener_pool`` and ``work`` replace the two thread pools (a caller that owns them can
+    wait for the lazy work to finish).
     """
     secret = ctx.settings.slack_signing_secret
-    work = ThreadPoolExecutor(WORK_THREADS, thread_name_prefix="atrisk-work")
+    work = work or ThreadPoolExecutor(WORK_THREADS, thread_name_prefix="atrisk-work")
     services = AppServices(ctx, library or ctx.playbooks, clock or ctx.clock, work)
     app = App(
         signing_secret=secret.get_secret_value() if secret else "",
         client=client or ctx.web_client,
         token_verification_enabled=verify_token,
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="atrisk-slack"),
+        listener_executor=listener_pool
+        or ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="atrisk-slack"),
         logger=log,
         name="atrisk",
     )

@@ -1,9 +1,12 @@
 """HTTP mode: the Slack app behind bolt's WSGI adapter, plus ``/healthz``, served by waitress.
 
 Slack sends slash commands, button clicks, modal submissions and events to one URL,
-``/slack/events``; bolt verifies each request's signature (and refuses ones older than five
-minutes) before any listener runs. ``GET /healthz`` answers 200 ``{"ok": true, "db": "ok"}``,
-or 503 when the database cannot be reached, for a load balancer or an orchestrator.
+``/slack/events``. Before bolt sees a request, ``bot.slack.request_guard`` caps its body
+(413), verifies its signature and age (401) and checks its shape (400), each refusal logged on
+one line; the HTTP server itself refuses a body over the cap from its ``Content-Length``,
+before reading it. Anything else is answered 404. ``GET /healthz`` answers 200
+``{"ok": true, "db": "ok"}``, or 503 when the database cannot be reached, for a load balancer
+or an orchestrator.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from waitress.server import create_server
 from waitress.wasyncore import close_all, loop
 
+from bot.slack.request_guard import WSGIApp, answer, guard
 from storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -29,9 +33,8 @@ if TYPE_CHECKING:
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 THREADS = 8
+DEFAULT_MAX_BODY = 1024 * 1024
 log = logging.getLogger("atrisk.slack")
-
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def health(ctx: Context) -> tuple[int, dict[str, Any]]:
@@ -46,8 +49,14 @@ def health(ctx: Context) -> tuple[int, dict[str, Any]]:
 
 
 def wsgi_app(app: App, ctx: Context) -> WSGIApp:
-    """One WSGI application: ``/healthz`` here, everything else to bolt's handler."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    """One WSGI application: ``/healthz``, and ``POST /slack/events`` through the guard to
+    bolt's handler; anything else is 404."""
+    secret = ctx.settings.slack_signing_secret
+    slack = guard(
+        SlackRequestHandler(app, path=EVENTS_PATH),
+        secret=secret.get_secret_value() if secret else None,
+        max_body=ctx.settings.slack_max_body_bytes,
+    )
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in (
@@ -62,13 +71,16 @@ def wsgi_app(app: App, ctx: Context) -> WSGIApp:
                 [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
             )
             return [data]
-        return slack(environ, start_response)
+        if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            return slack(environ, start_response)
+        return answer(start_response, 404)
 
     return application
 
 
 class HttpServer:
-    """A waitress server for ``wsgi`` on ``host:port`` (port 0 picks a free one)."""
+    """A waitress server for ``wsgi`` on ``host:port`` (port 0 picks a free one) that refuses
+    a body over ``max_body`` bytes with 413 from its ``Content-Length``, without reading it."""
 
     def __init__(
         self,
@@ -78,6 +90,7 @@ class HttpServer:
         port: int,
         threads: int = THREADS,
         poll_seconds: float = 1.0,
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         self._server: Any = create_server(
             wsgi,
@@ -86,6 +99,7 @@ class HttpServer:
             threads=max(threads, THREADS),
             ident="atrisk",
             asyncore_loop_timeout=poll_seconds,
+            max_request_body_size=max_body + 1,  # waitress refuses sizes >= its limit
         )
         self.host = host
         self.port = int(self._server.effective_port)

@@ -1,14 +1,16 @@
 """Block Kit for ``/atrisk`` answers, the App Home and the "Not a risk" modal. Pure.
 
-Every string that comes from data or from what someone typed is escaped and clipped
-(``bot.blockkit.alerts.safe``); mrkdwn is ``verbatim`` so nothing turns into a link or a
-mention. Answers stay within Block Kit's limits (50 blocks a message, 100 a Home tab).
+Every string that comes from data or from what someone typed is escaped, stripped of
+bidi controls and clipped (``bot.blockkit.text.safe``), in the notification text as in the
+blocks; mrkdwn is ``verbatim`` so nothing turns into a link or a mention. The only mentions
+are atrisk's own: a CSM or an owner by validated id, a channel by validated id. Answers stay
+within Block Kit's limits (50 blocks a message, 100 a Home tab).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,13 +19,12 @@ from bot.answers.lookups import AccountLine, Acted, LookupAnswer, TopAnswer
 from bot.blockkit.alerts import (
     MAX_SECTION_TEXT,
     SLACK_USER_ID,
-    clip,
     long_date,
     percent,
     risk_change,
-    safe,
     short_date,
 )
+from bot.blockkit.text import clip, hidden_json, safe
 from bot.daily.fallback import Serving
 from bot.daily.status import Status
 from bot.report.figures import tier
@@ -35,6 +36,7 @@ MAX_HOME_BLOCKS = 100
 DISMISSAL_CALLBACK = "atrisk.dismissal"
 REASON_BLOCK, REASON_ACTION = "atrisk.reason", "reason"
 NOTE_BLOCK, NOTE_ACTION = "atrisk.note", "note"
+SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 
 COMMANDS = (
     ("/atrisk", "the riskiest accounts you look after (your team's, for managers)"),
@@ -60,7 +62,9 @@ def _context(text: str) -> dict[str, Any]:
 
 
 def message(text: str, blocks: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-    """An ephemeral answer: notification text plus blocks (or the text as one section)."""
+    """An ephemeral answer: notification text plus blocks (or the text as one section).
+
+    ``text`` is atrisk's words with any data in it already ``safe``, like the blocks."""
     body = list(blocks) or [_section(text)]
     return {
         "response_type": "ephemeral",
@@ -133,7 +137,7 @@ def top(answer: TopAnswer) -> dict[str, Any]:
         return message(title, [*_banner(answer.served), _section(f"*{title}*\nNo accounts.")])
     blocks = [*_banner(answer.served), _section(f"*{title}*")]
     blocks += [_section(_line(n, line)) for n, line in enumerate(answer.lines, 1)]
-    blocks.append(_context("`/atrisk <account>` for one account · `/atrisk help` for more"))
+    blocks.append(_context("`/atrisk &lt;account&gt;` for one account · `/atrisk help` for more"))
     return message(title, blocks)
 
 
@@ -164,12 +168,12 @@ def lookup(answer: LookupAnswer) -> dict[str, Any]:
     asked = safe(answer.query, 100)
     if answer.account is not None:
         line = answer.account
-        return message(f"{line.name}: {_risk(line)}", _detail(line, answer.served))
+        return message(f"{safe(line.name, 150)}: {_risk(line)}", _detail(line, answer.served))
     if answer.matches:
         blocks = [*_banner(answer.served), _section(f"Accounts matching “{asked}”:")]
         blocks += [_section(_line(None, line)) for line in answer.matches]
         blocks.append(_context("Ask again with the exact name or id for the details."))
-        return message(f"{len(answer.matches)} accounts match {answer.query}", blocks)
+        return message(f"{len(answer.matches)} accounts match “{asked}”", blocks)
     text = f"No account in your scope matches “{asked}”."
     if answer.suggestions:
         text += " Did you mean " + " or ".join(f"“{safe(s, 150)}”" for s in answer.suggestions)
@@ -207,7 +211,7 @@ def status(answer: Status) -> dict[str, Any]:
             model += f", trained on data to {long_date(answer.live_model_trained_as_of)}"
         if answer.model_metric:
             name = METRIC_NAMES.get(answer.model_metric[0], answer.model_metric[0])
-            model += f", {name} {answer.model_metric[1]:.3f} on the test period"
+            model += f", {safe(name, 32)} {answer.model_metric[1]:.3f} on the test period"
     state = f"*{safe(answer.model_state, 32)}*"
     if answer.state_reason:
         state += f": {safe(answer.state_reason, 500)}"
@@ -232,7 +236,7 @@ def status(answer: Status) -> dict[str, Any]:
     else:
         lines.append("*Fallback* no: answers use the latest scores")
     blocks = [*_banner(answer.serving), _section("\n".join(lines))]
-    return message(f"atrisk status: model {answer.model_state}", blocks)
+    return message(f"atrisk status: model {safe(answer.model_state, 32)}", blocks)
 
 
 def help_message(persona: str, job: str, note: str | None = None) -> dict[str, Any]:
@@ -243,7 +247,7 @@ def help_message(persona: str, job: str, note: str | None = None) -> dict[str, A
     blocks.append(_section(f"*atrisk* is for {safe(persona, 500)}.\n_{safe(job, 1000)}_"))
     usage = "\n".join(f"`{safe(cmd, 100)}` — {safe(what, 200)}" for cmd, what in COMMANDS)
     blocks.append(_section(usage))
-    return message(note or "atrisk: what I can answer", blocks)
+    return message(safe(note, 500) if note else "atrisk: what I can answer", blocks)
 
 
 def unknown_caller(slack_user_id: str, owners: Sequence[str]) -> dict[str, Any]:
@@ -276,7 +280,7 @@ def home(answer: HomeAnswer) -> dict[str, Any]:
     if not answer.open_alerts:
         blocks.append(_context("Nothing open: every alert has been acted on."))
     for a in answer.open_alerts:
-        where = f" in <#{a.channel}>" if a.channel and a.channel[:1] in "CG" else ""
+        where = f" in <#{a.channel}>" if a.channel and SLACK_CHANNEL_ID.match(a.channel) else ""
         text = f"*{safe(a.account, 150)}* · {percent(a.risk)} · {short_date(a.as_of)}{where}"
         if a.reason:
             text += f"\n{safe(a.reason, 300)}"
@@ -301,7 +305,7 @@ def dismissal_modal(alert_id: int, account: str, meta: dict[str, Any]) -> dict[s
     return {
         "type": "modal",
         "callback_id": DISMISSAL_CALLBACK,
-        "private_metadata": json.dumps({"alert": alert_id, **meta})[:3000],
+        "private_metadata": hidden_json({"alert": alert_id, **meta}),
         "title": {"type": "plain_text", "text": "Not a risk"},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -333,10 +337,18 @@ def dismissal_modal(alert_id: int, account: str, meta: dict[str, Any]) -> dict[s
     }
 
 
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def dismissal_answer(view: dict[str, Any]) -> tuple[str | None, str | None]:
-    """The reason id and the note from a submitted modal's state."""
-    values = (view.get("state") or {}).get("values") or {}
-    chosen = (values.get(REASON_BLOCK) or {}).get(REASON_ACTION) or {}
-    reason = (chosen.get("selected_option") or {}).get("value")
-    note = ((values.get(NOTE_BLOCK) or {}).get(NOTE_ACTION) or {}).get("value")
-    return reason, note
+    """The reason id and the note from a submitted modal's state (None where absent or not
+    text, whatever shape the state has)."""
+    values = _dict(_dict(view.get("state")).get("values"))
+    chosen = _dict(_dict(values.get(REASON_BLOCK)).get(REASON_ACTION))
+    reason = _dict(chosen.get("selected_option")).get("value")
+    note = _dict(_dict(values.get(NOTE_BLOCK)).get(NOTE_ACTION)).get("value")
+    return (
+        reason if isinstance(reason, str) else None,
+        note if isinstance(note, str) else None,
+    )

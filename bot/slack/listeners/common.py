@@ -11,13 +11,15 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import Ack, Respond
+from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.blockkit.alerts import escape
+from bot.blockkit.text import safe
 from bot.errors import AtriskError, expected_errors
 
 log = logging.getLogger("atrisk.slack")
@@ -28,8 +30,44 @@ SORRY = (
 )
 
 
+MAX_ALERT_ID = 2**31 - 1  # ids are INTEGER columns
+MAX_PLAYBOOK_ID = 128  # the actions.playbook_id column
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,31}$")
+MESSAGE_TS = re.compile(r"^\d{1,12}\.\d{1,9}$")
+
+
 class ButtonInvalid(AtriskError):
     """A button whose value atrisk did not write (or wrote in a shape it no longer reads)."""
+
+
+def alert_id(value: object, what: str = "button") -> int:
+    """The alert id a button or modal carries: a positive integer the database can hold."""
+    refused = ButtonInvalid(f"This {what} was not made by atrisk; nothing was recorded.")
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise refused
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and len(text) < 20):
+        raise refused
+    if not 0 < int(text) <= MAX_ALERT_ID:
+        raise refused
+    return int(text)
+
+
+def modal_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """What ``dismissal_modal`` put in ``private_metadata``: the alert id, and where the
+    alert's message is (channel and ts, None when missing or not shaped like Slack's)."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        meta = None
+    if not isinstance(meta, dict):
+        raise ButtonInvalid("This form was not made by atrisk; nothing was recorded.")
+    channel, ts = meta.get("channel"), meta.get("ts")
+    return {
+        "alert": alert_id(meta.get("alert"), "form"),
+        "channel": channel if isinstance(channel, str) and CHANNEL_ID.match(channel) else None,
+        "ts": ts if isinstance(ts, str) and MESSAGE_TS.match(ts) else None,
+    }
 
 
 def ack_now(ack: Ack) -> None:
@@ -40,20 +78,34 @@ def ack_now(ack: Ack) -> None:
 def on_error(
     error: Exception, body: dict[str, Any] | None, respond: Respond | None, logger: logging.Logger
 ) -> None:
-    """Log the error (with its stack when unexpected) and tell the person politely."""
+    """Log the error (with its stack when unexpected) and tell the person politely.
+
+    Slack refusing a call (a deleted message, an expired trigger, a response URL it does not
+    serve) is logged on one line with Slack's answer: the stack would say nothing more."""
     expected = isinstance(error, expected_errors())
     kind = (body or {}).get("type") or ("slash_command" if (body or {}).get("command") else "?")
     if expected:
         logger.warning("atrisk refused a %s request: %s", kind, error)
+    elif isinstance(error, SlackClientError):
+        logger.warning("Slack refused a call for a %s request: %s", kind, slack_refusal(error))
     else:
         logger.error("atrisk failed on a %s request", kind, exc_info=error)
     if respond is None:
         return
-    text = escape(str(error))[:3000] if expected else SORRY
+    text = safe(str(error), 3000) if expected else SORRY
     try:
         respond(text=text, response_type="ephemeral", replace_original=False)
     except Exception as e:  # the apology itself failed: log it, there is nobody else to tell
         logger.error("could not send the error answer: %s", e)
+
+
+def slack_refusal(error: SlackClientError) -> str:
+    """Slack's answer to a failed call, in one short line."""
+    if isinstance(error, SlackApiError):
+        data = error.response.data if isinstance(error.response.data, dict) else {}
+        url = str(getattr(error.response, "api_url", "")).rsplit("/", 1)[-1]
+        return f"{url or 'a call'}: {data.get('error') or error.response.status_code}"
+    return " ".join(str(error).split())[:200]
 
 
 def _run(func: Callable[..., None], kwargs: dict[str, Any]) -> None:
@@ -84,22 +136,45 @@ def button_value(body: dict[str, Any]) -> dict[str, Any]:
     """The JSON value of the clicked button, with an integer ``alert``."""
     try:
         value = json.loads(body["actions"][0]["value"])
-        value["alert"] = int(value["alert"])
     except (KeyError, IndexError, TypeError, ValueError) as e:
         raise ButtonInvalid("This button was not made by atrisk; nothing was recorded.") from e
     if not isinstance(value, dict):
         raise ButtonInvalid("This button was not made by atrisk; nothing was recorded.")
+    value["alert"] = alert_id(value.get("alert"))
+    playbook = value.get("playbook")
+    if playbook is not None and not (
+        isinstance(playbook, str) and len(playbook) <= MAX_PLAYBOOK_ID
+    ):
+        raise ButtonInvalid("This button names no playbook atrisk knows; nothing was recorded.")
     return value
 
 
 def message_location(body: dict[str, Any]) -> tuple[str | None, str | None]:
-    """The channel and ts of the message a button sits on, from the payload."""
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
-    return channel, ts
+    """The channel and ts of the message a button sits on, from the payload (None for
+    either when it is missing or not shaped like a Slack id / timestamp)."""
+    container, channel_of, message = (
+        value if isinstance(value, dict) else {}
+        for value in (body.get("container"), body.get("channel"), body.get("message"))
+    )
+    channel = container.get("channel_id") or channel_of.get("id")
+    ts = container.get("message_ts") or message.get("ts")
+    return (
+        channel if isinstance(channel, str) and CHANNEL_ID.match(channel) else None,
+        ts if isinstance(ts, str) and MESSAGE_TS.match(ts) else None,
+    )
+
+
+def user_of(body: dict[str, Any]) -> tuple[str, str | None]:
+    """The Slack id and a display name of whoever sent the request."""
+    user = body.get("user")
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+        raise ButtonInvalid("This request does not say who sent it; nothing was recorded.")
+    return user["id"], clicker_name(user)
 
 
 def clicker_name(user: dict[str, Any]) -> str | None:
     """A name to show for the clicker when the team table does not know them."""
-    return user.get("name") or user.get("username") or None
+    for key in ("name", "username"):
+        if isinstance(user.get(key), str) and user[key]:
+            return str(user[key])
+    return None

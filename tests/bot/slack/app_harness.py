@@ -13,7 +13,8 @@ import datetime as dt
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
@@ -84,6 +85,7 @@ class Harness:
     double: SlackDouble
     server: HttpServer
     alerts: dict[str, int]
+    pools: list[ThreadPoolExecutor] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -147,6 +149,12 @@ class Harness:
     def event(self, event: dict[str, Any]) -> signing.Answer:
         return self.post(signing.event_body(event), content_type="application/json")
 
+    def finish(self) -> None:
+        """Stop serving and wait until every lazy listener has run to its end."""
+        self.server.stop()
+        for pool in self.pools:  # bolt's pool first: it hands lazy work to the work pool
+            pool.shutdown(wait=True)
+
     # ------------------------------------------------------------ what happened
 
     def actions(self) -> list[Action]:
@@ -171,6 +179,7 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10) -> Any:
 
 
 def settings_for(db_url: str, double: SlackDouble, **overrides: Any) -> Settings:
+    """Settings for the app under test; ``overrides`` replace any of them."""
     values: dict[str, Any] = {
         "database_url": db_url,
         "atrisk_spec": default_spec_path(),
@@ -183,17 +192,32 @@ def settings_for(db_url: str, double: SlackDouble, **overrides: Any) -> Settings
 
 
 @contextlib.contextmanager
-def running_app(db_url: str, double: SlackDouble, *, seeded: bool = True) -> Iterator[Harness]:
-    """The app served by waitress on a free port, seeded unless ``seeded`` is False."""
-    ctx = Context(settings=settings_for(db_url, double))
+def running_app(
+    db_url: str, double: SlackDouble, *, seeded: bool = True, **settings: Any
+) -> Iterator[Harness]:
+    """The app served by waitress on a free port, seeded unless ``seeded`` is False;
+    ``settings`` override the test settings (e.g. ``slack_max_body_bytes``)."""
+    ctx = Context(settings=settings_for(db_url, double, **settings))
     client = WebClient(token=TOKEN, base_url=double.url, timeout=5)
     alerts = seed(ctx, client) if seeded else {}
-    app = create_app(ctx, client=client, clock=lambda: NOW, verify_token=False)
-    server = HttpServer(wsgi_app(app, ctx), host="127.0.0.1", port=0, poll_seconds=0.05).start()
+    pools = [ThreadPoolExecutor(32), ThreadPoolExecutor(4)]
+    app = create_app(
+        ctx,
+        client=client,
+        clock=lambda: NOW,
+        verify_token=False,
+        listener_pool=pools[0],
+        work=pools[1],
+    )
+    wsgi = wsgi_app(app, ctx)
+    max_body = ctx.settings.slack_max_body_bytes
+    server = HttpServer(wsgi, host="127.0.0.1", port=0, poll_seconds=0.05, max_body=max_body)
     try:
-        yield Harness(ctx, double, server, alerts)
+        yield Harness(ctx, double, server.start(), alerts, pools)
     finally:
         server.stop()
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
         ctx.close()
 
 

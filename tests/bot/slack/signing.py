@@ -6,9 +6,11 @@ so the app's verification is checked against an independent implementation.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -29,13 +31,14 @@ class Answer:
         return json.loads(self.body) if self.body else None
 
 
-def signature(body: str, timestamp: int, secret: str = SECRET) -> str:
-    base = f"v0:{timestamp}:{body}".encode()
+def signature(body: str | bytes, timestamp: int | str, secret: str = SECRET) -> str:
+    raw = body.encode() if isinstance(body, str) else body
+    base = f"v0:{timestamp}:".encode() + raw
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
 def signed_headers(
-    body: str,
+    body: str | bytes,
     *,
     secret: str = SECRET,
     timestamp: int | None = None,
@@ -51,13 +54,38 @@ def signed_headers(
     }
 
 
-def post(url: str, body: str, headers: dict[str, str], timeout: float = 10) -> Answer:
-    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+def post(url: str, body: str | bytes, headers: dict[str, str], timeout: float = 10) -> Answer:
+    data = body.encode() if isinstance(body, str) else body
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return Answer(response.status, response.read().decode())
     except urllib.error.HTTPError as e:
         return Answer(e.code, e.read().decode())
+
+
+def raw_request(
+    url: str, head: dict[str, str], body: bytes, *, send: int | None = None, timeout: float = 10
+) -> Answer:
+    """POST over a plain socket, headers as UTF-8 bytes (what ``urllib`` refuses to send);
+    only the first ``send`` bytes of the body are sent when given."""
+    host, port = url.removeprefix("http://").split("/", 1)[0].split(":")
+    path = "/" + url.removeprefix("http://").split("/", 1)[1]
+    lines = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in head.items()]
+    data = ("\r\n".join(lines) + "\r\n\r\n").encode() + body[:send]
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        with contextlib.suppress(OSError):  # the server answered and closed before the end
+            sock.sendall(data)
+        chunks = []
+        try:
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except ConnectionResetError:  # closed with our unread body in its buffer
+            pass
+    response = b"".join(chunks)
+    status_line, _, rest = response.partition(b"\r\n")
+    return Answer(int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2].decode())
 
 
 def get(url: str, timeout: float = 10) -> Answer:

@@ -14,10 +14,9 @@ from bot.blockkit.alerts import (
     ActedView,
     AlertView,
     banner_text,
-    escape,
     render_alert,
-    text_length,
 )
+from bot.blockkit.text import escape, text_length
 from scoring.reasons import Reason
 
 EVIL = "<!channel> Acme <https://evil.example|your bank>"

@@ -15,8 +15,8 @@ from bot.slack import views
 from bot.slack.listeners.common import (
     ButtonInvalid,
     button_value,
-    clicker_name,
     message_location,
+    user_of,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def playbook_click(services: AppServices) -> Callable[..., None]:
             services.ctx,
             alert_id=value["alert"],
             playbook_id=value["playbook"],
-            clicker=Clicker(body["user"]["id"], clicker_name(body["user"])),
+            clicker=Clicker(*user_of(body)),
             library=services.library,
             now=services.now(),
             today=services.today(),

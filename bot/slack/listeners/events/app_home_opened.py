@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 
 from bot.answers import activity, lookups
+from bot.blockkit.alerts import SLACK_USER_ID
 from bot.slack import views
 
 if TYPE_CHECKING:
@@ -16,9 +17,11 @@ if TYPE_CHECKING:
 
 def app_home_opened(services: AppServices) -> Callable[..., None]:
     def publish_home(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
+        user_id = event.get("user")
+        if event.get("tab", "home") != "home" or not isinstance(user_id, str):
             return
-        user_id = str(event["user"])
+        if not SLACK_USER_ID.match(user_id):
+            return
         caller = lookups.resolve_caller(services.ctx, user_id)
         if caller is None:
             view = views.home_for_stranger(user_id, services.ctx.spec.owners.bot)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from logging import Logger
 from typing import TYPE_CHECKING, Any
@@ -11,9 +10,10 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot.blockkit.alerts import render_alert
+from bot.blockkit.text import safe
 from bot.feedback.actions import Clicker, record_dismissal
 from bot.slack import views
-from bot.slack.listeners.common import clicker_name
+from bot.slack.listeners.common import modal_metadata, user_of
 from playbooks import validate_dismissal
 from playbooks.errors import DismissalInvalid
 
@@ -28,7 +28,7 @@ def check_dismissal(ack: Ack, view: dict[str, Any]) -> None:
         validate_dismissal(reason or "", note)
     except DismissalInvalid as e:
         block = views.REASON_BLOCK if not reason else views.NOTE_BLOCK
-        ack(response_action="errors", errors={block: str(e)[:150]})
+        ack(response_action="errors", errors={block: safe(str(e), 150)})
         return
     ack()
 
@@ -37,25 +37,25 @@ def dismissal_submit(services: AppServices) -> Callable[..., None]:
     def record_dismissal_answer(
         body: dict[str, Any], view: dict[str, Any], client: WebClient, logger: Logger
     ) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = modal_metadata(view)
         chosen, typed = views.dismissal_answer(view)
         reason, note = validate_dismissal(chosen or "", typed)
-        user = body["user"]
+        user_id, user_name = user_of(body)
         result = record_dismissal(
             services.ctx,
-            alert_id=int(meta["alert"]),
+            alert_id=meta["alert"],
             reason=reason,
             note=note,
-            clicker=Clicker(user["id"], clicker_name(user)),
+            clicker=Clicker(user_id, user_name),
             now=services.now(),
         )
-        channel = meta.get("channel") or result.channel
-        ts = meta.get("ts") or result.ts
+        channel = meta["channel"] or result.channel
+        ts = meta["ts"] or result.ts
         if not result.recorded:
             if channel:
                 answer = views.already_handled(result.acted)
                 client.chat_postEphemeral(
-                    channel=channel, user=user["id"], text=answer["text"], blocks=answer["blocks"]
+                    channel=channel, user=user_id, text=answer["text"], blocks=answer["blocks"]
                 )
             return
         if channel and ts:

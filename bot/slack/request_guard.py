@@ -1,0 +1,133 @@
+"""The door in front of bolt: size, signature and shape of every request to ``/slack/events``.
+
+Bolt parses a request's body before it verifies the signature, and both assume Slack's
+shapes: a timestamp such as ``abc``, ``1e9`` or 400 digits, a signature with non-ASCII
+characters, a body that is not UTF-8 or not the JSON its content type says, all ended in a
+500 with a stack trace, and every refused request was logged with its whole body. Here, in
+this order and before bolt sees anything:
+
+1. a body over ``max_body`` bytes is refused with **413** without being read (the HTTP
+   server refuses it even earlier, from ``Content-Length``);
+2. anything that does not verify — headers missing or not shaped as Slack sends them (a
+   timestamp of 1–12 ASCII digits, ``v0=`` and 64 hex digits), more than five minutes old,
+   an HMAC-SHA256 over the raw bytes that does not match — gets **401**;
+3. a verified body that atrisk cannot read (``bot.slack.request_shape``) gets **400**.
+
+Each refusal is logged on one line with at most ``MAX_EXCERPT`` characters of the body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from bot.slack.request_shape import Malformed, parse
+
+MAX_EXCERPT = 200  # characters of a refused body in the log line
+MAX_AGE_SECONDS = 5 * 60  # Slack's replay window
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
+SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+REASONS = {400: "Bad Request", 401: "Unauthorized", 413: "Content Too Large"}
+ANSWERS = {400: "bad request", 401: "invalid request", 413: "request body too large"}
+log = logging.getLogger("atrisk.slack")
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class Refused(Exception):
+    """A request answered here, without bolt: the status and why (for the log)."""
+
+    def __init__(self, status: int, why: str) -> None:
+        super().__init__(why)
+        self.status, self.why = status, why
+
+
+def read_body(environ: dict[str, Any], max_body: int) -> bytes:
+    """The raw body, or ``Refused(413)`` when it is longer than ``max_body`` (not read)."""
+    declared = str(environ.get("CONTENT_LENGTH") or "").strip()
+    if declared and not (declared.isascii() and declared.isdigit()):
+        raise Refused(400, "Content-Length is not a number")
+    if declared and int(declared) > max_body:
+        raise Refused(413, f"a body of {int(declared):,} bytes (at most {max_body:,})")
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    body: bytes = stream.read(int(declared) if declared else max_body + 1)
+    if len(body) > max_body:
+        raise Refused(413, f"a body of more than {max_body:,} bytes")
+    return body
+
+
+def verify(environ: dict[str, Any], body: bytes, secret: str | None, now: float) -> None:
+    """``Refused(401)`` unless the request is signed with ``secret`` in the last 5 minutes."""
+    if not secret:
+        raise Refused(401, "no signing secret is configured")
+    timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
+    signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
+    if not TIMESTAMP.fullmatch(timestamp):
+        raise Refused(401, "the timestamp header is missing or not 1-12 digits")
+    if abs(now - int(timestamp)) > MAX_AGE_SECONDS:
+        raise Refused(401, "the request is more than five minutes old (or from the future)")
+    if not SIGNATURE.fullmatch(signature):
+        raise Refused(401, "the signature header is missing or not v0=<64 hex digits>")
+    base = b"v0:" + timestamp.encode("ascii") + b":" + body
+    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature):
+        raise Refused(401, "the signature does not match")
+
+
+def excerpt(body: bytes) -> str:
+    """The start of a body for a log line: one line, at most ``MAX_EXCERPT`` characters."""
+    head = body[: MAX_EXCERPT * 4].decode("utf-8", "replace")[:MAX_EXCERPT]
+    return repr(head)[1:-1][:MAX_EXCERPT]
+
+
+def guard(
+    inner: WSGIApp,
+    *,
+    secret: str | None,
+    max_body: int,
+    clock: Callable[[], float] = time.time,
+) -> WSGIApp:
+    """``inner`` (bolt's handler) behind the three checks in the module doc."""
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        body = b""
+        try:
+            body = read_body(environ, max_body)
+            verify(environ, body, secret, clock())
+            try:
+                parse(str(environ.get("CONTENT_TYPE") or ""), body)
+            except Malformed as e:
+                raise Refused(400, str(e)) from None
+        except Refused as refused:
+            log.warning(
+                "refused a request to %s with %s: %s (%s bytes: %s)",
+                environ.get("PATH_INFO"),
+                refused.status,
+                refused.why,
+                environ.get("CONTENT_LENGTH") or len(body),
+                excerpt(body),
+            )
+            return answer(start_response, refused.status)
+        verified = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+        return inner(verified, start_response)
+
+    return application
+
+
+def answer(start_response: Callable[..., Any], status: int) -> list[bytes]:
+    """A short JSON error: nothing of the request is echoed."""
+    data = json.dumps({"error": ANSWERS.get(status, "not found")}).encode()
+    start_response(
+        f"{status} {REASONS.get(status, 'Not Found')}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
