@@ -97,7 +97,7 @@ def quality(
         .merge(truth, on=["account_id", "month"], how="inner")
     )
     dominant = judged[judged["driver_share"] > 0.5]
-    test_m, base_m = result.metrics["test"], result.metrics["baseline_test"]
+    test_m, base_m = result.metrics.test, result.metrics.baseline_test
     return {
         "test_rows": len(rows),
         "test_positives": int(rows[LABEL].sum()),
@@ -106,12 +106,12 @@ def quality(
         "model_over_oracle": round(float(model_auc / oracle_auc), 4),
         "oracle_without_account_noise_roc_auc": round(float(observable_auc), 4),
         "model_over_oracle_without_account_noise": round(float(model_auc / observable_auc), 4),
-        "baseline_roc_auc": base_m["roc_auc"],
-        "model_minus_baseline": round(test_m["roc_auc"] - base_m["roc_auc"], 4),
-        "ece": test_m["ece"],
-        "pr_auc": test_m["pr_auc"],
-        "precision_at_budget": test_m["precision_at_budget"],
-        "recall_at_budget": test_m["recall_at_budget"],
+        "baseline_roc_auc": base_m.roc_auc,
+        "model_minus_baseline": round((test_m.roc_auc or 0.0) - (base_m.roc_auc or 0.0), 4),
+        "ece": test_m.ece,
+        "pr_auc": test_m.pr_auc,
+        "precision_at_budget": test_m.precision_at_budget,
+        "recall_at_budget": test_m.recall_at_budget,
         "driver_months": [pd.Timestamp(m).date().isoformat() for m in months],
         "driver_judged": len(dominant),
         "top_reason_matches_driver": round(
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
         "trees": result.model.booster.num_trees(),
         "artifact_kb": round(len(text) / 1024),
         "extras_kb": round(len(json.dumps(extras)) / 1024),
-        "rows": result.metrics["rows"],
+        "rows": result.metrics.rows,
         "split": result.split_sentence,
         "promoted": result.promoted,
         "why": result.why,
