@@ -59,8 +59,9 @@ def score_day(ctx: Root, as_of: dt.date | None = None, *, post: bool = True) -> 
             out.error = e
             raise
 
-    def poster(c: Root) -> None:
+    def poster(c: Root) -> Any:
         out.posting = job.default_poster(c)
+        return out.posting
 
     out.day = run_daily(
         ctx, day, trigger="cli", scorer=scorer, poster=poster, ingest=False, post=post, rescore=True
