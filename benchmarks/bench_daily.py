@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     out: dict[str, Any] = {"accounts": args.accounts, "flagged_share": args.flagged_share}
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        engine = make_engine(url)
+        engine = make_engine(url, create=True)
         upgrade(engine)
         engine.dispose()
         settings = Settings(database_url=url, atrisk_outbox_dir=Path(tmp) / "outbox")

@@ -62,7 +62,7 @@ def _database(pg_url: str | None) -> Iterator[Engine]:
 
     if pg_url is None:
         with tempfile.TemporaryDirectory() as tmp:
-            engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
+            engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}", create=True)
             upgrade(engine)
             yield engine
             engine.dispose()

@@ -40,7 +40,7 @@ def worker(folder: str, url: str, twice: bool) -> dict[str, Any]:
     from storage.ingest import ingest
     from storage.migrate import upgrade
 
-    engine = make_engine(url)
+    engine = make_engine(url, create=True)
     upgrade(engine)
     t0, cpu0 = time.perf_counter(), cpu_seconds()
     report = ingest(folder, engine)

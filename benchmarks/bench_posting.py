@@ -93,7 +93,7 @@ def run(alerts: int, channels: int, rate: float, db_url: str | None) -> dict[str
         SlackDouble(TOKEN, rate_limit_per_channel=rate) as slack,
     ):
         url = db_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        engine = make_engine(url)
+        engine = make_engine(url, create=True)
         upgrade(engine)
         engine.dispose()
         settings = Settings(

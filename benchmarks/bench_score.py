@@ -34,7 +34,7 @@ def _load_company(url: str, accounts: int, months: int, seed: int) -> dict[str, 
     t0 = time.perf_counter()
     tables = generate(accounts=accounts, months=months, seed=seed, end=END).tables
     generated = time.perf_counter() - t0
-    engine = make_engine(url)
+    engine = make_engine(url, create=True)
     upgrade(engine)
     t0 = time.perf_counter()
     dates = {

@@ -285,7 +285,7 @@ def post_alerts(slack: SlackDouble, engine: Engine, n: int) -> list[tuple[int, s
 def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(7)
     with throwaway_database(args.pg_url) as url, TimedDouble(TOKEN) as slack:
-        engine = make_engine(url)
+        engine = make_engine(url, create=True)
         upgrade(engine)
         started = time.perf_counter()
         who = seed(engine, args.accounts, rng)

@@ -62,6 +62,9 @@ class Context:
     settings: Settings = field(default_factory=load_settings)
     spec_path: Path | None = None
     clock: Clock = utc_clock
+    #: only `atrisk db upgrade` and the demo may create the database; every other use
+    #: refuses a SQLite file that does not exist (a misspelt path) instead of making it
+    create_database: bool = False
 
     @cached_property
     def spec(self) -> Spec:
@@ -74,7 +77,9 @@ class Context:
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.settings.database_url)
+        return make_engine(
+            self.settings.database_url, create=self.create_database, label="DATABASE_URL"
+        )
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:

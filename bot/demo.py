@@ -170,8 +170,7 @@ def run_demo(
 
     def train() -> str:
         t = train_model(ctx, as_of=first)
-        auc = t.metrics.get("test", {}).get("roc_auc")
-        base = t.metrics.get("baseline_test", {}).get("roc_auc")
+        auc, base = t.metrics.test.roc_auc, t.metrics.baseline_test.roc_auc
         scores = f"; test ROC AUC {auc:.3f} vs baseline {base:.3f}" if auc and base else ""
         if t.state != "candidate":
             return f"model {t.version} → {t.state}{scores}"

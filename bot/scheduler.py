@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 from bot.daily.cron import cron_trigger
 from bot.daily.health import health_check
@@ -30,6 +29,7 @@ from bot.lifecycle import model_state
 from bot.lifecycle.training import train_model
 from scoring.errors import ScoringError
 from storage import job_lock
+from storage.connection import brief
 from storage.errors import StorageError
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def daily_job(ctx: Context, clock: Clock) -> None:
         model_state.announce(
             ctx,
             f"daily-crash:{as_of.isoformat()}",
-            f":x: The daily run for {as_of.isoformat()} crashed: {type(e).__name__}: {e}. "
+            f":x: The daily run for {as_of.isoformat()} crashed: {_why(e)} "
             "Pending alerts stay in the outbox; `atrisk run` retries the day.",
             "bot",
         )
@@ -71,6 +71,13 @@ def daily_job(ctx: Context, clock: Clock) -> None:
         report.n_alerts,
         f", fallback ({report.fallback_cause})" if report.fallback else "",
     )
+
+
+def _why(e: BaseException) -> str:
+    """An expected error's own message; any other error's first line, never its SQL."""
+    expected = isinstance(e, AtriskError | ScoringError | StorageError)
+    text = str(e) if expected else brief(e)
+    return text if text.endswith(".") else text + "."
 
 
 def retrain_job(ctx: Context, clock: Clock) -> None:
@@ -129,7 +136,7 @@ def build_scheduler(ctx: Context, *, clock: Clock | None = None) -> BackgroundSc
     )
     scheduler.add_job(
         health_job,
-        CronTrigger(minute=30, timezone=tz),
+        cron_trigger("30 * * * *", tz),
         args=(ctx, clock),
         id="health",
         name="freshness, drift and accuracy check",

@@ -211,8 +211,55 @@ def load_spec(path: Path) -> Spec:
             f"{path}: no data product spec here. Start from the example with "
             f"`atrisk spec --example > {path.name}`, or set ATRISK_SPEC to your spec's path."
         )
+    text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise SpecError(f"{path}: not valid YAML: {e}") from None
-    return parse_spec(data, source=path.name, base_dir=path.resolve().parent)
+        raise SpecError(f"{path}: not valid YAML {_where(e)}") from None
+    try:
+        return parse_spec(data, source=path.name, base_dir=path.resolve().parent)
+    except SpecError:
+        runaway = _runaway_quote(text)
+        if runaway is None:
+            raise
+        raise SpecError(f"{path}: {runaway}") from None
+
+
+def _where(e: yaml.YAMLError) -> str:
+    """``at line 3, column 9: found … (while scanning …, from line 2)``: the YAML error's place."""
+    mark = getattr(e, "problem_mark", None)
+    if mark is None:
+        return f"({e})"
+    problem = getattr(e, "problem", None) or "cannot be read"
+    out = f"at line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    context, start = getattr(e, "context", None), getattr(e, "context_mark", None)
+    if context and start is not None:
+        out += f" ({context} that starts at line {start.line + 1}, column {start.column + 1})"
+    if "quoted scalar" in (context or ""):
+        out += "; a closing quote is probably missing"
+    return out
+
+
+def _runaway_quote(text: str) -> str | None:
+    """A quoted value that runs over several lines: YAML reads on to the next quote, so a
+    missing closing quote swallows the fields below it instead of being an error."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    todo = [root] if root is not None else []
+    while todo:
+        node = todo.pop()
+        if isinstance(node, yaml.ScalarNode):
+            start, end = node.start_mark, node.end_mark
+            if node.style in ('"', "'") and end.line > start.line:
+                return (
+                    f"the quoted value at line {start.line + 1}, column {start.column + 1} runs "
+                    f"on to line {end.line + 1}: a closing quote ({node.style}) is probably "
+                    "missing on its line"
+                )
+        elif isinstance(node, yaml.MappingNode):
+            todo += [n for pair in reversed(node.value) for n in reversed(pair)]
+        elif isinstance(node, yaml.SequenceNode):
+            todo += list(reversed(node.value))
+    return None

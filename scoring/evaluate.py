@@ -8,11 +8,57 @@ metrics are the bias audit: a model that is good overall but blind for one segme
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
+
+METRIC_NAMES: dict[str, str] = {"roc_auc": "ROC AUC", "pr_auc": "PR AUC"}
+
+
+@dataclass(frozen=True)
+class MetricReading:
+    """One ranking metric on matured outcomes; ``value`` is None when there is too little to judge.
+
+    ``why_not`` says what is missing (a class with fewer than ``min_class`` accounts).
+    """
+
+    metric: str
+    value: float | None
+    n: int
+    n_churned: int
+    why_not: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The metric in words: ``ROC AUC`` or ``PR AUC``."""
+        return METRIC_NAMES[self.metric]
+
+
+def matured_metric(
+    y_true: Any, risk: Any, metric: str = "roc_auc", *, min_class: int = 1
+) -> MetricReading:
+    """The spec's ``accuracy.metric`` of ``risk`` against what happened (1 = churned).
+
+    ``roc_auc`` is scikit-learn's ``roc_auc_score``, ``pr_auc`` its ``average_precision_score``.
+    Fewer than ``min_class`` churned or retained accounts give no value, and say so.
+    """
+    if metric not in METRIC_NAMES:
+        raise ValueError(f"unknown metric {metric!r}: choose one of {', '.join(METRIC_NAMES)}")
+    y = np.asarray(y_true, dtype=int)
+    p = np.asarray(risk, dtype=float)
+    n, churned = len(y), int(y.sum())
+    need = max(1, min_class)
+    if churned < need or n - churned < need:
+        why = (
+            f"{churned} churned of {n} scored; at least {need} churned and {need} retained "
+            "are needed"
+        )
+        return MetricReading(metric, None, n, churned, why)
+    score = roc_auc_score if metric == "roc_auc" else average_precision_score
+    return MetricReading(metric, float(score(y, p)), n, churned)
 
 
 def flag_mask(risk: np.ndarray, *, threshold: float | None, top_share: float | None) -> np.ndarray:

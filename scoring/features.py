@@ -21,7 +21,6 @@ from scoring.catalog import CATEGORICAL_FEATURES, FEATURES, HELPER_COLUMNS, MODE
 from scoring.feature_index import PointInTimeIndex, Sources, day_numbers
 
 EPOCH = dt.date(1970, 1, 1)
-RENEWAL_CYCLE_DAYS = 365
 UNPRIORITISED = "unprioritised"
 
 Progress = Callable[[int, int], None]
@@ -58,6 +57,37 @@ def categories_of(accounts: pd.DataFrame) -> dict[str, list[str]]:
         values = accounts[col].dropna().astype("str").unique() if col in accounts else []
         out[col] = sorted(str(v) for v in values)
     return out
+
+
+def days_to_renewal(renewal_day: np.ndarray, as_of: dt.date) -> np.ndarray:
+    """Days from ``as_of`` to the next calendar anniversary of ``renewal_date`` on or after it.
+
+    ``renewal_day``: day numbers, NaN when unknown. Renewals are read as an annual cycle (see
+    docs/features.md: the stored date is today's, so a past snapshot must not see how far
+    ahead it lies), counted in calendar days: 2028-11-28 is 364 days after 2026-11-29 (its
+    anniversary 2027-11-28), never 0 as 730 mod 365 would say; 29 February renews on 28
+    February in common years.
+    """
+    a = day_number(as_of)
+    out = np.asarray(renewal_day, dtype=float) - a
+    known = ~np.isnan(out)
+    if known.any():
+        day = renewal_day[known].astype(np.int64).astype("datetime64[D]")
+        month_start = day.astype("datetime64[M]")
+        month = month_start.astype(np.int64) % 12  # 0 = January
+        dom = (day - month_start.astype("datetime64[D]")).astype(np.int64) + 1
+        this_year = _anniversary(as_of.year, month, dom)
+        nxt = np.where(this_year < a, _anniversary(as_of.year + 1, month, dom), this_year)
+        out[known] = nxt - a
+    return out
+
+
+def _anniversary(year: int, month: np.ndarray, dom: np.ndarray) -> np.ndarray:
+    """Day numbers of (``year``, month 0–11, day of month), 29 Feb → 28 Feb in common years."""
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    dom = np.where((month == 1) & (dom == 29) & (not leap), 28, dom)
+    first = ((year - 1970) * 12 + month).astype("datetime64[M]").astype("datetime64[D]")
+    return (first.astype(np.int64) + dom - 1).astype(float)
 
 
 def relative_change(last: pd.Series, prev: pd.Series) -> pd.Series:
@@ -106,8 +136,7 @@ def finish(
     f["ticket_volume_trend"] = (raw["tickets_last"] - raw["tickets_prev"]).astype(float)
     n_csat = raw["csat_n"].astype(float)
     f["csat_mean"] = raw["csat_sum"] / n_csat.where(n_csat > 0)
-    to_renewal = accounts["renewal_day"].astype(float) - a
-    f["days_to_renewal"] = np.mod(to_renewal, RENEWAL_CYCLE_DAYS)
+    f["days_to_renewal"] = days_to_renewal(accounts["renewal_day"].to_numpy(dtype=float), as_of)
     f["tenure_days"] = tenure
     f["seats"] = seats
     f["arr"] = pd.to_numeric(accounts["arr"]).astype(float)

@@ -152,6 +152,6 @@ def score_accounts(
             tellable=wording.tellable,
         )
         for i, r in zip(idx, told, strict=True):
-            reasons[int(i)] = r
+            reasons[int(i)] = [reason.to_json() for reason in r]  # stored as JSON
     out["reasons"] = reasons
     return out

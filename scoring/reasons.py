@@ -4,14 +4,16 @@ Contributions come from LightGBM's exact TreeSHAP (``pred_contrib``, raw-score s
 features (a count and its trend, the levels of a one-hot column) share a group: the group's
 contributions are summed and told once, through the member that pushed risk up the most.
 A feature whose value is missing for the account is not told (there is nothing to show).
-Each reason is ``{"feature", "family", "value", "contribution", "text"}``.
+Each reason is a ``Reason``; scores and alerts store it as ``Reason.to_json()``
+(``{"feature", "family", "value", "contribution", "text"}``) and readers use ``Reason.from_json``.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -38,6 +40,38 @@ BUILTIN_GROUPS: dict[str, str] = {
     "open_tickets": "open_tickets",
     "urgent_open_tickets": "open_tickets",
 }
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an account is at risk, in one line: a feature, its family and value, its push."""
+
+    feature: str
+    family: str
+    value: float | int | str | None
+    contribution: float
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Reason:
+        """Read a stored reason (the text falls back to the feature's name)."""
+        feature = str(data.get("feature") or "")
+        return cls(
+            feature=feature,
+            family=str(data.get("family") or guess_family(feature)),
+            value=data.get("value"),
+            contribution=float(data.get("contribution") or 0.0),
+            text=str(data.get("text") or feature),
+        )
+
+
+def reasons_of(stored: Iterable[Mapping[str, Any]] | None) -> list[Reason]:
+    """The reasons stored on a score or an alert (a JSON list), best first."""
+    return [Reason.from_json(r) for r in stored or [] if isinstance(r, Mapping)]
+
 
 Render = Callable[[str, Mapping[str, Any]], str]
 FamilyOf = Callable[[str], str]
@@ -116,7 +150,7 @@ def explain_rows(
     one_hot: Mapping[str, str] | None = None,
     tellable: Tellable | None = None,
     keep: int = STORED_REASONS,
-) -> list[list[dict[str, Any]]]:
+) -> list[list[Reason]]:
     """Reasons for each row of ``rows`` (aligned with ``contrib``; the bias column is ignored).
 
     ``groups`` maps a feature to its group (default: itself); ``one_hot`` marks indicator
@@ -129,11 +163,11 @@ def explain_rows(
     names = [groups.get(f, one_hot.get(f, f)) for f in features]
     order = list(dict.fromkeys(names))
     gidx = np.array([order.index(n) for n in names])
-    out: list[list[dict[str, Any]]] = []
+    out: list[list[Reason]] = []
     phi = np.asarray(contrib)[:, : len(features)]
     for i, row in enumerate(rows.to_dict("records")):
         totals = np.bincount(gidx, weights=phi[i], minlength=len(order))
-        reasons: list[dict[str, Any]] = []
+        reasons: list[Reason] = []
         for g in np.argsort(-totals, kind="stable"):
             if totals[g] <= 0 or len(reasons) >= keep:
                 break
@@ -147,13 +181,13 @@ def explain_rows(
             else:
                 text, value = render(member, row), plain_value(row.get(member))
             reasons.append(
-                {
-                    "feature": member,
-                    "family": _family(member, family_of),
-                    "value": value,
-                    "contribution": round(float(totals[g]), 6),
-                    "text": text,
-                }
+                Reason(
+                    feature=member,
+                    family=_family(member, family_of),
+                    value=value,
+                    contribution=round(float(totals[g]), 6),
+                    text=text,
+                )
             )
         out.append(reasons)
     return out

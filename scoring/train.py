@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import lightgbm as lgb
@@ -24,6 +24,7 @@ from scoring.calibration import Method, fit_calibration
 from scoring.drift import reference_of
 from scoring.errors import FeatureSpecError, NotEnoughSignal
 from scoring.evaluate import budget_flags, metrics, metrics_by_segment
+from scoring.model_metrics import Gate, ModelMetrics, PeriodMetrics
 from scoring.predict import as_category, risk
 from scoring.registry import ModelArtifact, data_fingerprint
 
@@ -63,7 +64,7 @@ class TrainResult:
     """A trained, calibrated, evaluated model not yet in the registry."""
 
     model: ModelArtifact
-    metrics: dict[str, Any]
+    metrics: ModelMetrics
     params: dict[str, Any]
     promoted: bool
     why: str
@@ -254,13 +255,14 @@ def fit(
             if f not in cats and x_train[f].notna().any()
         },
     )
-    report = _evaluate(model, test, x_test, config)
-    promoted, why = gate(report["test"], report["baseline_test"], config)
-    report.update(
+    evaluated = _evaluate(model, test, x_test, config)
+    promoted, why = gate(evaluated.test, evaluated.baseline_test, config)
+    report = replace(
+        evaluated,
         best_iteration=int(booster.num_trees()),
         rows={"train": len(train), "purged": purged, "calibration": len(calib), "test": len(test)},
         split=f"{sentence}; {held_sentence}",
-        gate={"passed": promoted, "why": why},
+        gate=Gate(promoted, why),
     )
     params["num_boost_round"] = int(booster.num_trees())
     return TrainResult(
@@ -272,14 +274,14 @@ def fit(
         train_start=train["as_of"].min() if "as_of" in train else None,
         train_end=train["as_of"].max() if "as_of" in train else None,
         fingerprint=data_fingerprint(frame[["account_id", "as_of", *used, LABEL]]),
-        split_sentence=report["split"],
+        split_sentence=report.split,
         warnings=warnings,
     )
 
 
 def _evaluate(
     model: ModelArtifact, test: pd.DataFrame, x_test: pd.DataFrame, config: TrainConfig
-) -> dict[str, Any]:
+) -> ModelMetrics:
     """Test-period metrics of the model and the baseline, overall and per segment."""
     y = test[LABEL].to_numpy(int)
     p = risk(model, x_test)
@@ -288,18 +290,19 @@ def _evaluate(
     days = test["as_of"] if "as_of" in test else pd.Series(0, index=test.index)
     fm = budget_flags(p, days, config.threshold, config.top_share)
     fb = budget_flags(b, days, config.threshold, config.top_share)
-    out: dict[str, Any] = {
-        "test": metrics(y, p, flagged=fm),
-        "baseline_test": metrics(y, b, flagged=fb),
-    }
-    if "segment" in test.columns:
-        out["by_segment"] = metrics_by_segment(y, p, test["segment"], flagged=fm)
-    return out
+    by_segment = (
+        metrics_by_segment(y, p, test["segment"], flagged=fm) if "segment" in test.columns else {}
+    )
+    return ModelMetrics(
+        test=PeriodMetrics.from_json(metrics(y, p, flagged=fm)),
+        baseline_test=PeriodMetrics.from_json(metrics(y, b, flagged=fb)),
+        by_segment={k: PeriodMetrics.from_json(v) for k, v in by_segment.items()},
+    )
 
 
-def gate(model: dict[str, Any], baseline: dict[str, Any], config: TrainConfig) -> tuple[bool, str]:
+def gate(model: PeriodMetrics, baseline: PeriodMetrics, config: TrainConfig) -> tuple[bool, str]:
     """Promote only a model that beats the baseline on ROC AUC and meets the accuracy floor."""
-    auc, base = model.get("roc_auc"), baseline.get("roc_auc")
+    auc, base = model.roc_auc, baseline.roc_auc
     score = model.get(config.metric)
     if auc is None or score is None:
         return False, "the test period holds a single class, so accuracy cannot be measured"

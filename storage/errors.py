@@ -19,3 +19,25 @@ class ContractViolation(StorageError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class DatabaseUnavailable(StorageError):
+    """The database cannot be used; the message names the URL (no password) and the fix."""
+
+
+class BadDatabaseUrl(DatabaseUnavailable):
+    """The URL is not a database URL, or names a database kind whose driver is missing."""
+
+
+class DatabaseMissing(DatabaseUnavailable):
+    """There is no database at the URL (a SQLite file or folder, a PostgreSQL database)."""
+
+
+class DatabaseUnreachable(DatabaseUnavailable):
+    """The server does not answer, or refuses the login."""
+
+
+class ConnectionLost(DatabaseUnavailable):
+    """An open connection was cut mid-way; nothing half-done was kept, so a rerun is safe."""
+
+    exit_code = 1

@@ -207,6 +207,9 @@ class Score(Base):
     rank: Mapped[int | None] = mapped_column(Integer)
     # [{"family", "feature", "value", "contribution", "text"}], for flagged accounts
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # the account's feature values on the scored day, for flagged live scores only: a day
+    # served from this run later chooses playbooks (``when:`` conditions) with them
+    features: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (
         Index("ix_scores_account_as_of", "account_id", "as_of"),

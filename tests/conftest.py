@@ -38,7 +38,7 @@ def _pg_unavailable() -> str | None:
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}", create=True)
     upgrade(engine)
     engine.dispose()
     return path

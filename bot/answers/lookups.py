@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot.daily.fallback import Serving, serving
 from bot.errors import AtriskError
-from bot.lifecycle.model_state import read_state
 from playbooks import NOT_A_RISK_TITLE, dismissal_label
+from scoring.reasons import SHOWN_REASONS, reasons_of
 from storage.models import Account, Action, Alert, Score, TeamMember
 from storage.repositories import read_models as q
 
@@ -168,8 +168,8 @@ def playbook_title(alert: Alert, playbook_id: str) -> str:
 
 
 def reason_texts(reasons: Any) -> tuple[str, ...]:
-    texts = [str(r.get("text")) for r in reasons or [] if isinstance(r, dict) and r.get("text")]
-    return tuple(texts[:3])
+    """The first three reasons stored on a score or an alert, as text."""
+    return tuple(r.text for r in reasons_of(reasons) if r.text)[:SHOWN_REASONS]
 
 
 def lines_for(
@@ -316,85 +316,3 @@ def csm_accounts(
             )
         label = "your accounts" if person.email == caller.email else f"{person.name}'s accounts"
         return _top(uow.session, label, {person.email, person.email.lower()}, today)
-
-
-# ---------------------------------------------------------------- status
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    id: int
-    as_of: dt.date
-    status: str
-    finished_at: dt.datetime | None
-    n_scored: int
-    n_flagged: int
-    n_alerts: int
-    fallback: bool
-    fallback_cause: str | None
-    error: str | None
-
-
-@dataclass(frozen=True)
-class StatusAnswer:
-    """``/atrisk status``: the model, the kill switch, the last run and how fresh scores are."""
-
-    state: str
-    state_reason: str | None
-    state_changed_by: str | None
-    state_changed_at: dt.datetime | None
-    model_version: str | None
-    model_trained_as_of: dt.date | None
-    model_metric: tuple[str, float] | None
-    last_run: RunSummary | None
-    served: Serving
-    age_days: int | None
-    stale_after_days: int
-
-    @property
-    def stale(self) -> bool:
-        return self.age_days is None or self.age_days > self.stale_after_days
-
-
-def _summary(run: Any) -> RunSummary | None:
-    if run is None:
-        return None
-    return RunSummary(
-        run.id,
-        run.as_of,
-        run.status,
-        run.finished_at,
-        run.n_scored or 0,
-        run.n_flagged or 0,
-        run.n_alerts or 0,
-        bool(run.fallback),
-        run.fallback_cause,
-        run.error,
-    )
-
-
-def status(ctx: Root, *, today: dt.date) -> StatusAnswer:
-    """The model's state and why, the live version, the last run, freshness against the spec."""
-    metric_name = ctx.spec.accuracy.metric
-    with ctx.uow() as uow:
-        s = uow.session
-        state = read_state(s)
-        model = q.live_model(s)
-        version = (model.version, model.trained_as_of) if model else (None, None)
-        value = (model.metrics or {}).get(metric_name) if model else None
-        last = _summary(q.last_run(s))
-        served = serving(s, today)
-    metric = (metric_name, float(value)) if isinstance(value, int | float) else None
-    return StatusAnswer(
-        state=state.state,
-        state_reason=state.reason,
-        state_changed_by=state.changed_by,
-        state_changed_at=state.changed_at,
-        model_version=version[0],
-        model_trained_as_of=version[1],
-        model_metric=metric,
-        last_run=last,
-        served=served,
-        age_days=(today - served.scored_on).days if served.scored_on else None,
-        stale_after_days=ctx.spec.freshness.stale_after_days,
-    )

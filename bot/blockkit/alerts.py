@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.blockkit.text import clip, hidden_json, hidden_key, safe
+from scoring.reasons import Reason
 
 ALERT_EVENT_TYPE = "atrisk_alert"
 PLAYBOOK_ACTION_PREFIX = "atrisk.playbook."
@@ -49,7 +50,7 @@ class AlertView:
     renewal_date: dt.date | None
     csm_name: str | None
     csm_slack_id: str | None
-    reasons: list[dict[str, Any]]
+    reasons: list[Reason]
     playbooks: list[dict[str, Any]]
     model_version: str | None
     as_of: dt.date
@@ -139,7 +140,7 @@ def _facts(view: AlertView) -> dict[str, Any]:
 
 
 def _reasons(view: AlertView) -> dict[str, Any] | None:
-    texts = [str(r.get("text") or r.get("feature") or "") for r in view.reasons[:MAX_REASONS]]
+    texts = [r.text for r in view.reasons[:MAX_REASONS]]
     texts = [t for t in texts if t.strip()]
     if not texts:
         return None
@@ -206,8 +207,8 @@ def _context(view: AlertView) -> dict[str, Any]:
 def fallback_text(view: AlertView) -> str:
     """The notification text: account, risk and the top reason."""
     text = f"At risk: {view.account_name} — {risk_change(view.risk, view.previous_risk)}"
-    if view.reasons and view.reasons[0].get("text"):
-        text += f" · {view.reasons[0]['text']}"
+    if view.reasons and view.reasons[0].text:
+        text += f" · {view.reasons[0].text}"
     if view.fallback_banner:
         text = f"{view.fallback_banner} · {text}"
     return safe(text, MAX_FALLBACK_TEXT)

@@ -7,13 +7,10 @@ Problems stop the product from working (exit 2); warnings are worth fixing but d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.bootstrap import Context, playbook_library
 from bot.cli.output import console, print_json
@@ -21,7 +18,7 @@ from bot.settings import Settings
 from bot.spec import Spec
 from playbooks import FAMILIES
 from playbooks.errors import LibraryInvalid
-from storage.errors import SchemaNotReady
+from storage.errors import DatabaseUnavailable, SchemaNotReady
 
 
 @dataclass
@@ -69,24 +66,12 @@ def check_playbooks(spec: Spec, report: CheckReport) -> None:
 
 
 def check_database(ctx: Context, report: CheckReport) -> None:
-    try:
-        url = make_url(ctx.settings.database_url)
-    except ArgumentError:
-        report.problems.append("DATABASE_URL is not a valid SQLAlchemy URL")
-        return
-    where = url.render_as_string(hide_password=True)
-    file = url.database if url.get_backend_name() == "sqlite" else None
-    if file and file != ":memory:" and not Path(file).exists():
-        report.problems.append(f"database: {file} does not exist yet: run `atrisk db upgrade`")
-        return
+    """Reachable and migrated; the reason and the fix otherwise (nothing is created here)."""
     try:
         ctx.require_schema()
-    except SchemaNotReady as e:
+        where = ctx.engine.url.render_as_string(hide_password=True)
+    except (SchemaNotReady, DatabaseUnavailable) as e:
         report.problems.append(f"database: {e}")
-        return
-    except SQLAlchemyError as e:
-        cause = str(getattr(e, "orig", None) or type(e).__name__).strip().splitlines()[0]
-        report.problems.append(f"database: cannot reach {where}: {cause}")
         return
     report.notes.append(f"database: {where} is migrated")
 

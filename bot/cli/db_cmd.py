@@ -15,15 +15,17 @@ def register(app: typer.Typer) -> None:
     @db.command("upgrade")
     def db_upgrade() -> None:
         """Create or migrate atrisk's tables in DATABASE_URL to the newest revision."""
-        ctx = Context()
-        before = current_revision(ctx.engine)
-        upgrade(ctx.engine)
-        where = ctx.engine.url.render_as_string(hide_password=True)
+        ctx = Context(create_database=True)
+        try:
+            before = current_revision(ctx.engine)
+            upgrade(ctx.engine)
+            where = ctx.engine.url.render_as_string(hide_password=True)
+        finally:
+            ctx.close()
         after = head_revision()
         if before == after:
             console.print(f"{where} is already at revision {after}.")
         else:
             console.print(f"{where} upgraded from {before or 'empty'} to revision {after}.")
-        ctx.close()
 
     app.add_typer(db, name="db")

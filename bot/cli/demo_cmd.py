@@ -27,7 +27,7 @@ def demo_context(out_dir: Path, spec: Path | None) -> Context:
             "slack_bot_token": None,
         }
     )
-    return Context(settings=settings, spec_path=spec or default_spec_path())
+    return Context(settings=settings, spec_path=spec or default_spec_path(), create_database=True)
 
 
 def register(app: typer.Typer) -> None:

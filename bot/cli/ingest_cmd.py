@@ -43,6 +43,8 @@ def render(report: IngestReport) -> None:
     console.print(table)
     through = report.data_through.isoformat() if report.data_through else "no events"
     console.print(f"Data through {through} · {report.seconds:.1f} s · ingest run #{report.run_id}")
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

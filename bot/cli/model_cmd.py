@@ -50,7 +50,7 @@ def render_list(rows: list[dict[str, Any]], comparison: model_registry.Compariso
         )
     console.print(table)
     if comparison is not None:
-        if comparison.live_auc is None:
+        if comparison.live_value is None or comparison.shadow_value is None:
             console.print(
                 f"Shadow {comparison.shadow} vs live {comparison.live}: no matured outcomes "
                 f"with both churned and retained accounts yet ({comparison.rows:,} scores)."
@@ -58,8 +58,8 @@ def render_list(rows: list[dict[str, Any]], comparison: model_registry.Compariso
         else:
             console.print(
                 f"Shadow {comparison.shadow} vs live {comparison.live} on {comparison.rows:,} "
-                f"matured scores ({comparison.churned:,} churned): ROC AUC "
-                f"{comparison.shadow_auc:.3f} vs {comparison.live_auc:.3f}."
+                f"matured scores ({comparison.churned:,} churned): {comparison.metric_name} "
+                f"{comparison.shadow_value:.3f} vs {comparison.live_value:.3f}."
             )
 
 
@@ -79,7 +79,10 @@ def register(app: typer.Typer) -> None:
             with ctx.uow() as uow:
                 rows = [model_registry.summary(r) for r in repo.list_versions(uow.session)]
                 comparison = model_registry.compare_shadow(
-                    uow.session, through=through, horizon_days=ctx.spec.entity.horizon_days
+                    uow.session,
+                    through=through,
+                    horizon_days=ctx.spec.entity.horizon_days,
+                    metric=ctx.spec.accuracy.metric,
                 )
         finally:
             ctx.close()

@@ -17,10 +17,11 @@ from rich.markup import escape
 
 from bot.bootstrap import Context
 from bot.cli.output import console, previews_to_stderr, print_json
-from bot.daily.health import StatusReport, status_report
 from bot.daily.job import DailyReport, run_daily
+from bot.daily.status import Status, read_status
 from bot.errors import RunFailed
 from bot.lifecycle import model_state
+from scoring.evaluate import METRIC_NAMES
 
 
 def _actor() -> str:
@@ -32,7 +33,7 @@ def _when(value: dt.datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "—"
 
 
-def render_status(r: StatusReport) -> None:
+def render_status(r: Status) -> None:
     state = {"active": "[green]active[/green]", "disabled": "[red]disabled[/red]"}.get(
         r.model_state, f"[yellow]{r.model_state}[/yellow]"
     )
@@ -44,24 +45,24 @@ def render_status(r: StatusReport) -> None:
     )
     console.print(f"Model: {state}{why}{by}")
     trained = f", trained as of {r.live_model_trained_as_of}" if r.live_model else ""
+    if r.model_metric:
+        trained += f", {METRIC_NAMES[r.model_metric[0]]} {r.model_metric[1]:.3f} on the test period"
     console.print(f"Live model: {escape(r.live_model or 'none')}{trained}")
     run = r.last_run
     if run is None:
         console.print("Last run: none yet")
     else:
-        extra = f", fallback: {escape(str(run['fallback_cause']))}" if run["fallback"] else ""
-        error = (
-            f", error: {escape(str(run['error']))}" if run["error"] and not run["fallback"] else ""
-        )
+        extra = f", fallback: {escape(str(run.fallback_cause))}" if run.fallback else ""
+        error = f", error: {escape(str(run.error))}" if run.error and not run.fallback else ""
         console.print(
-            f"Last run: {run['as_of']} {run['status']} ({run['trigger']}, finished "
-            f"{_when(run['finished_at'])}): {run['n_scored']} scored, {run['n_flagged']} flagged, "
-            f"{run['n_alerts']} alerts{extra}{error}"
+            f"Last run: {run.as_of} {run.status} ({run.trigger}, finished "
+            f"{_when(run.finished_at)}): {run.n_scored} scored, {run.n_flagged} flagged, "
+            f"{run.n_alerts} alerts{extra}{error}"
         )
     f = r.freshness
-    sla = "[green]on time[/green]" if f.on_time else "[red]late[/red]"
+    mark = "red" if f.stale or not f.on_time else "green"
     console.print(
-        f"Freshness: scores of {f.scores_as_of or 'none'}, due {f.due_as_of or '—'}: {sla}; "
+        f"Freshness: [{mark}]{escape(f.describe())}[/{mark}]; "
         f"newest input {f.newest_input or 'none'}"
         + (f" ([red]stale[/red]: over {f.stale_after_days} days)" if f.input_stale else "")
     )
@@ -115,7 +116,7 @@ def register(app: typer.Typer) -> None:
         ctx = Context()
         try:
             ctx.require_schema()
-            report = status_report(ctx)
+            report = read_status(ctx, ctx.clock())
         finally:
             ctx.close()
         if as_json:

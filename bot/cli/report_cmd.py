@@ -13,7 +13,8 @@ from bot.bootstrap import Context
 from bot.cli.output import console, print_json
 from bot.errors import AtriskError
 from bot.feedback.outcomes import announce_outcomes, record_outcomes
-from bot.report.build import alert_facts, build_report
+from bot.feedback.report import report_of
+from bot.report.build import alert_facts
 from bot.report.html import render_html
 from storage.repositories.feedback import load_report_frames
 
@@ -66,18 +67,11 @@ def register(app: typer.Typer) -> None:
         ctx = Context()
         ctx.require_schema()
         spec = ctx.spec
-        frames = load_report_frames(ctx.engine, since=since.date() if since else None)
+        first = since.date() if since else None
         if fmt == "csv":
-            text = alert_facts(frames).to_csv(index=False)
+            text = alert_facts(load_report_frames(ctx.engine, since=first)).to_csv(index=False)
         else:
-            report = build_report(
-                frames,
-                today=_today(ctx),
-                horizon_days=spec.entity.horizon_days,
-                accuracy_target=spec.accuracy.target,
-                accuracy_floor=spec.accuracy.floor,
-                psi_threshold=spec.drift.psi_threshold,
-            )
+            report = report_of(ctx, today=_today(ctx), since=first)
             if fmt == "json":
                 text = json.dumps(report, indent=2, default=str)
             else:

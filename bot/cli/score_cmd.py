@@ -99,9 +99,11 @@ def register(app: typer.Typer) -> None:
             if as_json and scored.error is None:
                 base = {"as_of": daily.as_of.isoformat(), "run_id": daily.run_id}
                 print_json({**base, "status": daily.status, **scored.fallback_json()})
-            elif daily.fallback:
+            elif daily.fallback and scored.error is None:
                 render_fallback(daily)
             if scored.error is not None:
+                if daily.fallback:  # the why is the error below
+                    console.print(f"[yellow]{escape(daily.banner or 'Model paused')}[/yellow]")
                 raise scored.error
             refuse_failed_posting(daily)
             return

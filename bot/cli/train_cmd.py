@@ -31,14 +31,14 @@ def _fmt(value: Any) -> str:
 
 def render(report: TrainingReport) -> None:
     m = report.metrics
-    test, base = m.get("test", {}), m.get("baseline_test", {})
+    test, base = m.test, m.baseline_test
     table = Table(title=f"Model {report.version} (test period)", title_justify="left")
     for name in ("metric", "model", "baseline"):
         table.add_column(name, justify="left" if name == "metric" else "right")
     for key in ("roc_auc", "pr_auc", "precision_at_budget", "recall_at_budget", "brier", "ece"):
         table.add_row(key, _fmt(test.get(key)), _fmt(base.get(key)))
     console.print(table)
-    segments = m.get("by_segment") or {}
+    segments = m.by_segment
     if segments:
         seg = Table(title="By segment (bias audit)", title_justify="left")
         for name in ("segment", "rows", "churned", "roc_auc", "precision", "recall", "ece"):
@@ -46,12 +46,12 @@ def render(report: TrainingReport) -> None:
         for name, s in segments.items():
             seg.add_row(
                 escape(name),
-                f"{s['rows']:,}",
-                f"{s['positives']:,}",
-                _fmt(s.get("roc_auc")),
-                _fmt(s.get("precision_at_budget")),
-                _fmt(s.get("recall_at_budget")),
-                _fmt(s.get("ece")),
+                f"{s.rows:,}",
+                f"{s.positives:,}",
+                _fmt(s.roc_auc),
+                _fmt(s.precision_at_budget),
+                _fmt(s.recall_at_budget),
+                _fmt(s.ece),
             )
         console.print(seg)
     console.print(escape(report.split[:1].upper() + report.split[1:]))

@@ -2,10 +2,10 @@
 
 The model is *paused* for a day when a person disabled it, the input was refused by the
 contract or is stale, the live model's accuracy on matured outcomes is below the floor, the
-scoring run failed, or too many features drifted. Then the last good scores are served: those
-of the newest run that succeeded with the model on fresh input (``status='succeeded'``,
-``fallback=False``) no older than ``WINDOW_DAYS`` before the day. Older scores are not served
-at all: the day posts nothing new and says so.
+scoring run failed, or too many features drifted (decided in ``bot.daily.decide``). Then the
+last good scores are served: those of the newest run that succeeded with the model on fresh
+input (``status='succeeded'``, ``fallback=False``) no older than ``WINDOW_DAYS`` before the
+day. Older scores are not served at all: the day posts nothing new and says so.
 
 Every answer built from served scores carries the banner of ``bot.blockkit.alerts.banner_text``.
 """
@@ -19,12 +19,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.blockkit.alerts import banner_text
+from bot.daily.decide import FallbackCause
 from bot.lifecycle.accuracy import live_accuracy
 from bot.lifecycle.model_state import read_state
 from bot.spec import Spec
 from storage.models import (
     AccountFeatureRow,
-    DriftStat,
     IntegrationRun,
     ScoringRun,
     Ticket,
@@ -32,31 +32,6 @@ from storage.models import (
 )
 
 WINDOW_DAYS = 14  # last good scores older than this are not served
-
-# cause code -> whose owners are told (``owners.data`` / ``owners.model`` in the spec)
-CAUSES: dict[str, str] = {
-    "disabled": "model",
-    "invalid_input": "data",
-    "stale_input": "data",
-    "accuracy_below_floor": "model",
-    "run_failed": "model",
-    "drift": "model",
-}
-
-
-@dataclass(frozen=True)
-class FallbackCause:
-    """Why the day is not served from fresh model output: a code and a sentence with the facts."""
-
-    code: str
-    detail: str
-
-    def __post_init__(self) -> None:
-        if self.code not in CAUSES:
-            raise ValueError(f"unknown fallback cause {self.code!r}; one of {sorted(CAUSES)}")
-
-    def text(self) -> str:
-        return f"{self.code}: {self.detail}"
 
 
 def no_scores_text(as_of: dt.date) -> str:
@@ -115,25 +90,6 @@ def accuracy_cause(session: Session, spec: Spec, as_of: dt.date) -> FallbackCaus
     return FallbackCause(
         "accuracy_below_floor",
         f"model {reading.model_version}: {reading.describe()}",
-    )
-
-
-def drift_cause(session: Session, spec: Spec, run_id: int) -> FallbackCause | None:
-    """Drift: more than ``drift.max_drifted_features`` features over ``drift.psi_threshold``."""
-    threshold, most = spec.drift.psi_threshold, spec.drift.max_drifted_features
-    rows = session.execute(
-        select(DriftStat.feature, DriftStat.psi)
-        .where(DriftStat.run_id == run_id, DriftStat.psi > threshold)
-        .order_by(DriftStat.psi.desc())
-    ).all()
-    if len(rows) <= most:
-        return None
-    named = ", ".join(f"{f} (PSI {psi:.2f})" for f, psi in rows[:5])
-    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
-    return FallbackCause(
-        "drift",
-        f"{len(rows)} features drifted over PSI {threshold} (at most {most} allowed): "
-        f"{named}{more}",
     )
 
 

@@ -9,10 +9,13 @@ is served from fallback (and why, and from which run), and errors. The job is sa
 * the run is claimed in ``job_runs`` first, so replicas and a person's ``atrisk run`` never
   run the same day at the same time (``storage.job_lock``).
 
-When the day's scores are not fresh model output (see ``bot.daily.fallback``) the last good
-run's flagged accounts are alerted instead, through the same policy, with the banner; the
-owners get one ops message per cause and day; the kill switch goes to ``fallback`` and back to
-``active`` after the next good run (``disabled`` only ever changes by a person).
+The job first learns the day (ingest, the causes known before scoring, the model's scores,
+which it does not write), then decides it (``bot.daily.decide``: fresh scores, or the last
+good run's flagged accounts with the cause), then writes the run, its scores and its alerts in
+one transaction (``bot.daily.day_writer``); alerts are never deleted. A paused day's alerts go
+through the same policy and builder as fresh ones and carry the banner; the owners get one ops
+message per cause and day; the kill switch goes to ``fallback`` and back to ``active`` after
+the next good run (``disabled`` only ever changes by a person).
 """
 
 from __future__ import annotations
@@ -27,16 +30,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.daily import fallback
-from bot.daily.fallback import FallbackCause
-from bot.daily.fallback_alerts import any_posted, discard_unposted, write_fallback_alerts
-from bot.errors import AtriskError, expected_errors
+from bot.daily import day_writer, fallback
+from bot.daily.day_writer import Written
+from bot.daily.decide import CAUSES, DayPlan, FallbackCause, ScoringResult, decide_day
+from bot.errors import AtriskError, RunFailed, expected_errors
 from bot.lifecycle import model_state
 from bot.spec import Spec
-from playbooks import Library
 from storage import job_lock
-from storage.errors import StorageError
+from storage.connection import brief
+from storage.errors import ConnectionLost, DatabaseUnavailable, StorageError
 from storage.models import Alert, ModelVersion, ScoringRun
+from storage.repositories import scores as scores_repo
 
 if TYPE_CHECKING:
     from bot.ports import Root
@@ -45,7 +49,7 @@ log = logging.getLogger(__name__)
 
 JOB = "daily"
 
-Scorer = Callable[["Root", dt.date, str], Any]
+Scorer = Callable[["Root", dt.date], ScoringResult]
 Poster = Callable[["Root"], Any]
 Ingester = Callable[["Root", str], Any]
 
@@ -75,9 +79,10 @@ class DailyReport:
     alerts: dict[str, int] = field(default_factory=dict)  # the day's alerts by status
     errors: list[str] = field(default_factory=list)
     posting_failed: bool = False  # posting raised or stopped early: the alerts stay pending
+    written: Written | None = field(default=None, repr=False)  # what the run wrote, if it ran
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if k != "written"}
 
 
 def today_in(spec: Spec, now: dt.datetime | None = None) -> dt.date:
@@ -108,9 +113,17 @@ def run_daily(
     as_of = as_of or today_in(spec)
     report = DailyReport(as_of=as_of, trigger=trigger)
     stale_after = job_lock.default_stale_after(spec.freshness.latency_budget_seconds)
-    held = job_lock.claim(
-        ctx.engine, JOB, as_of.isoformat(), stale_after=stale_after, rerun=trigger != "scheduler"
-    )
+    try:
+        held = job_lock.claim(
+            ctx.engine,
+            JOB,
+            as_of.isoformat(),
+            stale_after=stale_after,
+            rerun=trigger != "scheduler",
+        )
+    except ConnectionLost as e:
+        _record_lost(ctx, report, e)
+        raise
     if held is None:
         if trigger == "scheduler":
             report.status = "skipped"
@@ -128,7 +141,9 @@ def run_daily(
     try:
         _run(ctx, report, steps)
     except BaseException as e:
-        job_lock.finish(ctx.engine, held, error=f"{type(e).__name__}: {e}")
+        if isinstance(e, ConnectionLost):
+            _record_lost(ctx, report, e)
+        job_lock.finish(ctx.engine, held, error=brief(e))
         raise
     job_lock.finish(ctx.engine, held, error="; ".join(report.errors) or None)
     return report
@@ -143,26 +158,32 @@ class _Steps:
 
 
 def _run(ctx: Root, report: DailyReport, steps: _Steps) -> None:
-    as_of = report.as_of
     with ctx.uow() as uow:
-        run = _day_run(uow.session, as_of)
+        run = _day_run(uow.session, report.as_of)
         finished = run is not None and _finished(run) and not steps.rescore
         uow.commit()  # an abandoned "running" run is now marked failed
-    cause: FallbackCause | None = None
-    run_id: int | None = None
     if finished and run is not None:
         report.reused, run_id = True, run.id
     else:
-        cause = _ingest(ctx, report, steps.ingester)
-        if cause is None:
-            with ctx.uow() as uow:
-                cause = fallback.before_scoring(uow.session, ctx.spec, as_of)
-        if cause is None:
-            run_id, cause = _score(ctx, report, steps.scorer)
-    run_id = _settle(ctx, as_of, report.trigger, run_id, cause)
+        run_id = _decide_and_write(ctx, report, steps)
     if steps.poster is not None:
         _post(ctx, report, steps.poster)
     _describe(ctx, report, run_id)
+
+
+def _record_lost(ctx: Root, report: DailyReport, lost: ConnectionLost) -> None:
+    """Record the attempt as a failed run once the database answers again (if it does not,
+    the next run finds an unfinished run abandoned)."""
+    try:
+        with ctx.uow() as uow:
+            run = scores_repo.fail_attempt(
+                uow.session, as_of=report.as_of, trigger=report.trigger, error=str(lost)
+            )
+            uow.commit()
+            report.run_id, report.status = run.id, run.status
+    except Exception as e:
+        log.warning("could not record the failed run for %s: %s", report.as_of, brief(e))
+    report.errors.append(str(lost))
 
 
 def _day_run(session: Session, as_of: dt.date) -> ScoringRun | None:
@@ -182,117 +203,108 @@ def _finished(run: ScoringRun) -> bool:
     return run.status == "succeeded" or (run.status == "failed" and run.fallback)
 
 
+def _decide_and_write(ctx: Root, report: DailyReport, steps: _Steps) -> int:
+    """Learn the day (ingest, causes, the model's scores), decide it, then write it once."""
+    as_of, spec = report.as_of, ctx.spec
+    cause = _ingest(ctx, report, steps.ingester)
+    if cause is None:
+        with ctx.uow() as uow:
+            cause = fallback.before_scoring(uow.session, spec, as_of)
+    scoring: ScoringResult | None = None
+    error: str | None = None
+    if cause is None:
+        scoring, error = _score(ctx, report, steps.scorer)
+        if error is not None:
+            cause = FallbackCause("run_failed", error)
+    with ctx.uow() as uow:
+        s = uow.session
+        plan = decide_day(
+            as_of=as_of,
+            scoring=scoring,
+            cause=cause,
+            model_state=model_state.read_state(s).state,
+            last_good=day_writer.last_good(s, as_of),
+            spec=spec,
+            newest_day=_newest_day(s, as_of),
+        )
+        written = day_writer.write_day(
+            s,
+            plan,
+            spec=spec,
+            library=ctx.playbooks,
+            trigger=report.trigger,
+            scoring=scoring,
+            error=error,
+        )
+        uow.commit()
+    report.written = written
+    for key, text, about in _notices(plan, written):
+        model_state.announce(ctx, key, text, about)
+    return written.run_id
+
+
 def _ingest(ctx: Root, report: DailyReport, ingester: Ingester | None) -> FallbackCause | None:
     source = ctx.spec.resolve(ctx.spec.contract.source)
     if source is None or ingester is None:
         return None
     try:
         result = ingester(ctx, source)
+    except DatabaseUnavailable:
+        raise  # atrisk's own database, not the input: the run fails (a rerun is safe)
     except StorageError as e:
         report.errors.append(f"ingest refused: {e}")
         return FallbackCause("invalid_input", f"the input at {source} was refused: {e}")
     except Exception as e:
         log.exception("ingest of %s failed", source)
-        report.errors.append(f"ingest failed: {type(e).__name__}: {e}")
-        return FallbackCause("invalid_input", f"ingest of {source} failed: {type(e).__name__}: {e}")
+        report.errors.append(f"ingest failed: {brief(e)}")
+        return FallbackCause("invalid_input", f"ingest of {source} failed: {brief(e)}")
     report.ingested = str(result) if result is not None else source
     return None
 
 
-def _score(ctx: Root, report: DailyReport, scorer: Scorer) -> tuple[int, FallbackCause | None]:
-    """Run the model; a failure (recorded by the scorer or here) becomes ``run_failed``."""
-    error: str | None = None
-    with ctx.uow() as uow:
-        before = _day_run(uow.session, report.as_of)
-        before_id = before.id if before is not None else 0
+def _score(
+    ctx: Root, report: DailyReport, scorer: Scorer
+) -> tuple[ScoringResult | None, str | None]:
+    """Run the model: its result, or the error that becomes ``run_failed``."""
     try:
-        scorer(ctx, report.as_of, report.trigger)
+        return scorer(ctx, report.as_of), None
     except expected_errors() as e:
         log.warning("scoring for %s failed: %s", report.as_of, e)
-        error = str(e)
+        wrapped = e.__cause__ if isinstance(e, RunFailed) else None  # an unexpected error
+        error = f"{type(wrapped).__name__}: {wrapped}" if wrapped is not None else str(e)
     except Exception as e:
         log.exception("scoring for %s failed", report.as_of)
-        error = f"{type(e).__name__}: {e}"
-    with ctx.uow() as uow:
-        run = _day_run(uow.session, report.as_of)
-        if run is None or run.id <= before_id:  # the scorer recorded nothing
-            run = ScoringRun(as_of=report.as_of, status="failed", trigger=report.trigger)
-            uow.session.add(run)
-        if error and run.status == "succeeded":
-            error = None  # the scoring itself was recorded; the error came after it
-        elif error and not run.error:
-            run.status, run.error = "failed", error
-        run.finished_at = run.finished_at or dt.datetime.now(dt.UTC)
-        uow.commit()
-        run_id, status, run_error = run.id, run.status, run.error
-    if status != "succeeded":
-        report.errors.append(f"scoring failed: {run_error}")
-        return run_id, FallbackCause("run_failed", run_error or "the scoring run failed")
-    return run_id, None
+        error = brief(e)  # the run's error and the owners' notice: never the SQL
+    report.errors.append(f"scoring failed: {error}")
+    return None, error
 
 
-def _settle(
-    ctx: Root, as_of: dt.date, trigger: str, run_id: int | None, cause: FallbackCause | None
-) -> int:
-    """Serve fallback or confirm fresh output; the run row, alerts and state in one transaction."""
-    announce: list[tuple[str, str, str]] = []
-    with ctx.uow() as uow:
-        s = uow.session
-        run = s.get(ScoringRun, run_id) if run_id is not None else None
-        if run is None:
-            run = ScoringRun(as_of=as_of, status="succeeded", trigger=trigger, n_scored=0)
-            run.finished_at = dt.datetime.now(dt.UTC)
-            s.add(run)
-            s.flush()
-        elif cause is None and run.fallback:
-            return run.id  # served from fallback earlier: nothing left to decide
-        elif cause is None and run.status == "succeeded" and not any_posted(s, run.id):
-            cause = fallback.drift_cause(s, ctx.spec, run.id)
-        if cause is not None:
-            announce += _serve_fallback(s, ctx.spec, run, cause, ctx.playbooks)
-        elif run.status == "succeeded" and _newest_day(s, run) and model_state.leave_fallback(s):
-            announce.append(
-                (
-                    f"model-state:active:{as_of.isoformat()}",
-                    f":white_check_mark: The churn model is back: the run for {as_of.isoformat()} "
-                    "scored fresh input, so alerts use today's scores again.",
-                    "model",
-                )
-            )
-        uow.commit()
-        run_id = run.id
-    for key, text, about in announce:
-        model_state.announce(ctx, key, text, about)
-    return run_id
-
-
-def _newest_day(s: Session, run: ScoringRun) -> bool:
-    later = select(ScoringRun.id).where(ScoringRun.as_of > run.as_of).limit(1)
+def _newest_day(s: Session, as_of: dt.date) -> bool:
+    later = select(ScoringRun.id).where(ScoringRun.as_of > as_of).limit(1)
     return s.scalar(later) is None
 
 
-def _serve_fallback(
-    s: Session, spec: Spec, run: ScoringRun, cause: FallbackCause, library: Library
-) -> list[tuple[str, str, str]]:
-    """Alerts of the day from the last good run (or none), the run marked, the state switched."""
-    served = fallback.last_good_run(s, run.as_of, exclude_run_id=run.id)
-    discard_unposted(s, run.id)
-    n_alerts = write_fallback_alerts(s, spec, run, served, library) if served is not None else 0
-    run.fallback, run.fallback_cause = True, cause.text()
-    run.served_from_run_id = served.id if served is not None else None
-    run.n_alerts = n_alerts
-    if _newest_day(s, run):  # replaying an old day does not change today's state
-        model_state.enter_fallback(s, cause.code)
-    day = run.as_of.isoformat()
-    if served is None:
-        serving = f"{fallback.no_scores_text(run.as_of)}"
+def _notices(plan: DayPlan, written: Written) -> list[tuple[str, str, str]]:
+    """The ops messages of the day: one per cause and day, and one when the model is back."""
+    day = plan.as_of.isoformat()
+    if plan.cause is None:
+        if plan.state_change == "active" and written.state_changed:
+            text = (
+                f":white_check_mark: The churn model is back: the run for {day} scored fresh "
+                "input, so alerts use today's scores again."
+            )
+            return [(f"model-state:active:{day}", text, "model")]
+        return []
+    if plan.served is None:
+        serving = fallback.no_scores_text(plan.as_of)
     else:
+        n_alerts = sum(1 for a in written.new_alerts if a["status"] == "pending")
         serving = (
-            f"Serving the scores of {served.as_of.isoformat()} with the banner "
-            f"“{fallback.banner_text(served.as_of)}”: {n_alerts} alerts for today."
+            f"Serving the scores of {plan.served.as_of.isoformat()} with the banner "
+            f"“{fallback.banner_text(plan.served.as_of)}”: {n_alerts} alerts for today."
         )
-    text = f":warning: Churn model paused for {day} — {cause.detail}. {serving}"
-    return [(f"fallback:{day}:{cause.code}", text, fallback.CAUSES[cause.code])]
+    text = f":warning: Churn model paused for {day} — {plan.cause.detail}. {serving}"
+    return [(f"fallback:{day}:{plan.cause.code}", text, CAUSES[plan.cause.code])]
 
 
 def _post(ctx: Root, report: DailyReport, poster: Poster) -> None:
@@ -300,7 +312,7 @@ def _post(ctx: Root, report: DailyReport, poster: Poster) -> None:
         posted = poster(ctx)
     except Exception as e:  # alerts stay pending: the next run posts them
         log.exception("posting alerts failed")
-        report.errors.append(f"posting failed (alerts stay pending): {type(e).__name__}: {e}")
+        report.errors.append(f"posting failed (alerts stay pending): {brief(e)}")
         report.posting_failed = True
         return
     trouble = getattr(posted, "trouble", None)
@@ -339,10 +351,10 @@ def _describe(ctx: Root, report: DailyReport, run_id: int) -> None:
 # ---------------------------------------------------------------- the real adapters
 
 
-def _default_scorer(ctx: Root, as_of: dt.date, trigger: str) -> Any:
-    from bot.daily.scoring_run import run_scoring
+def _default_scorer(ctx: Root, as_of: dt.date) -> ScoringResult:
+    from bot.daily.scoring_run import compute_scoring
 
-    return run_scoring(ctx, as_of=as_of, trigger=trigger, post=False)
+    return compute_scoring(ctx, as_of)
 
 
 def default_poster(ctx: Root) -> Any:

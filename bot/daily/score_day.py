@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.daily import job
+from bot.daily.decide import ScoringResult
 from bot.daily.job import DailyReport, run_daily
 
 if TYPE_CHECKING:
@@ -45,19 +46,21 @@ def score_day(ctx: Root, as_of: dt.date | None = None, *, post: bool = True) -> 
     A disabled model, stale input or accuracy below the floor serve the last good scores
     instead of scoring; drift over the threshold replaces the fresh alerts by them.
     """
-    from bot.daily.scoring_run import run_scoring
+    from bot.daily.scoring_run import compute_scoring, pending_sentence, scoring_report
     from bot.lifecycle.training import default_as_of
 
     ctx.require_schema()
     day = as_of or default_as_of(ctx)
     out = ScoredDay(DailyReport(as_of=day, trigger="cli"))
+    results: list[ScoringResult] = []
 
-    def scorer(c: Root, d: dt.date, trigger: str) -> None:
+    def scorer(c: Root, d: dt.date) -> ScoringResult:
         try:
-            out.scoring = run_scoring(c, as_of=d, trigger=trigger, post=False)
+            results.append(compute_scoring(c, d))
         except BaseException as e:
             out.error = e
             raise
+        return results[-1]
 
     def poster(c: Root) -> Any:
         out.posting = job.default_poster(c)
@@ -66,6 +69,10 @@ def score_day(ctx: Root, as_of: dt.date | None = None, *, post: bool = True) -> 
     out.day = run_daily(
         ctx, day, trigger="cli", scorer=scorer, poster=poster, ingest=False, post=post, rescore=True
     )
-    if out.scoring is not None and out.posting is not None:
-        out.scoring.posting = f"posted: {out.posting}"
+    if results and out.day.written is not None:
+        out.scoring = scoring_report(results[-1], out.day.written)
+        if out.posting is not None:
+            out.scoring.posting = f"posted: {out.posting}"
+        else:
+            out.scoring.posting = pending_sentence(out.scoring, posted=post)
     return out

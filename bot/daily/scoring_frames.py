@@ -1,30 +1,27 @@
 """The steps of a scoring run between the database and the pure core, one function each.
 
 ``features_at`` reads the day's features (built-in, aggregated in SQL, or the team's own
-table); ``score_with`` scores them; ``drift_rows``, ``score_rows`` and ``alert_rows`` turn the
-results into the rows the run writes.
+table); ``score_with`` scores them; ``drift_rows`` and ``score_rows`` turn the results into the
+rows the run writes, ``flagged_accounts`` into the day's alert candidates.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy.orm import Session
 
-from bot.daily import alert_policy
+from bot.daily.decide import FlaggedAccount
 from bot.lifecycle.training import BYO_LABEL, feature_params
-from playbooks import Playbook, choose
 from scoring.drift import drift_table
 from scoring.errors import NotEnoughSignal
 from scoring.predict import score_accounts, wording_for
-from scoring.reasons import SHOWN_REASONS, plain_value
+from scoring.reasons import plain_value
 from scoring.registry import ModelArtifact
 from scoring.sql_features import build_features_sql
-from storage.repositories import scores as repo
 from storage.repositories.sources import load_account_features
 
 if TYPE_CHECKING:
@@ -119,11 +116,24 @@ def drift_rows(
 
 
 def score_rows(
-    run_id: int, model_id: int, as_of: dt.date, frame: pd.DataFrame, *, shadow: bool
+    model_id: int,
+    as_of: dt.date,
+    frame: pd.DataFrame,
+    *,
+    shadow: bool,
+    features: pd.DataFrame | None = None,
 ) -> list[dict[str, Any]]:
+    """A score row per account (no run id yet); flagged live rows keep their feature values,
+    so a later day served from this run chooses playbooks with them."""
+    flagged_ids = [aid for aid, f in zip(frame.index, frame["flagged"], strict=True) if f]
+    kept: dict[Any, dict[str, Any]] = {}
+    if features is not None and not shadow and flagged_ids:
+        kept = {
+            aid: {k: plain_value(v) for k, v in row.items()}
+            for aid, row in features.loc[flagged_ids].to_dict("index").items()
+        }
     return [
         {
-            "run_id": run_id,
             "account_id": str(aid),
             "model_version_id": model_id,
             "as_of": as_of,
@@ -132,6 +142,7 @@ def score_rows(
             "flagged": bool(flagged),
             "rank": int(rank),
             "reasons": reasons,
+            "features": kept.get(aid),
         }
         for aid, risk, flagged, rank, reasons in zip(
             frame.index,
@@ -144,65 +155,17 @@ def score_rows(
     ]
 
 
-def _plain_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: plain_value(v) for k, v in row.items()}
-
-
-def alert_rows(
-    session: Session,
-    scored: Scored,
-    features: pd.DataFrame,
-    spec: Spec,
-    as_of: dt.date,
-    library: Iterable[Playbook],
-) -> list[dict[str, Any]]:
-    """An alert row per decision of the alert policy over today's flagged accounts."""
-    flagged = scored.frame[scored.frame["flagged"]].sort_values("rank")
-    if flagged.empty:
-        return []
-    ids = [str(a) for a in flagged.index]
-    contacts = repo.account_contacts(session).reindex(ids)
-    channels = repo.csm_channels(session)
-    previous = repo.last_alert_risks(session, account_ids=ids, before=as_of)
-    lookback = max(spec.surface.cooldown_days, spec.feedback.outcome_days) + 1
-    history = repo.alert_history(session, since=as_of - dt.timedelta(days=lookback))
-    candidates = [
-        alert_policy.AlertCandidate(
-            account_id=aid,
-            csm_email=_text(contacts.at[aid, "csm_email"]),
-            risk=float(flagged.at[aid, "risk"]),
-            rank=int(flagged.at[aid, "rank"]),
-            previous_risk=previous.get(aid),
+def flagged_accounts(rows: Iterable[Mapping[str, Any]]) -> list[FlaggedAccount]:
+    """The live flagged score rows as alert candidates, by rank."""
+    flagged = [r for r in rows if r["flagged"] and not r["shadow"]]
+    return [
+        FlaggedAccount(
+            account_id=r["account_id"],
+            risk=r["risk"],
+            rank=r["rank"],
+            reasons=list(r["reasons"]),
+            features=dict(r["features"] or {}),
+            model_version_id=r["model_version_id"],
         )
-        for aid in ids
+        for r in sorted(flagged, key=lambda r: (r["rank"], -r["risk"], r["account_id"]))
     ]
-    decisions = alert_policy.select_alerts(candidates, history, spec, as_of)
-    by_id = {c.account_id: c for c in candidates}
-    rows_of = features.loc[[d.account_id for d in decisions]].to_dict("index")
-    out = []
-    for d in decisions:
-        c = by_id[d.account_id]
-        reasons = list(flagged.at[d.account_id, "reasons"])[:SHOWN_REASONS]
-        values = _plain_row(rows_of[d.account_id])
-        arr = contacts.at[d.account_id, "arr"]
-        out.append(
-            {
-                "alert_key": f"{d.account_id}:{as_of.isoformat()}",
-                "account_id": d.account_id,
-                "as_of": as_of,
-                "csm_email": c.csm_email,
-                "channel": channels.get(c.csm_email or "", spec.surface.default_channel),
-                "risk": c.risk,
-                "previous_risk": c.previous_risk,
-                "arr": None if pd.isna(arr) else float(arr),
-                "reasons": reasons,
-                "playbooks": [p.as_dict() for p in choose(library, reasons, values)],
-                "fallback": False,
-                "status": d.status,
-            }
-        )
-    return out
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None or pd.isna(value) else str(value)

@@ -1,10 +1,11 @@
-"""``atrisk score``: one scoring run end to end, written as one transaction.
+"""One scoring run: ``compute_scoring`` scores the day, ``run_scoring`` also writes it.
 
 Features for every active account at ``as_of`` → calibrated risk from the live model (and
 the shadow model beside it) → the alert budget → reasons for the flagged → drift against the
-training reference → alert decisions with playbooks. The run, its scores, drift rows and
-pending alerts are committed together (the outbox); posting happens after, from the outbox.
-A run that fails is recorded as ``failed`` with its error and writes nothing else.
+training reference: a ``ScoringResult``, nothing written. ``run_scoring`` then writes the run,
+its scores, drift rows and pending alerts in one transaction (``bot.daily.day_writer``, the
+same writer the daily job uses); posting happens after, from the outbox. A run that fails is
+recorded as ``failed`` with its error and writes nothing else.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from bot.daily.day_writer import Written, write_day
+from bot.daily.decide import DayPlan, ScoringResult
 from bot.daily.scoring_frames import (
     Scored,
-    alert_rows,
     drift_rows,
     features_at,
+    flagged_accounts,
     score_rows,
     score_with,
 )
@@ -31,6 +34,7 @@ from bot.lifecycle.model_registry import artifact_of, require_live
 from bot.lifecycle.training import default_as_of
 from scoring.errors import ArtifactTampered
 from scoring.registry import ModelArtifact
+from storage.connection import brief
 from storage.models import utcnow
 from storage.repositories import model_versions as model_repo
 from storage.repositories import scores as repo
@@ -93,16 +97,37 @@ class ScoringReport:
 def run_scoring(
     ctx: Root, *, as_of: dt.date | None = None, trigger: str = "cli", post: bool = True
 ) -> ScoringReport:
-    """Score every active account at ``as_of`` and write the run; then post unless told not to."""
+    """Score every active account at ``as_of`` and write the run; then post unless told not to.
+
+    A failure is recorded as a ``failed`` run with its error (nothing else is written) and
+    raised: expected errors as they are, anything else as ``RunFailed``.
+    """
     ctx.require_schema()
     as_of = as_of or default_as_of(ctx)
-    model_id: int | None = None
+    try:
+        result = compute_scoring(ctx, as_of)
+    except expected_errors() as e:
+        _record_failure(ctx, as_of, trigger, str(e))
+        raise
+    with ctx.uow() as uow:
+        plan = DayPlan(as_of, None, None, list(result.flagged))
+        written = write_day(
+            uow.session, plan, spec=ctx.spec, library=ctx.playbooks, trigger=trigger, scoring=result
+        )
+        uow.commit()
+    report = scoring_report(result, written)
+    report.posting = _post(ctx, report) if post else pending_sentence(report, posted=False)
+    return report
+
+
+def compute_scoring(ctx: Root, as_of: dt.date) -> ScoringResult:
+    """Score every active account at ``as_of`` with the live model (and the shadow beside it)
+    and return the result; writes nothing. An unexpected error is raised as ``RunFailed``."""
     try:
         warnings: list[str] = []
         shadow: Loaded | None = None
         with ctx.uow() as uow:
             live_row = require_live(uow.session)
-            model_id = live_row.id
             live = Loaded(artifact_of(live_row), live_row.id)
             shadow_row = model_repo.in_state(uow.session, state="shadow")
             if shadow_row is not None:
@@ -110,29 +135,19 @@ def run_scoring(
                     shadow = Loaded(artifact_of(shadow_row), shadow_row.id)
                 except ArtifactTampered as e:
                     warnings.append(f"shadow model skipped: {e}")
-        report = _score_and_write(ctx, as_of, trigger, live, shadow, warnings)
-    except expected_errors() as e:
-        _record_failure(ctx, as_of, trigger, model_id, str(e))
+        return _score(ctx, as_of, live, shadow, warnings)
+    except expected_errors():
         raise
     except Exception as e:
-        run_id = _record_failure(ctx, as_of, trigger, model_id, f"{type(e).__name__}: {e}")
-        log.exception("scoring run %s failed", run_id)
-        raise RunFailed(f"scoring run {run_id} for {as_of} failed: {type(e).__name__}: {e}") from e
-    report.posting = _post(ctx, report) if post else _pending_sentence(report, posted=False)
-    return report
+        log.exception("scoring for %s failed", as_of)
+        raise RunFailed(f"scoring for {as_of} failed: {brief(e)}") from e
 
 
-def _score_and_write(
-    ctx: Root,
-    as_of: dt.date,
-    trigger: str,
-    live: Loaded,
-    shadow: Loaded | None,
-    warnings: list[str],
-) -> ScoringReport:
+def _score(
+    ctx: Root, as_of: dt.date, live: Loaded, shadow: Loaded | None, warnings: list[str]
+) -> ScoringResult:
     spec = ctx.spec
     clock = _Clock()
-    library = ctx.playbooks
     features, feature_warnings = features_at(ctx, as_of)
     warnings += feature_warnings
     clock.lap("features")
@@ -142,47 +157,42 @@ def _score_and_write(
     drift, drift_warnings = drift_rows(live.model, features, spec)
     warnings += drift_warnings
     clock.lap("drift")
-    with ctx.uow() as uow:
-        session = uow.session
-        decided = alert_rows(session, scored, features, spec, as_of, library)
-        clock.lap("alerts")
-        run = repo.add_run(
-            session,
-            as_of=as_of,
-            status="succeeded",
-            trigger=trigger,
-            model_version_id=live.id,
-            n_scored=len(scored.frame),
-            n_flagged=int(scored.frame["flagged"].sum()),
-            warnings=warnings,
-        )
-        repo.add_scores(session, score_rows(run.id, live.id, as_of, scored.frame, shadow=False))
-        if shadow is not None and shadow_scored is not None:
-            rows = score_rows(run.id, shadow.id, as_of, shadow_scored.frame, shadow=True)
-            repo.add_scores(session, rows)
-        repo.add_drift(session, [{"run_id": run.id, **d} for d in drift])
-        alerts = [{**a, "run_id": run.id, "model_version_id": live.id} for a in decided]
-        new = repo.add_alerts(session, alerts)
-        run.n_alerts = sum(1 for a in new if a["status"] == "pending")
-        run.finished_at = utcnow()
-        uow.commit()
-        run_id = run.id
-    clock.lap("write")
-    return ScoringReport(
-        run_id=run_id,
+    rows = score_rows(live.id, as_of, scored.frame, features=features, shadow=False)
+    if shadow is not None and shadow_scored is not None:
+        rows += score_rows(shadow.id, as_of, shadow_scored.frame, shadow=True)
+    return ScoringResult(
         as_of=as_of,
-        status="succeeded",
+        model_version_id=live.id,
         model_version=live.model.version,
-        shadow_version=shadow.model.version if shadow else None,
+        scores=rows,
+        drift=drift,
+        flagged=flagged_accounts(rows),
         n_scored=len(scored.frame),
-        n_flagged=int(scored.frame["flagged"].sum()),
-        n_alerts=run.n_alerts,
-        n_alerts_existing=len(alerts) - len(new),
-        not_posted=dict(Counter(a["status"] for a in new if a["status"] != "pending")),
-        drifted=[d["feature"] for d in drift if d["drifted"]],
+        shadow_version=shadow.model.version if shadow else None,
         warnings=warnings,
+        frame=scored.frame,
         timings=clock.laps,
-        scores=scored.frame,
+    )
+
+
+def scoring_report(result: ScoringResult, written: Written) -> ScoringReport:
+    """What ``atrisk score`` prints: the result and what writing it added."""
+    new = written.new_alerts
+    return ScoringReport(
+        run_id=written.run_id,
+        as_of=result.as_of,
+        status="succeeded",
+        model_version=result.model_version,
+        shadow_version=result.shadow_version,
+        n_scored=result.n_scored,
+        n_flagged=len(result.flagged),
+        n_alerts=sum(1 for a in new if a["status"] == "pending"),
+        n_alerts_existing=written.n_existing,
+        not_posted=dict(Counter(a["status"] for a in new if a["status"] != "pending")),
+        drifted=[d["feature"] for d in result.drift if d["drifted"]],
+        warnings=list(result.warnings),
+        timings=dict(result.timings),
+        scores=result.frame,
     )
 
 
@@ -199,17 +209,16 @@ class _Clock:
         self._last = now
 
 
-def _record_failure(
-    ctx: Root, as_of: dt.date, trigger: str, model_id: int | None, error: str
-) -> int:
+def _record_failure(ctx: Root, as_of: dt.date, trigger: str, error: str) -> int:
     """A failed run row with the error (its own transaction; nothing else is written)."""
     with ctx.uow() as uow:
+        model = model_repo.in_state(uow.session, state="live")
         run = repo.add_run(
             uow.session,
             as_of=as_of,
             status="failed",
             trigger=trigger,
-            model_version_id=model_id,
+            model_version_id=model.id if model is not None else None,
             error=error[:4000],
             finished_at=utcnow(),
         )
@@ -217,7 +226,7 @@ def _record_failure(
         return run.id
 
 
-def _pending_sentence(report: ScoringReport, *, posted: bool) -> str:
+def pending_sentence(report: ScoringReport, *, posted: bool) -> str:
     n = report.n_alerts
     if n == 0:
         return "no new alerts"
@@ -233,7 +242,7 @@ def _post(ctx: Root, report: ScoringReport) -> str:
     except ModuleNotFoundError as e:
         if e.name != "bot.delivery.post_alerts":
             raise
-        return _pending_sentence(report, posted=True) + " (no Slack poster installed)"
+        return pending_sentence(report, posted=True) + " (no Slack poster installed)"
     try:
         result = post_alerts.post_pending(ctx)
     except Exception as e:  # the alerts are safe in the outbox; the next run posts them

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from bot.blockkit.alerts import AlertView, banner_text
+from scoring.reasons import reasons_of
 from storage.models import Account, Alert, TeamMember
 from storage.repositories import alert_outbox as repo
 
@@ -48,7 +49,7 @@ def view_from_rows(
         renewal_date=account.renewal_date if account else None,
         csm_name=member.name if member else alert.csm_email,
         csm_slack_id=member.slack_user_id if member else None,
-        reasons=list(alert.reasons or []),
+        reasons=reasons_of(alert.reasons),
         playbooks=list(alert.playbooks or []),
         model_version=model_version,
         as_of=alert.as_of,

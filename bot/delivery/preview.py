@@ -31,7 +31,7 @@ def preview_alert(channel: str, view: AlertView, *, preview: Preview | None = No
     if view.fallback_banner:
         out.append(f"\n  ⏸ {printable(view.fallback_banner)}", style="yellow")
     for reason in view.reasons[:3]:
-        out.append(f"\n  • {printable(reason.get('text', ''))}")
+        out.append(f"\n  • {printable(reason.text)}")
     labels = [str(p.get("title") or p.get("id")) for p in view.playbooks[:MAX_PLAYBOOKS]]
     out.append("\n  ")
     out.append("  ".join(f"[{printable(label)}]" for label in labels), style="green")

@@ -25,6 +25,7 @@ from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import Session
 
 from bot.spec import Spec
+from scoring.evaluate import METRIC_NAMES, matured_metric
 from storage.models import Account, ModelVersion, Score, ScoringRun
 
 WINDOW_DAYS = 28
@@ -46,6 +47,10 @@ class AccuracyReading:
     metric: str = "roc_auc"
 
     @property
+    def name(self) -> str:
+        return METRIC_NAMES[self.metric]
+
+    @property
     def below_floor(self) -> bool:
         return self.value is not None and self.value < self.floor
 
@@ -60,52 +65,6 @@ class AccuracyReading:
             f"{METRIC_NAMES[self.metric]} {self.value:.3f} on {self.n} matured scores "
             f"({self.n_churned} churned) from {days}; floor {self.floor:.2f}"
         )
-
-
-def average_ranks(values: np.ndarray) -> np.ndarray:
-    """1-based ranks, tied values sharing the mean of their positions."""
-    order = np.argsort(values, kind="mergesort")
-    ordered = values[order]
-    first = np.r_[True, ordered[1:] != ordered[:-1]]
-    group = np.cumsum(first) - 1
-    starts = np.flatnonzero(first)
-    ends = np.r_[starts[1:], len(values)]
-    ranks = np.empty(len(values), dtype=float)
-    ranks[order] = ((starts + 1 + ends) / 2.0)[group]
-    return ranks
-
-
-def roc_auc(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray) -> float:
-    """Probability that a churned account scored above a retained one (ties count half)."""
-    y = np.asarray(labels, dtype=bool)
-    s = np.asarray(scores, dtype=float)
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
-    if n_pos == 0 or n_neg == 0:
-        raise ValueError("ROC AUC needs at least one churned and one retained account")
-    ranks = average_ranks(s)
-    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
-
-
-def average_precision(
-    labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray
-) -> float:
-    """Area under the precision-recall curve as average precision (tied scores cut together)."""
-    y = np.asarray(labels, dtype=bool)
-    s = np.asarray(scores, dtype=float)
-    n_pos = int(y.sum())
-    if n_pos == 0:
-        raise ValueError("average precision needs at least one churned account")
-    order = np.argsort(-s, kind="mergesort")
-    y, s = y[order], s[order]
-    cut = np.r_[np.flatnonzero(s[1:] != s[:-1]), len(s) - 1]  # last row of each tie group
-    tp = np.cumsum(y)[cut]
-    precision = tp / (cut + 1)
-    recall = tp / n_pos
-    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
-
-
-METRICS = {"roc_auc": roc_auc, "pr_auc": average_precision}
-METRIC_NAMES = {"roc_auc": "ROC AUC", "pr_auc": "PR AUC"}
 
 
 def pick_runs(candidates: Sequence[tuple[int, dt.date]]) -> list[tuple[int, dt.date]]:
@@ -175,7 +134,5 @@ def live_accuracy(session: Session, spec: Spec, as_of: dt.date) -> AccuracyReadi
     risks = np.concatenate([p[1] for p in parts])
     n, n_churned = len(labels), int(labels.sum())
     days = tuple(d for _, d in runs)
-    if n_churned < MIN_CLASS or n - n_churned < MIN_CLASS:
-        return AccuracyReading(model.version, None, n, n_churned, days, floor, metric)
-    value = METRICS[metric](labels, risks)
-    return AccuracyReading(model.version, value, n, n_churned, days, floor, metric)
+    reading = matured_metric(labels, risks, metric, min_class=MIN_CLASS)
+    return AccuracyReading(model.version, reading.value, n, n_churned, days, floor, metric)

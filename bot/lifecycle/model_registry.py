@@ -11,12 +11,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-from sklearn.metrics import roc_auc_score
 from sqlalchemy.orm import Session
 
 from bot.errors import AtriskError
 from scoring import registry
+from scoring.evaluate import METRIC_NAMES, matured_metric
+from scoring.model_metrics import ModelMetrics
 from scoring.registry import ModelArtifact
 from storage.models import ModelVersion
 from storage.repositories import model_versions as repo
@@ -70,11 +70,11 @@ def promote(session: Session, version: str, *, force: bool = False) -> str:
     row = require_version(session, version)
     if row.state == "live":
         return f"model {version} is already live"
-    gate = (row.metrics or {}).get("gate", {})
-    if not gate.get("passed", False) and not force:
+    gate = ModelMetrics.from_json(row.metrics).gate
+    if not gate.passed and not force:
         raise PromotionRefused(
             f"model {version} did not pass the promotion gate "
-            f"({gate.get('why', 'no gate result')}); promote it anyway with --force"
+            f"({gate.why}); promote it anyway with --force"
         )
     artifact_of(row)  # refuse a tampered artifact before it can go live
     old = repo.in_state(session, state="live")
@@ -98,20 +98,27 @@ def retire(session: Session, version: str) -> str:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Shadow vs live ROC AUC on the same matured scores."""
+    """Shadow vs live on the same matured scores, by the spec's ``accuracy.metric``."""
 
     live: str
     shadow: str
     rows: int
     churned: int
-    live_auc: float | None
-    shadow_auc: float | None
+    metric: str
+    live_value: float | None
+    shadow_value: float | None
+
+    @property
+    def metric_name(self) -> str:
+        return METRIC_NAMES[self.metric]
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
 
 
-def compare_shadow(session: Session, *, through: dt.date, horizon_days: int) -> Comparison | None:
+def compare_shadow(
+    session: Session, *, through: dt.date, horizon_days: int, metric: str = "roc_auc"
+) -> Comparison | None:
     """The shadow-vs-live comparison on matured outcomes, or None without both models."""
     live = repo.in_state(session, state="live")
     shadow = repo.in_state(session, state="shadow")
@@ -121,24 +128,22 @@ def compare_shadow(session: Session, *, through: dt.date, horizon_days: int) -> 
         session, live_id=live.id, shadow_id=shadow.id, through=through, horizon_days=horizon_days
     )
     y = pairs["churned"].to_numpy()
-    both = 0 < y.sum() < len(y)
-
-    def auc(col: str) -> float | None:
-        return (
-            round(float(roc_auc_score(y, pairs[col].to_numpy(dtype=np.float64))), 4)
-            if both
-            else None
-        )
-
+    on_live, on_shadow = (matured_metric(y, pairs[c], metric) for c in ("live", "shadow"))
     return Comparison(
-        live.version, shadow.version, len(y), int(y.sum()), auc("live"), auc("shadow")
+        live.version,
+        shadow.version,
+        len(y),
+        int(y.sum()),
+        metric,
+        None if on_live.value is None else round(on_live.value, 4),
+        None if on_shadow.value is None else round(on_shadow.value, 4),
     )
 
 
 def summary(row: ModelVersion) -> dict[str, Any]:
     """One line of ``atrisk model list``."""
-    m = row.metrics or {}
-    test, base = m.get("test", {}), m.get("baseline_test", {})
+    m = ModelMetrics.from_json(row.metrics)
+    test, base = m.test, m.baseline_test
     return {
         "version": row.version,
         "state": row.state,
@@ -146,11 +151,11 @@ def summary(row: ModelVersion) -> dict[str, Any]:
         "trained_as_of": row.trained_as_of,
         "train_window": [row.train_start, row.train_end],
         "feature_source": row.feature_source,
-        "roc_auc": test.get("roc_auc"),
-        "baseline_roc_auc": base.get("roc_auc"),
-        "pr_auc": test.get("pr_auc"),
-        "ece": test.get("ece"),
-        "gate": m.get("gate", {}),
+        "roc_auc": test.roc_auc,
+        "baseline_roc_auc": base.roc_auc,
+        "pr_auc": test.pr_auc,
+        "ece": test.ece,
+        "gate": {"passed": m.gate.passed, "why": m.gate.why},
         "data_fingerprint": row.data_fingerprint,
         "artifact_sha256": row.artifact_sha256,
     }

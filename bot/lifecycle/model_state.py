@@ -35,6 +35,10 @@ class KillSwitchError(AtriskError):
     """A kill-switch change that cannot be made as asked (e.g. no reason given)."""
 
 
+class AlreadyDisabled(KillSwitchError):
+    """The model is disabled already: the first reason stands and nobody is told again."""
+
+
 @dataclass(frozen=True)
 class ModelStatus:
     """The kill switch as people see it."""
@@ -85,6 +89,15 @@ def disable(ctx: Root, reason: str, actor: str) -> ModelStatus:
         )
     actor = actor.strip() or "unknown"
     with ctx.uow() as uow:
+        uow.session.get(ModelState, STATE_ROW_ID, with_for_update=True)  # one disable wins
+        before = read_state(uow.session)
+        if before.state == "disabled":
+            when = f"{before.changed_at:%Y-%m-%d %H:%M} UTC" if before.changed_at else "?"
+            raise AlreadyDisabled(
+                f"The model is already disabled by {before.changed_by} at {when}: "
+                f"{before.reason}. Nothing changed; enable it first to disable it for "
+                "another reason."
+            )
         status = set_state(uow.session, "disabled", reason, actor)
         uow.commit()
     announce(

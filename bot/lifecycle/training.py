@@ -21,6 +21,7 @@ from scoring.audit import audit, audit_account_features, check_columns
 from scoring.errors import FeatureSpecError, NotEnoughSignal
 from scoring.features import FeatureParams, lookback_days
 from scoring.labels import LABEL, split_by_time, training_set
+from scoring.model_metrics import ModelMetrics
 from scoring.registry import next_version, serialise
 from scoring.train import TrainConfig, TrainResult, fit
 from storage.repositories import model_versions as repo
@@ -48,7 +49,7 @@ class TrainingReport:
     why: str
     feature_source: str
     split: str
-    metrics: dict[str, Any]
+    metrics: ModelMetrics
     warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -60,7 +61,7 @@ class TrainingReport:
             "why": self.why,
             "feature_source": self.feature_source,
             "split": self.split,
-            "metrics": self.metrics,
+            "metrics": self.metrics.to_json(),
             "warnings": self.warnings,
         }
 
@@ -227,7 +228,7 @@ def register(
             feature_source=result.model.feature_source,
             features=result.model.features,
             params=result.params,
-            metrics=result.metrics,
+            metrics=result.metrics.to_json(),
             data_fingerprint=result.fingerprint,
             artifact=text,
             artifact_sha256=sha,

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from bot.report import figures as fig
+from scoring.evaluate import METRIC_NAMES
 from storage.repositories.feedback import ReportFrames
 
 
@@ -55,8 +56,15 @@ def build_report(
     accuracy_target: float,
     accuracy_floor: float,
     psi_threshold: float,
+    metric: str = "roc_auc",
+    kill_switch: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Every figure of the report as plain data (rendered as HTML, or dumped as JSON)."""
+    """Every figure of the report as plain data (rendered as HTML, or dumped as JSON).
+
+    Accuracy is the spec's ``metric`` per matured scoring day; ``kill_switch`` is the live
+    model's reading the daily job compares with the floor (the same metric, the same function):
+    ``model_version``, ``value``, ``n``, ``n_churned`` and ``text``.
+    """
     weekly = fig.weekly_adoption(frames.alerts, frames.actions)
     posted = fig.posted_with_actions(frames.alerts, frames.actions)
     hours = (
@@ -79,7 +87,7 @@ def build_report(
     lift = (
         acted.rate - holdout.rate if acted.rate is not None and holdout.rate is not None else None
     )
-    accuracy = fig.matured_accuracy(frames.scores, frames.accounts, horizon_days, today)
+    accuracy = fig.matured_accuracy(frames.scores, frames.accounts, horizon_days, today, metric)
     counts = frames.alerts["status"].value_counts().to_dict() if len(frames.alerts) else {}
     return {
         "generated_on": today.isoformat(),
@@ -100,6 +108,9 @@ def build_report(
         "dismissals": _records(fig.dismissals(frames.actions)),
         "retention": [asdict(g) for g in retention],
         "accuracy": {
+            "metric": metric,
+            "metric_name": METRIC_NAMES[metric],
+            "kill_switch": kill_switch,
             "target": accuracy_target,
             "floor": accuracy_floor,
             "by_day": _records(accuracy),

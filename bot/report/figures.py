@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from scoring.evaluate import matured_metric
+
 TIERS = (  # (lower bound, name) for the weekly adoption rate, best first
     (0.70, "best-in-class"),
     (0.40, "healthy"),
@@ -166,22 +168,19 @@ def retention(outcomes: pd.DataFrame) -> list[RetentionGroup]:
     return out
 
 
-def roc_auc(labels: list[int] | pd.Series, scores: list[float] | pd.Series) -> float | None:
-    """ROC AUC by the rank-sum formula (ties averaged); None with a single class."""
-    y = pd.Series(list(labels), dtype="int64")
-    s = pd.Series(list(scores), dtype="float64")
-    pos, neg = int(y.sum()), int(len(y) - y.sum())
-    if pos == 0 or neg == 0:
-        return None
-    ranks = s.rank(method="average")
-    return float((ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
-
-
 def matured_accuracy(
-    scores: pd.DataFrame, accounts: pd.DataFrame, horizon_days: int, today: Any
+    scores: pd.DataFrame,
+    accounts: pd.DataFrame,
+    horizon_days: int,
+    today: Any,
+    metric: str = "roc_auc",
 ) -> pd.DataFrame:
-    """Per scoring day whose horizon has matured: ROC AUC of the risk against real churn."""
-    cols = ["as_of", "accounts", "churned", "roc_auc"]
+    """Per scoring day whose horizon has matured: the spec's metric of risk against real churn.
+
+    The column ``value`` holds ``metric`` (``roc_auc`` or ``pr_auc``), computed as the kill
+    switch computes it (``scoring.evaluate.matured_metric``); None with a single class.
+    """
+    cols = ["as_of", "accounts", "churned", "value"]
     if scores.empty:
         return pd.DataFrame(columns=cols)
     s = scores.merge(accounts[["account_id", "churned_at"]], on="account_id", how="left")
@@ -197,7 +196,7 @@ def matured_accuracy(
             "as_of": day,
             "accounts": len(g),
             "churned": int(g["label"].sum()),
-            "roc_auc": roc_auc(g["label"], g["risk"]),
+            "value": matured_metric(g["label"], g["risk"], metric).value,
         }
         for day, g in s.groupby("as_of")
     ]

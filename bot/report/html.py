@@ -127,7 +127,7 @@ def render_html(
             whiskers=[(r["ci_low"], r["ci_high"]) for r in report["retention"]],
         ),
         "accuracy": bars(
-            [(str(r["as_of"]), r["roc_auc"]) for r in acc["by_day"]],
+            [(str(r["as_of"]), r["value"]) for r in acc["by_day"]],
             percent=False,
             lines=((acc["target"], "target", "#1a7f37"), (acc["floor"], "floor", "#cf222e")),
         ),

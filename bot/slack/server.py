@@ -25,6 +25,7 @@ from waitress.server import create_server
 from waitress.wasyncore import close_all, loop
 
 from bot.slack.request_guard import WSGIApp, answer, guard
+from storage.errors import StorageError
 
 if TYPE_CHECKING:
     from bot.bootstrap import Context
@@ -41,7 +42,7 @@ def health(ctx: Context) -> tuple[int, dict[str, Any]]:
     try:
         with ctx.engine.connect() as conn:
             conn.execute(text("select 1"))
-    except (SQLAlchemyError, OSError) as e:
+    except (SQLAlchemyError, StorageError, OSError) as e:
         log.warning("health check: the database is unreachable (%s)", type(e).__name__)
         return 503, {"ok": False, "db": "unreachable"}
     return 200, {"ok": True, "db": "ok"}

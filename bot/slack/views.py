@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.answers.activity import AdoptionAnswer, HomeAnswer
-from bot.answers.lookups import AccountLine, Acted, LookupAnswer, StatusAnswer, TopAnswer
+from bot.answers.lookups import AccountLine, Acted, LookupAnswer, TopAnswer
 from bot.blockkit.alerts import (
     MAX_SECTION_TEXT,
     SLACK_USER_ID,
@@ -26,8 +26,10 @@ from bot.blockkit.alerts import (
 )
 from bot.blockkit.text import clip, hidden_json, safe
 from bot.daily.fallback import Serving
+from bot.daily.status import Status
 from bot.report.figures import tier
 from playbooks import DISMISSAL_REASONS
+from scoring.evaluate import METRIC_NAMES
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
@@ -200,19 +202,20 @@ def _when(at: dt.datetime | None) -> str:
     return f" on {long_date(at.date())}" if at else ""
 
 
-def status(answer: StatusAnswer) -> dict[str, Any]:
+def status(answer: Status) -> dict[str, Any]:
     """``/atrisk status``: model, kill switch, last run, freshness, fallback and why."""
     model = "no live model yet"
-    if answer.model_version:
-        model = f"`{safe(answer.model_version, 64)}`"
-        if answer.model_trained_as_of:
-            model += f", trained on data to {long_date(answer.model_trained_as_of)}"
+    if answer.live_model:
+        model = f"`{safe(answer.live_model, 64)}`"
+        if answer.live_model_trained_as_of:
+            model += f", trained on data to {long_date(answer.live_model_trained_as_of)}"
         if answer.model_metric:
-            model += f", {safe(answer.model_metric[0], 32)} {answer.model_metric[1]:.3f}"
-    state = f"*{safe(answer.state, 32)}*"
+            name = METRIC_NAMES.get(answer.model_metric[0], answer.model_metric[0])
+            model += f", {safe(name, 64)} {answer.model_metric[1]:.3f} on the test period"
+    state = f"*{safe(answer.model_state, 32)}*"
     if answer.state_reason:
         state += f": {safe(answer.state_reason, 500)}"
-    if answer.state_changed_by and answer.state != "active":
+    if answer.state_changed_by and answer.model_state != "active":
         state += f" (by {safe(answer.state_changed_by, 100)}{_when(answer.state_changed_at)})"
     run = "no scoring run yet"
     if answer.last_run:
@@ -221,23 +224,19 @@ def status(answer: StatusAnswer) -> dict[str, Any]:
         run += f"{r.n_flagged:,} flagged, {r.n_alerts:,} alerts"
         if r.error:
             run += f" — {safe(r.error, 300)}"
-    fresh = "no scores yet"
-    if answer.age_days is not None and answer.served.scored_on:
-        mark = "⚠️ stale" if answer.stale else "fresh"
-        fresh = f"{mark}: scored {long_date(answer.served.scored_on)}, {answer.age_days} days ago "
-        fresh += f"(stale after {answer.stale_after_days})"
+    fresh = ("⚠️ " if answer.freshness.stale else "") + answer.freshness.describe()
     lines = [
         f"*Model* {model}",
         f"*State* {state}",
         f"*Last run* {run}",
         f"*Freshness* {fresh}",
     ]
-    if answer.served.paused:
-        lines.append(f"*Fallback* yes — {safe(answer.served.cause or 'paused', 500)}")
+    if answer.serving.paused:
+        lines.append(f"*Fallback* yes — {safe(answer.serving.cause or 'paused', 500)}")
     else:
         lines.append("*Fallback* no: answers use the latest scores")
-    blocks = [*_banner(answer.served), _section("\n".join(lines))]
-    return message(f"atrisk status: model {safe(answer.state, 32)}", blocks)
+    blocks = [*_banner(answer.serving), _section("\n".join(lines))]
+    return message(f"atrisk status: model {safe(answer.model_state, 32)}", blocks)
 
 
 def help_message(persona: str, job: str, note: str | None = None) -> dict[str, Any]:

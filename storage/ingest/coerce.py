@@ -1,13 +1,16 @@
 """Turn source values into the contract's types; a value that is not of its type is a problem.
 
 Text is trimmed and empty text is null. Numbers may be written ``3`` or ``3.0``; dates are
-``YYYY-MM-DD`` (a time after the date is ignored); timestamps are ISO 8601, naive ones read as
-UTC. Parquet and database sources arrive typed and are converted the same way. Fast paths use
-arrow casts; only a column that fails them is parsed row by row to find the bad values.
+``YYYY-MM-DD`` (a time after the date is ignored; a date delivered as a zoned timestamp is the
+calendar date in its own zone, as written); timestamps are ISO 8601, naive ones read as UTC.
+Email addresses are normalised or refused (``storage.ingest.text``). Parquet and database
+sources arrive typed and are converted the same way. Fast paths use arrow casts; only a column
+that fails them is parsed row by row to find the bad values.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,8 +18,10 @@ import pandas as pd
 import pyarrow as pa
 from pandas.api import types as pdt
 
+from storage.ingest.columns import missing_required, near_misses
 from storage.ingest.contract import Column, Table
 from storage.ingest.problems import rows_problem
+from storage.ingest.text import addresses, trim
 
 _TIME_TAIL = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?"
 _TYPE_RULES = {
@@ -25,6 +30,7 @@ _TYPE_RULES = {
     "label": "are not 0, 1 or empty",
     "date": "are not a date (YYYY-MM-DD)",
     "timestamp": "are not an ISO 8601 timestamp",
+    "email": "are not one bare email address (name@domain.tld)",
 }
 
 
@@ -37,20 +43,21 @@ class Typed:
     raw: pd.DataFrame
     origin: str
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def coerce_table(spec: Table, frame: pd.DataFrame, origin: str) -> Typed:
-    """Type every contract column of ``frame``; missing required columns are problems."""
+def coerce_table(spec: Table, frame: pd.DataFrame, origin: str, found: Sequence[str] = ()) -> Typed:
+    """Type every contract column of ``frame``; missing required columns are problems.
+
+    ``found``: every header of the source, also those the contract does not use (to name them).
+    """
     raw = pd.DataFrame({c: clean_text(frame[c]) for c in frame.columns}, index=frame.index)
     typed = Typed(spec, pd.DataFrame(index=frame.index), raw, origin)
+    headers = list(found) or list(frame.columns)
     for col in spec.columns:
         if col.name not in frame.columns:
             if col.required:
-                found = ", ".join(frame.columns) or "none"
-                typed.problems.append(
-                    f"{spec.name}.{col.name}: required column is missing from {origin} "
-                    f"(columns found: {found})"
-                )
+                typed.problems.append(missing_required(spec, col.name, origin, headers))
             continue
         values, bad = convert(frame[col.name], raw[col.name], col)
         typed.frame[col.name] = values
@@ -63,15 +70,17 @@ def coerce_table(spec: Table, frame: pd.DataFrame, origin: str) -> Typed:
     if spec.open_columns:
         extra = [c for c in frame.columns if c not in spec.column_names]
         typed.frame["features"] = features_json(frame[extra], raw[extra])
+    else:
+        typed.warnings += near_misses(spec, list(frame.columns), headers, origin)
     return typed
 
 
 def clean_text(s: pd.Series) -> pd.Series:
-    """Text trimmed, with empty text as null; typed (non-text) columns are returned as they are."""
+    """Text trimmed (also of invisible characters), with empty text as null; typed (non-text)
+    columns are returned as they are."""
     if not pdt.is_string_dtype(s):
         return s
-    s = s.astype("str").str.strip()
-    return s.mask(s == "")
+    return trim(s)
 
 
 def convert(
@@ -80,7 +89,9 @@ def convert(
     """(typed values, mask of values that are not of the column's type, or None)."""
     if col.kind in ("str", "email", "enum"):
         s = as_text(original, text)
-        return (s.str.lower() if col.kind != "str" else s), None
+        if col.kind == "email":
+            return addresses(s)
+        return (s.str.lower() if col.kind == "enum" else s), None
     if col.kind in ("float", "int", "label"):
         return _numbers(text, col)
     if col.kind == "date":
@@ -130,8 +141,8 @@ def _numbers(s: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray | None]:
 
 def _dates(s: pd.Series) -> tuple[pd.Series, np.ndarray | None]:
     if pdt.is_datetime64_any_dtype(s):
-        if isinstance(s.dtype, pd.DatetimeTZDtype):
-            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        if isinstance(s.dtype, pd.DatetimeTZDtype):  # the calendar date where it was written
+            s = s.dt.tz_localize(None)
         return s.dt.normalize().astype("datetime64[s]"), None
     if not pdt.is_string_dtype(s):  # e.g. date objects from a database
         s = s.astype("str").mask(s.isna())

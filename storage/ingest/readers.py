@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.db import make_engine
-from storage.errors import ContractViolation
+from storage.errors import ContractViolation, DatabaseUnavailable
 from storage.ingest.contract import TABLES, Table, normalize_column
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
@@ -37,6 +37,8 @@ class RawTable:
     name: str
     origin: str
     frame: pd.DataFrame
+    #: every column of the source (normalized), also those the contract does not use
+    found: tuple[str, ...] = ()
 
 
 @dataclass
@@ -93,9 +95,9 @@ def _read_folder(folder: Path) -> Extract:
             continue
         path = found[0]
         reader = _read_parquet if path.name.lower().endswith((".parquet", ".pq")) else _read_csv
-        frame = reader(path, spec, extract.problems)
-        if frame is not None:
-            extract.tables[name] = RawTable(name, path.name, frame)
+        read = reader(path, spec, extract.problems)
+        if read is not None:
+            extract.tables[name] = RawTable(name, path.name, *read)
     return extract
 
 
@@ -110,7 +112,10 @@ def _select(norm: list[str], spec: Table, origin: str, problems: list[str]) -> l
     return list(dict.fromkeys(wanted))
 
 
-def _read_csv(path: Path, spec: Table, problems: list[str]) -> pd.DataFrame | None:
+Read = tuple[pd.DataFrame, tuple[str, ...]]  # the kept columns, and every normalized header
+
+
+def _read_csv(path: Path, spec: Table, problems: list[str]) -> Read | None:
     name = spec.name
     if path.stat().st_size == 0:
         problems.append(f"{name}: {path.name} is empty (0 bytes); it needs at least a header row")
@@ -141,7 +146,8 @@ def _read_csv(path: Path, spec: Table, problems: list[str]) -> pd.DataFrame | No
     delimiter = _delimiter(lines[0])
     norm = [normalize_column(n) for n in next(csv.reader([lines[0]], delimiter=delimiter))]
     keep = _select(norm, spec, path.name, problems)
-    return _read_csv_arrow(path, spec, problems, _unique(norm), keep, delimiter)
+    frame = _read_csv_arrow(path, spec, problems, _unique(norm), keep, delimiter)
+    return None if frame is None else (frame, tuple(n for n in norm if n))
 
 
 def _read_csv_arrow(
@@ -188,16 +194,17 @@ def _read_csv_arrow(
     return table_.to_pandas()
 
 
-def _read_parquet(path: Path, spec: Table, problems: list[str]) -> pd.DataFrame | None:
+def _read_parquet(path: Path, spec: Table, problems: list[str]) -> Read | None:
     if path.stat().st_size == 0:
         problems.append(f"{spec.name}: {path.name} is empty (0 bytes)")
         return None
     try:
         pf = pq.ParquetFile(path)
         raw = pf.schema_arrow.names
-        idx = _first_positions([normalize_column(n) for n in raw], spec, path.name, problems)
+        norm = [normalize_column(n) for n in raw]
+        idx = _first_positions(norm, spec, path.name, problems)
         table_ = pf.read(columns=[raw[i] for i in idx.values()]).rename_columns(list(idx))
-        return table_.to_pandas(date_as_object=False)
+        return table_.to_pandas(date_as_object=False), tuple(n for n in norm if n)
     except (pa.ArrowException, OSError, ValueError) as e:
         problems.append(
             f"{spec.name}: {path.name} is not a readable Parquet file ({_first_line(e)})"
@@ -248,13 +255,17 @@ def _read_url(url: str) -> Extract:
         shown = parsed.render_as_string(hide_password=True)
         database = str(parsed.database or "")
         on_disk = parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
-        if on_disk and not Path(database).exists():  # connecting would create it
+        if on_disk and not Path(database).exists():
             raise ContractViolation([f"source: the database file {database} does not exist"])
-        timeout = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
-        engine = make_engine(url, connect_args=timeout) if timeout else make_engine(url)
-    except (SQLAlchemyError, ValueError, ImportError) as e:
-        why = type(e).__name__ if "://" in str(e) else str(e)
+        options: dict[str, Any] = {"label": "source"}
+        if parsed.get_backend_name() == "postgresql":
+            options["connect_args"] = {"connect_timeout": 10}
+        engine = make_engine(url, **options)
+    except (SQLAlchemyError, ValueError) as e:
+        why = type(e).__name__
         raise ContractViolation([f"source: not a usable database URL ({why})"]) from None
+    except DatabaseUnavailable as e:
+        raise ContractViolation([str(e)]) from None
     extract = Extract(source=shown)
     try:
         with engine.connect() as conn:
@@ -268,7 +279,9 @@ def _read_url(url: str) -> Extract:
                 idx = _first_positions(norm, spec, f"table {real}", extract.problems)
                 cols: list[Any] = [column(raw[i]).label(n) for n, i in idx.items()]
                 frame = pd.read_sql(select(*cols).select_from(table(real)), conn)
-                extract.tables[name] = RawTable(name, f"table {real}", frame)
+                extract.tables[name] = RawTable(name, f"table {real}", frame, tuple(norm))
+    except DatabaseUnavailable as e:
+        raise ContractViolation([str(e)]) from None
     except SQLAlchemyError as e:
         why = _first_line(getattr(e, "orig", None) or e)
         raise ContractViolation([f"source: cannot read the database {shown}: {why}"]) from None

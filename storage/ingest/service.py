@@ -21,6 +21,7 @@ from storage.ingest.contract import ACCOUNTS, DEFAULT_REQUIRED, TABLES
 from storage.ingest.load import LoadCounts, Progress, begin_write, load_tables
 from storage.ingest.readers import Extract, is_url, read_source
 from storage.ingest.validate import data_through, reference_problems, referenced_accounts, validate
+from storage.ingest.warn import warnings_after_load
 from storage.models import Account, IngestRun
 
 _IN_CHUNK = 500
@@ -37,6 +38,8 @@ class IngestReport:
     run_id: int | None = None
     #: seconds spent reading and typing, checking, and loading (with the commit)
     phases: dict[str, float] = field(default_factory=dict)
+    #: valid data that will not do what its owner expects (printed, never refused)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -50,6 +53,7 @@ class IngestReport:
             "seconds": round(self.seconds, 3),
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
             "rows": self.rows,
+            "warnings": self.warnings,
             "tables": {
                 name: {
                     "rows": c.rows,
@@ -77,7 +81,7 @@ def ingest(
     now = now or started_at
     extract = read_source(source, required_tables)
     typed = {
-        name: coerce_table(TABLES[name], extract.tables.pop(name).frame, raw.origin)
+        name: coerce_table(TABLES[name], extract.tables.pop(name).frame, raw.origin, raw.found)
         for name, raw in list(extract.tables.items())
     }
     report = IngestReport(source=extract.source if is_url(source) else str(Path(source).resolve()))
@@ -95,6 +99,8 @@ def ingest(
             t.raw = t.raw.iloc[:0]  # the text was kept only to quote it in problems
         report.data_through = data_through(typed)
         report.tables = load_tables(conn, typed, progress)
+        report.warnings = [w for t in typed.values() for w in t.warnings]
+        report.warnings += warnings_after_load(conn, typed)
         report.run_id = _record(conn, report, started_at)
     report.seconds = time.perf_counter() - clock
     report.phases["load"] = report.seconds - report.phases["read"] - report.phases["check"]

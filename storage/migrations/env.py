@@ -28,7 +28,8 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or "sqlite:///atrisk.db")
+    url = config.get_main_option("sqlalchemy.url") or "sqlite:///atrisk.db"
+    engine = make_engine(url, create=True)
     with engine.begin() as conn:
         _run(conn)
 

@@ -35,6 +35,21 @@ def add_run(session: Session, **fields: Any) -> ScoringRun:
     return run
 
 
+def fail_attempt(session: Session, *, as_of: dt.date, trigger: str, error: str) -> ScoringRun:
+    """The day's attempt marked failed: its unfinished (``running``) run, else a new failed
+    run; earlier finished runs of the day are kept as they are (the caller commits)."""
+    newest = session.scalars(
+        select(ScoringRun).where(ScoringRun.as_of == as_of).order_by(ScoringRun.id.desc()).limit(1)
+    ).first()
+    run = newest if newest is not None and newest.status == "running" else None
+    if run is None:
+        run = add_run(session, as_of=as_of, status="failed", trigger=trigger)
+    run.status, run.error = "failed", error[:4000]
+    run.finished_at = dt.datetime.now(dt.UTC)
+    session.flush()
+    return run
+
+
 def add_scores(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(Score), rows)

@@ -46,6 +46,18 @@ def _names(names: list[str]) -> str | None:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _to_renewal(renewal: dt.date, as_of: dt.date) -> int:
+    """Days to the renewal's next calendar anniversary on or after ``as_of``."""
+    due, year = as_of - dt.timedelta(days=1), as_of.year - 1
+    while due < as_of:
+        year += 1
+        try:
+            due = renewal.replace(year=year)
+        except ValueError:  # 29 February in a common year
+            due = renewal.replace(year=year, day=28)
+    return (due - as_of).days
+
+
 def oracle(src: SourceFrames, as_of: dt.date, p: FeatureParams) -> dict[str, dict[str, Any]]:
     """Every feature by plain loops over rows, straight from docs/features.md."""
     w = dt.timedelta(days=p.window_days)
@@ -92,7 +104,7 @@ def oracle(src: SourceFrames, as_of: dt.date, p: FeatureParams) -> dict[str, dic
         f.update(_integrations(runs, acc["account_id"], as_of, cut, w))
         f.update(_tickets(tickets, acc["account_id"], as_of, cut, w, p.csat_days))
         renewal = _maybe_day(acc["renewal_date"])
-        f["days_to_renewal"] = math.nan if renewal is None else (renewal - as_of).days % 365
+        f["days_to_renewal"] = math.nan if renewal is None else _to_renewal(renewal, as_of)
         f["tenure_days"] = (as_of - created).days
         f["seats"] = math.nan if seats is None else seats
         f["arr"] = acc["arr"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -103,3 +104,33 @@ def test_a_teams_own_feature_table_reads_back_as_columns(engine: Engine) -> None
     assert pd.api.types.is_datetime64_any_dtype(table["as_of"])
     assert table["churned_within_horizon"].tolist()[:2] == [1.0, 0.0]
     assert pd.isna(table["churned_within_horizon"].iloc[2])
+
+
+RENEWALS_AS_OF = dt.date(2026, 11, 29)
+#: renewal_date → days to its next calendar anniversary as of 2026-11-29
+RENEWALS = {
+    dt.date(2028, 11, 28): 364,  # 2027-11-28, not "0 days" (730 mod 365)
+    dt.date(2028, 3, 1): 92,  # 2027-03-01, not 93 (458 mod 365)
+    dt.date(2026, 11, 29): 0,
+    dt.date(2026, 12, 24): 25,
+    dt.date(2026, 3, 1): 92,  # past: the next 1 March
+    dt.date(2024, 2, 29): 91,  # leap day: 28 Feb 2027
+    dt.date(2025, 11, 29): 0,  # its anniversary is today
+    dt.date(2025, 11, 28): 364,
+}
+
+
+def test_renewal_is_counted_in_calendar_days_on_sql_and_pandas(engine: Engine) -> None:
+    src = random_sources(1, n_accounts=len(RENEWALS))
+    acc = src.accounts.copy()
+    acc["renewal_date"] = pd.to_datetime(list(RENEWALS)).astype("datetime64[s]")
+    acc["created_at"] = pd.Timestamp("2020-01-01").as_unit("s")
+    acc["churned_at"] = pd.NaT
+    src = dataclasses.replace(src, accounts=acc)
+    store_sources(engine, src)
+    want = dict(zip(acc["account_id"].astype("str"), RENEWALS.values(), strict=True))
+    for got in (
+        build_features(src, RENEWALS_AS_OF, PARAMS),
+        build_features_sql(engine, RENEWALS_AS_OF, PARAMS),
+    ):
+        assert got["days_to_renewal"].to_dict() == {a: float(d) for a, d in want.items()}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,7 +19,13 @@ from scoring.predict import (
     score_accounts,
     wording_for,
 )
-from scoring.reasons import column_equals_value, explain_rows, guess_family, one_hot_groups
+from scoring.reasons import (
+    Reason,
+    column_equals_value,
+    explain_rows,
+    guess_family,
+    one_hot_groups,
+)
 from scoring.train import fit
 from tests.scoring.model_frames import CATEGORICAL, FAST, FEATURES, churn_frame
 
@@ -41,16 +49,17 @@ def test_reasons_are_the_positive_contributions_best_first_told_with_the_account
     )
     phi = np.array([[0.9, 1.4, -0.3, 0.1, -2.0]])  # last column: the bias
     (reasons,) = explain_rows(phi, features, rows, render=render_reason, family_of=_family)
-    assert [r["feature"] for r in reasons] == ["usage_trend", "open_tickets", "arr"]
-    assert reasons[0] == {
-        "feature": "usage_trend",
-        "family": "usage",
-        "value": -0.63,
-        "contribution": 1.4,
-        "text": "Product usage down 63% in the last 14 days (120 events vs 325)",
-    }
-    assert reasons[1]["text"] == "4 open support tickets" and reasons[1]["family"] == "support"
-    assert reasons[2]["text"] == "ARR 50,000" and reasons[2]["family"] == "commercial"
+    assert [r.feature for r in reasons] == ["usage_trend", "open_tickets", "arr"]
+    assert reasons[0] == Reason(
+        feature="usage_trend",
+        family="usage",
+        value=-0.63,
+        contribution=1.4,
+        text="Product usage down 63% in the last 14 days (120 events vs 325)",
+    )
+    assert Reason.from_json(json.loads(json.dumps(reasons[0].to_json()))) == reasons[0]
+    assert reasons[1].text == "4 open support tickets" and reasons[1].family == "support"
+    assert reasons[2].text == "ARR 50,000" and reasons[2].family == "commercial"
     assert (
         len(explain_rows(phi, features, rows, render=render_reason, family_of=_family, keep=1)[0])
         == 1
@@ -67,7 +76,7 @@ def test_related_features_are_summed_and_told_once_through_the_strongest() -> No
     (reasons,) = explain_rows(
         phi, features, rows, render=column_equals_value, family_of=_family, groups=groups
     )
-    assert [(r["feature"], r["contribution"]) for r in reasons] == [
+    assert [(r.feature, r.contribution) for r in reasons] == [
         ("consecutive_failures", 1.2),
         ("open_tickets", 1.0),
     ]
@@ -78,7 +87,7 @@ def test_a_feature_whose_value_is_missing_is_not_told() -> None:
     rows = pd.DataFrame({"csat_mean": [np.nan], "open_tickets": [3.0]})
     phi = np.array([[2.0, 0.4, 0.0]])
     (reasons,) = explain_rows(phi, features, rows, render=column_equals_value, family_of=_family)
-    assert [r["feature"] for r in reasons] == ["open_tickets"]
+    assert [r.feature for r in reasons] == ["open_tickets"]
 
 
 def test_a_value_on_the_safe_side_of_the_training_median_is_not_told() -> None:
@@ -91,8 +100,8 @@ def test_a_value_on_the_safe_side_of_the_training_median_is_not_told() -> None:
     safe, risky = explain_rows(
         phi, features, rows, render=column_equals_value, family_of=_family, tellable=tellable
     )
-    assert [r["feature"] for r in safe] == ["seats"]  # seats have no risky direction
-    assert [r["feature"] for r in risky] == ["open_tickets", "csat_mean", "seats"]
+    assert [r.feature for r in safe] == ["seats"]  # seats have no risky direction
+    assert [r.feature for r in risky] == ["open_tickets", "csat_mean", "seats"]
 
 
 def test_one_hot_columns_are_one_reason_told_as_the_level_the_account_has() -> None:
@@ -108,9 +117,9 @@ def test_one_hot_columns_are_one_reason_told_as_the_level_the_account_has() -> N
         family_of=guess_family,
         one_hot=groups,
     )
-    assert reasons[0]["text"] == "plan = pro" and reasons[0]["family"] == "commercial"
-    assert reasons[0]["contribution"] == pytest.approx(0.7)
-    assert reasons[1]["text"] == "logins = 1"
+    assert reasons[0].text == "plan = pro" and reasons[0].family == "commercial"
+    assert reasons[0].contribution == pytest.approx(0.7)
+    assert reasons[1].text == "logins = 1"
 
 
 @pytest.mark.parametrize(

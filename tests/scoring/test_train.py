@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from scoring.errors import FeatureSpecError, NotEnoughSignal
 from scoring.labels import split_by_time
+from scoring.model_metrics import Gate, ModelMetrics, PeriodMetrics
 from scoring.predict import model_matrix, risk
 from scoring.train import TrainConfig, fit, gate, purge, split_held_out
 from tests.scoring.model_frames import CATEGORICAL, FAST, FEATURES, churn_frame
@@ -26,27 +28,35 @@ def trained(frame: pd.DataFrame):
 
 
 def test_a_model_on_threshold_signals_beats_the_baseline_and_is_promoted(trained) -> None:
-    test, base = trained.metrics["test"], trained.metrics["baseline_test"]
+    test, base = trained.metrics.test, trained.metrics.baseline_test
     assert trained.promoted, trained.why
-    assert test["roc_auc"] > base["roc_auc"]
-    assert trained.why.startswith(f"ROC AUC {test['roc_auc']:.3f} vs baseline")
-    assert set(trained.metrics["by_segment"]) == {"Enterprise", "Mid-Market", "SMB"}
-    assert trained.metrics["gate"] == {"passed": True, "why": trained.why}
+    assert test.roc_auc > base.roc_auc
+    assert trained.why.startswith(f"ROC AUC {test.roc_auc:.3f} vs baseline")
+    assert set(trained.metrics.by_segment) == {"Enterprise", "Mid-Market", "SMB"}
+    assert trained.metrics.gate == Gate(passed=True, why=trained.why)
+
+
+def test_stored_metrics_read_back_as_training_wrote_them(trained) -> None:
+    stored = json.loads(json.dumps(trained.metrics.to_json()))
+    assert ModelMetrics.from_json(stored) == trained.metrics
+    assert stored["test"]["roc_auc"] == trained.metrics.metric("roc_auc")
 
 
 def test_calibrated_risk_matches_the_churn_rate_of_later_snapshots(trained, frame) -> None:
-    test = trained.metrics["test"]
+    test = trained.metrics.test
     rows = frame[frame["as_of"] == frame["as_of"].max()]
     x = model_matrix(rows, trained.model.features, trained.model.categories)
     assert abs(risk(trained.model, x).mean() - rows["label"].mean()) < 0.03
-    assert test["ece"] < 0.1  # 600 rows; the quality test holds the 0.05 target on more
+    assert (
+        test.ece is not None and test.ece < 0.1
+    )  # 600 rows; the quality test holds the 0.05 target on more
 
 
 def test_every_metric_comes_from_snapshots_after_those_that_trained_and_calibrated(
     trained,
     frame: pd.DataFrame,
 ) -> None:
-    rows = trained.metrics["rows"]
+    rows = trained.metrics.rows
     assert rows["test"] == 600 and rows["calibration"] == 600
     assert rows["train"] + rows["purged"] == 6 * 600
     assert rows["purged"] == 4 * 600  # label windows of 30 days reach 4 weekly snapshots ahead
@@ -82,7 +92,9 @@ def test_held_out_rows_of_one_date_are_halved_at_random_keeping_both_classes() -
 def test_the_gate_says_why_a_model_is_not_promoted(
     model: float | None, base: float, floor: float, why: str
 ) -> None:
-    passed, reason = gate({"roc_auc": model}, {"roc_auc": base}, TrainConfig(floor=floor))
+    passed, reason = gate(
+        PeriodMetrics(roc_auc=model), PeriodMetrics(roc_auc=base), TrainConfig(floor=floor)
+    )
     assert not passed and reason.startswith(why)
 
 

@@ -23,6 +23,6 @@ def test_upgrading_twice_is_harmless(engine):
 
 
 def test_a_database_never_upgraded_is_refused_with_the_command_to_run(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}", create=True)
     with pytest.raises(SchemaNotReady, match="atrisk db upgrade"):
         require_head(engine)

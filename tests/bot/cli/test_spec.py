@@ -110,3 +110,44 @@ def test_atrisk_spec_example_prints_a_spec_that_loads(tmp_path, capsys):
     path = Path(tmp_path / "atrisk.yml")
     path.write_text(capsys.readouterr().out, encoding="utf-8")
     assert load_spec(path).name
+
+
+EXAMPLE = default_spec_path().read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("written", "says"),
+    [  # a value whose closing quote is missing swallows the fields below, up to the next quote
+        ('  cron: "0 6 * * *"', "the quoted value at line 22, column 9 runs on to line 33"),
+        (
+            '  default_channel: "#cs-at-risk"',
+            "the quoted value at line 33, column 20 runs on to line 34",
+        ),
+        (  # no quote follows: YAML itself fails, at the end of the file
+            '  retrain_cron: "0 3 * * 0"',
+            "not valid YAML at line 62, column 1: found unexpected end of stream (while scanning "
+            "a quoted scalar that starts at line 57, column 17)",
+        ),
+    ],
+)
+def test_a_missing_closing_quote_names_its_line_not_a_cascade_of_field_errors(
+    tmp_path, monkeypatch, capsys, written, says
+):
+    assert written in EXAMPLE
+    path = tmp_path / "atrisk.yml"
+    path.write_text(EXAMPLE.replace(written, written[:-1]), encoding="utf-8")
+    with pytest.raises(SpecError) as e:
+        load_spec(path)
+    message = str(e.value)
+    assert message.startswith(f"{path}: {says}") and "closing quote" in message
+    assert "\n" not in message and "is not a known field" not in message
+    monkeypatch.setenv("ATRISK_SPEC", str(path))
+    assert run(["spec"]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {message}"
+
+
+def test_a_quoted_value_over_several_lines_is_fine_when_the_spec_is_valid(tmp_path):
+    path = tmp_path / "atrisk.yml"
+    text = EXAMPLE.replace("name: Churn risk for customer success", 'name: "Churn risk\n  for CS"')
+    path.write_text(text, encoding="utf-8")
+    assert load_spec(path).name == "Churn risk for CS"

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.bootstrap import Context, default_spec_path
+from bot.daily.decide import ScoringResult
+from bot.daily.scoring_frames import flagged_accounts
 from bot.errors import RunFailed
 from bot.settings import Settings
 from bot.spec import load_spec
@@ -141,6 +143,7 @@ def add_run(
     drift: dict[str, float] | None = None,
     alerts: bool = True,
     status: str = "succeeded",
+    features: dict[str, dict[str, Any]] | None = None,
 ) -> int:
     """A succeeded run like the scorer's: scores, drift rows, pending alerts for the flagged."""
     order = sorted(risks, key=lambda a: -risks[a])
@@ -168,6 +171,7 @@ def add_run(
                     flagged=rank <= flagged,
                     rank=rank,
                     reasons=[reason(rank)] if rank <= flagged else [],
+                    features=(features or {}).get(aid) if rank <= flagged else None,
                 )
             )
         for feature, psi in (drift or {}).items():
@@ -199,11 +203,50 @@ def risks_for(ids: list[str], top: float = 0.9) -> dict[str, float]:
     return {aid: round(top - 0.05 * i, 3) for i, aid in enumerate(ids)}
 
 
+def scoring_result(
+    as_of: dt.date,
+    model_id: int,
+    risks: dict[str, float],
+    *,
+    flagged: int = 4,
+    drift: dict[str, float] | None = None,
+    features: dict[str, dict[str, Any]] | None = None,
+) -> ScoringResult:
+    """What the model would return for ``risks``: the riskiest ``flagged`` flagged, with a
+    reason each (and ``features`` values where given)."""
+    order = sorted(risks, key=lambda a: -risks[a])
+    rows = [
+        {
+            "account_id": aid,
+            "model_version_id": model_id,
+            "as_of": as_of,
+            "shadow": False,
+            "risk": risks[aid],
+            "flagged": rank <= flagged,
+            "rank": rank,
+            "reasons": [reason(rank)] if rank <= flagged else [],
+            "features": (features or {}).get(aid, {"integration_failures_14d": rank})
+            if rank <= flagged
+            else None,
+        }
+        for rank, aid in enumerate(order, start=1)
+    ]
+    return ScoringResult(
+        as_of=as_of,
+        model_version_id=model_id,
+        model_version="2025-01-01.1",
+        scores=rows,
+        drift=[{"feature": f, "psi": p, "drifted": p > 0.25} for f, p in (drift or {}).items()],
+        flagged=flagged_accounts(rows),
+        n_scored=len(rows),
+    )
+
+
 @dataclass
 class FakeScorer:
-    """Stands in for ``run_scoring``: scores every account with the live model, or fails.
+    """Stands in for ``compute_scoring``: scores every account with the live model, or fails.
 
-    A failure is recorded as a ``failed`` run and raised, as the real scorer does.
+    Like the real one it writes nothing: the daily job writes what it returns.
     """
 
     flagged: int = 4
@@ -212,22 +255,19 @@ class FakeScorer:
     delay: float = 0.0
     calls: list[dt.date] = field(default_factory=list)
 
-    def __call__(self, ctx: Context, as_of: dt.date, trigger: str) -> int:
+    def __call__(self, ctx: Context, as_of: dt.date) -> ScoringResult:
         self.calls.append(as_of)
         time.sleep(self.delay)
         if self.fail:
-            with ctx.uow() as uow:
-                uow.session.add(
-                    ScoringRun(as_of=as_of, status="failed", trigger=trigger, error=self.fail)
-                )
-                uow.commit()
-            raise RunFailed(f"scoring run for {as_of} failed: {self.fail}")
+            raise RunFailed(self.fail)
         with ctx.uow() as uow:
             model_id = uow.session.scalars(
                 select(ModelVersion.id).where(ModelVersion.state == "live")
             ).one()
             ids = sorted(uow.session.scalars(select(Account.account_id)))
-        return add_run(ctx, as_of, model_id, risks_for(ids), flagged=self.flagged, drift=self.drift)
+        return scoring_result(
+            as_of, model_id, risks_for(ids), flagged=self.flagged, drift=self.drift
+        )
 
 
 class Crash(BaseException):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +12,10 @@ from sqlalchemy import select, update
 
 from bot.bootstrap import Context
 from bot.daily.job import run_daily
-from bot.lifecycle.accuracy import average_precision, live_accuracy, pick_runs, roc_auc
+from bot.feedback.report import report_of
+from bot.lifecycle.accuracy import live_accuracy, pick_runs
+from bot.report.html import render_html
+from scoring.evaluate import matured_metric
 from storage.models import Account, ModelVersion
 from tests.bot.daily.factories import (
     AS_OF,
@@ -20,6 +24,7 @@ from tests.bot.daily.factories import (
     OpsRecorder,
     add_model,
     add_run,
+    make_ctx,
     risks_for,
     seed_world,
 )
@@ -27,20 +32,21 @@ from tests.bot.daily.factories import (
 MATURED = AS_OF - dt.timedelta(days=35)  # horizon 30: a run 35 days ago has matured
 
 
-def test_roc_auc_matches_scikit_learn_with_ties() -> None:
+def test_matured_accuracy_is_scikit_learns_roc_auc_or_average_precision() -> None:
     rng = np.random.default_rng(7)
     labels = rng.integers(0, 2, 300)
     scores = np.round(rng.random(300), 1)  # many ties
-    assert roc_auc(labels, scores) == pytest.approx(roc_auc_score(labels, scores))
+    roc = matured_metric(labels, scores, "roc_auc")
+    pr = matured_metric(labels, scores, "pr_auc")
+    assert roc.value == pytest.approx(roc_auc_score(labels, scores)) and roc.name == "ROC AUC"
+    assert pr.value == pytest.approx(average_precision_score(labels, scores))
+    assert pr.name == "PR AUC"
 
 
-def test_average_precision_matches_scikit_learn_with_ties() -> None:
-    rng = np.random.default_rng(8)
-    labels = rng.integers(0, 2, 300)
-    scores = np.round(rng.random(300), 1)
-    assert average_precision(labels, scores) == pytest.approx(
-        average_precision_score(labels, scores)
-    )
+def test_too_few_churned_accounts_say_why_there_is_no_accuracy() -> None:
+    reading = matured_metric([0, 0, 1, 0], [0.1, 0.2, 0.9, 0.3], "roc_auc", min_class=2)
+    assert reading.value is None and reading.why_not is not None
+    assert "1 churned of 4 scored" in reading.why_not
 
 
 def test_matured_runs_are_picked_a_week_apart_newest_first() -> None:
@@ -100,3 +106,22 @@ def test_accuracy_below_the_floor_serves_last_good_scores(ctx: Context, ops: Ops
     assert report.served_from == AS_OF - dt.timedelta(days=2)
     assert ops.keys("fallback:") == ["fallback:2025-01-15:accuracy_below_floor"]
     assert ops.about["fallback:2025-01-15:accuracy_below_floor"] == "model"
+
+
+def test_the_report_shows_the_specs_metric_and_the_kill_switchs_number(
+    db_url: str, tmp_path: Path
+) -> None:
+    ctx = make_ctx(db_url, tmp_path, accuracy={"metric": "pr_auc"})
+    try:
+        seed_matured(ctx, good=True)
+        report = report_of(ctx, today=AS_OF)
+        with ctx.uow() as uow:
+            reading = live_accuracy(uow.session, ctx.spec, AS_OF)
+    finally:
+        ctx.close()
+    acc = report["accuracy"]
+    assert reading.metric == "pr_auc" and reading.value is not None
+    assert acc["metric_name"] == "PR AUC" and acc["kill_switch"]["value"] == reading.value
+    html = render_html(report)
+    assert "PR AUC per scoring day" in html and "ROC AUC" not in html
+    assert f"PR AUC {reading.value:.3f}" in html

@@ -7,6 +7,7 @@ import json
 
 from bot.answers import lookups
 from bot.bootstrap import Context
+from bot.daily.status import read_status
 from bot.lifecycle import model_state
 from bot.slack import views
 from tests.bot.daily.factories import AS_OF, OpsRecorder, add_model, add_run, risks_for, seed_world
@@ -34,8 +35,8 @@ def test_a_disabled_model_puts_the_banner_on_a_csms_answer(ctx: Context, ops: Op
 def test_status_says_paused_why_and_since_when(ctx: Context, ops: OpsRecorder) -> None:
     seeded(ctx)
     model_state.disable(ctx, "bad data since Monday", "jane@example.com")
-    answer = lookups.status(ctx, today=AS_OF)
-    assert answer.state == "disabled" and answer.served.paused
+    answer = read_status(ctx, dt.datetime(2025, 1, 15, 9, tzinfo=dt.UTC))
+    assert answer.model_state == "disabled" and answer.serving.paused
     payload = json.dumps(views.status(answer), ensure_ascii=False)
     assert BANNER in payload
     assert "bad data since Monday" in payload and "jane@example.com" in payload

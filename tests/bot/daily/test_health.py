@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+
+import pytest
 
 from bot.bootstrap import Context
-from bot.daily.health import due_as_of, health_check, status_report
+from bot.cli.ops_cmd import render_status
+from bot.daily.health import health_check
+from bot.daily.status import due_as_of, read_status
+from bot.slack import views
 from tests.bot.daily.factories import AS_OF, OpsRecorder, add_model, add_run, risks_for, seed_world
 
 
@@ -22,8 +28,9 @@ def test_a_run_is_due_its_latency_budget_after_the_cron_time(ctx: Context) -> No
 def test_status_is_on_time_with_todays_scores(ctx: Context) -> None:
     ids = seed_world(ctx)
     add_run(ctx, AS_OF, add_model(ctx), risks_for(ids))
-    report = status_report(ctx, utc(2025, 1, 15, 9))
-    assert report.freshness.on_time and not report.freshness.input_stale
+    report = read_status(ctx, utc(2025, 1, 15, 9))
+    assert report.freshness.on_time and not report.freshness.stale
+    assert not report.freshness.input_stale
     assert report.serving.scored_on == AS_OF and not report.serving.paused
     assert report.next_daily_run is not None
     assert report.next_daily_run.astimezone(dt.UTC) == utc(2025, 1, 16, 5)
@@ -43,3 +50,20 @@ def test_some_drift_is_an_early_warning(ctx: Context, ops: OpsRecorder) -> None:
     run = add_run(ctx, AS_OF, add_model(ctx), risks_for(ids), drift={"seats": 0.6, "arr": 0.1})
     assert health_check(ctx, utc(2025, 1, 15, 9)) == [f"drift-warning:{run}"]
     assert "seats (PSI 0.60)" in ops.messages[f"drift-warning:{run}"]
+
+
+def test_both_status_surfaces_say_the_same_freshness(
+    ctx: Context, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = seed_world(ctx)
+    add_run(ctx, AS_OF - dt.timedelta(days=10), add_model(ctx), risks_for(ids))
+    status = read_status(ctx, utc(2025, 1, 15, 9))
+    said = (
+        "stale: scores of 2025-01-05, 10 days old (stale after 8); the run for 2025-01-15 is late"
+    )
+    slack = json.dumps(views.status(status), ensure_ascii=False)
+    assert f"*Freshness* ⚠️ {said}" in slack
+    render_status(status)  # what `atrisk status` prints
+    assert said in " ".join(capsys.readouterr().out.split())
+    fresh = status.to_json()["freshness"]
+    assert fresh["text"] == said and fresh["stale"] and not fresh["on_time"]

@@ -74,3 +74,36 @@ def test_model_disable_and_enable_commands(
     assert run(["model", "enable", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["state"] == "active"
     assert [e[0] for e in events(sqlite_ctx)] == ["disabled", "active"]
+
+
+def test_disabling_an_already_disabled_model_keeps_the_first_reason_and_tells_nobody_again(
+    ctx: Context, ops: OpsRecorder
+) -> None:
+    first = model_state.disable(ctx, "bad data since Monday", "jane@example.com")
+    with pytest.raises(model_state.AlreadyDisabled) as refused:
+        model_state.disable(ctx, "checking the drift", "omar@example.com")
+    when = f"{first.changed_at:%Y-%m-%d %H:%M} UTC"
+    assert f"already disabled by jane@example.com at {when}: bad data since Monday" in str(
+        refused.value
+    )
+    now = model_state.current(ctx)
+    assert (now.reason, now.changed_by) == ("bad data since Monday", "jane@example.com")
+    assert events(ctx) == [("disabled", "bad data since Monday", "jane@example.com")]
+    assert len(ops.messages) == 1
+
+
+def test_the_disable_command_on_a_disabled_model_says_by_whom_and_when(
+    sqlite_ctx: Context,
+    ops: OpsRecorder,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", sqlite_ctx.settings.database_url)
+    monkeypatch.setenv("ATRISK_SPEC", str(default_spec_path()))
+    monkeypatch.setenv("ATRISK_ACTOR", "ops-bot")
+    assert run(["model", "disable", "--reason", "bad data"]) == 0
+    capsys.readouterr()
+    assert run(["model", "disable", "--reason", "again"]) == 2
+    err = capsys.readouterr().err
+    assert "The model is already disabled by ops-bot at " in err and ": bad data." in err
+    assert model_state.current(sqlite_ctx).reason == "bad data" and len(ops.messages) == 1

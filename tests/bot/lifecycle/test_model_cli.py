@@ -42,7 +42,8 @@ def test_list_compares_shadow_and_live_on_matured_outcomes_then_promote_swaps_th
     assert data["models"][1]["roc_auc"] > data["models"][1]["baseline_roc_auc"]
     comparison = data["shadow_vs_live"]
     assert comparison["shadow"] == shadow and comparison["rows"] == scored.n_scored
-    assert comparison["churned"] > 0 and 0 < comparison["live_auc"] <= 1
+    assert comparison["churned"] > 0 and 0 < comparison["live_value"] <= 1
+    assert comparison["metric"] == "roc_auc"
 
     assert run(["model", "list"]) == 0
     out = capsys.readouterr().out

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from bot.bootstrap import Context
 from bot.cli import run
+from bot.daily.status import read_status
 from bot.lifecycle.model_registry import artifact_of
 from bot.lifecycle.training import train_model
+from bot.slack import views
+from scoring.model_metrics import ModelMetrics
 from scoring.registry import sha256_text
 from storage.models import ModelVersion
 from tests.bot.lifecycle.conftest import END, make_ctx, use_env
@@ -42,11 +47,13 @@ def test_the_first_model_that_passes_the_gate_goes_live_with_everything_recorded
     assert len(row.data_fingerprint or "") == 64
     assert row.train_start is not None and row.train_end is not None
     assert row.train_start < row.train_end < row.trained_as_of
-    test, base = row.metrics["test"], row.metrics["baseline_test"]
+    metrics = ModelMetrics.from_json(row.metrics)
+    test, base = metrics.test, metrics.baseline_test
     for key in ("roc_auc", "pr_auc", "precision_at_budget", "recall_at_budget", "brier", "ece"):
-        assert key in test and key in base
-    assert test["roc_auc"] > base["roc_auc"] and row.metrics["gate"]["passed"]
-    assert set(row.metrics["by_segment"]) == {"Enterprise", "Mid-Market", "SMB"}
+        assert test.get(key) is not None and base.get(key) is not None
+    assert test.roc_auc is not None and base.roc_auc is not None
+    assert test.roc_auc > base.roc_auc and metrics.gate.passed
+    assert set(metrics.by_segment) == {"Enterprise", "Mid-Market", "SMB"}
     assert row.params["objective"] == "binary" and row.params["num_boost_round"] >= 1
     json.dumps(row.extras, allow_nan=False)  # plain JSON numbers only
     assert row.extras["calibration"]["method"] == "platt"
@@ -90,3 +97,16 @@ def test_too_few_churned_accounts_is_refused_with_exit_2_and_nothing_is_written(
     assert _versions(company_url, tmp_path) == []
     assert run(["train", "--as-of", "2026-13-01"]) == 2
     assert "not a date: use YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_slack_status_shows_the_live_models_metric_as_training_wrote_it(
+    trained_ctx: Context,
+) -> None:
+    with trained_ctx.uow() as uow:
+        written = uow.session.scalars(select(ModelVersion.metrics)).one()
+    stored = ModelMetrics.from_json(written).metric("roc_auc")
+    assert stored is not None
+    answer = read_status(trained_ctx, dt.datetime.combine(END, dt.time(9), tzinfo=dt.UTC))
+    assert answer.model_metric == ("roc_auc", stored)
+    text = json.dumps(views.status(answer))
+    assert f"ROC AUC {stored:.3f} on the test period" in text

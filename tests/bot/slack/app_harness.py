@@ -26,6 +26,7 @@ from bot.delivery.alert_views import load_alert_view
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.server import EVENTS_PATH, HttpServer, wsgi_app
+from scoring.model_metrics import Gate, ModelMetrics, PeriodMetrics
 from storage.models import (
     Account,
     Action,
@@ -37,6 +38,13 @@ from storage.models import (
 )
 from tests.bot.slack import signing
 from tests.bot.slack.slack_double import SlackDouble
+
+TRAINED_METRICS = ModelMetrics(
+    test=PeriodMetrics(rows=600, positives=60, roc_auc=0.83, pr_auc=0.41),
+    baseline_test=PeriodMetrics(rows=600, positives=60, roc_auc=0.74, pr_auc=0.3),
+    gate=Gate(passed=True, why="ROC AUC 0.830 vs baseline 0.740"),
+)
+"""What training stores on the live model (the shape ``atrisk train`` writes)."""
 
 TOKEN = "xoxb-test"
 NOW = dt.datetime(2026, 3, 10, 14, 0, tzinfo=dt.UTC)  # a Tuesday
@@ -271,7 +279,7 @@ def seed(ctx: Context, client: WebClient) -> dict[str, int]:
             version="2026-03-01.1",
             state="live",
             trained_as_of=dt.date(2026, 3, 1),
-            metrics={"roc_auc": 0.83},
+            metrics=TRAINED_METRICS.to_json(),
             artifact="tree",
             artifact_sha256="0" * 64,
         )

@@ -17,6 +17,7 @@ from bot.blockkit.alerts import (
     render_alert,
 )
 from bot.blockkit.text import escape, text_length
+from scoring.reasons import Reason
 
 EVIL = "<!channel> Acme <https://evil.example|your bank>"
 
@@ -35,34 +36,42 @@ def make_view(**changes: Any) -> AlertView:
         csm_name="Jane Doe",
         csm_slack_id="U0JANE0001",
         reasons=[
-            {
-                "feature": "sync_failures",
-                "family": "integrations",
-                "value": 14,
-                "contribution": 0.3,
-                "text": "14 failed Salesforce syncs in the last 14 days",
-            },
-            {
-                "feature": "unadopted",
-                "family": "adoption",
-                "value": 3,
-                "contribution": 0.2,
-                "text": "3 of 5 key features never used: Reports, SSO, API",
-            },
-            {
-                "feature": "tickets",
-                "family": "support",
-                "value": 2,
-                "contribution": 0.1,
-                "text": "2 urgent tickets open",
-            },
-            {
-                "feature": "fourth",
-                "family": "usage",
-                "value": 1,
-                "contribution": 0.05,
-                "text": "a fourth reason that is not shown",
-            },
+            Reason.from_json(
+                {
+                    "feature": "sync_failures",
+                    "family": "integrations",
+                    "value": 14,
+                    "contribution": 0.3,
+                    "text": "14 failed Salesforce syncs in the last 14 days",
+                }
+            ),
+            Reason.from_json(
+                {
+                    "feature": "unadopted",
+                    "family": "adoption",
+                    "value": 3,
+                    "contribution": 0.2,
+                    "text": "3 of 5 key features never used: Reports, SSO, API",
+                }
+            ),
+            Reason.from_json(
+                {
+                    "feature": "tickets",
+                    "family": "support",
+                    "value": 2,
+                    "contribution": 0.1,
+                    "text": "2 urgent tickets open",
+                }
+            ),
+            Reason.from_json(
+                {
+                    "feature": "fourth",
+                    "family": "usage",
+                    "value": 1,
+                    "contribution": 0.05,
+                    "text": "a fourth reason that is not shown",
+                }
+            ),
         ],
         playbooks=[
             {
@@ -162,7 +171,7 @@ def test_a_hostile_account_name_cannot_ping_the_channel_or_forge_a_link() -> Non
         segment=EVIL,
         csm_name=EVIL,
         csm_slack_id="<!here>",
-        reasons=[{"text": EVIL}],
+        reasons=[Reason("f", "usage", None, 0.1, EVIL)],
         playbooks=[{"id": "p", "title": EVIL, "why": EVIL}],
     )
     payload = render_alert(view, acted=None)
@@ -205,7 +214,7 @@ def test_long_unicode_names_and_reasons_stay_within_block_kit_limits() -> None:
         segment=huge,
         csm_slack_id=None,
         csm_name=huge,
-        reasons=[{"text": huge}, {"text": huge}, {"text": huge}],
+        reasons=[Reason("f", "usage", None, 0.1, huge)] * 3,
         playbooks=[{"id": f"p{n}", "title": huge, "why": huge} for n in range(3)],
         model_version=huge,
     )

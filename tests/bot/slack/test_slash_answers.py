@@ -91,10 +91,10 @@ def test_report_counts_last_weeks_alerts_and_csms_acting(app: Harness) -> None:
 
 def test_status_names_model_run_freshness_and_fallback(app: Harness) -> None:
     text = text_of(app.answer("status", user=JANE))
-    assert "*Model* `2026-03-01.1`" in text and "roc_auc 0.830" in text
+    assert "*Model* `2026-03-01.1`" in text and "ROC AUC 0.830 on the test period" in text
     assert "*State* *active*" in text
     assert "*Last run* 10 Mar 2026: *succeeded*, 5 scored" in text
-    assert "*Freshness* fresh: scored 10 Mar 2026, 0 days ago (stale after 8)" in text
+    assert "*Freshness* fresh: scores of 2026-03-10, 0 days old (stale after 8)" in text
     assert "*Fallback* no" in text
 
 
@@ -122,6 +122,13 @@ def test_an_admin_disables_and_answers_carry_the_banner_until_enabled(app: Harne
     assert BANNER in text_of(app.answer("status", user=OMAR))
     assert "Model enabled" in text_of(app.answer("model enable", user=ADMIN))
     assert current(app.ctx).state == "active"
+
+
+def test_disabling_a_disabled_model_in_slack_says_by_whom_and_when(app: Harness) -> None:
+    text_of(app.answer("model disable bad data since Monday", user=ADMIN))
+    text = text_of(app.answer("model disable something else", user=ADMIN))
+    assert "already disabled by adam@example.com at " in text and "bad data since Monday" in text
+    assert current(app.ctx).reason == "bad data since Monday"
 
 
 def test_anything_not_understood_gets_help(app: Harness) -> None:

@@ -134,7 +134,7 @@ def test_a_folder_of_parquet_files_ingests_like_csv(db, company, tmp_path):
 
 def test_a_database_url_source_ingests_its_tables(db, company, tmp_path):
     source = tmp_path / "warehouse.db"
-    src = make_engine(f"sqlite:///{source}")
+    src = make_engine(f"sqlite:///{source}", create=True)
     with src.begin() as conn:
         for path in company.glob("*.csv"):
             pd.read_csv(path, dtype=str).to_sql(path.stem, conn, index=False)

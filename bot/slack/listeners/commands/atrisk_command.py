@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Respond
 
 from bot.answers import activity, lookups
+from bot.daily.status import read_status
 from bot.lifecycle import model_state
 from bot.slack import commands, views
 from bot.slack.commands import Command
@@ -53,7 +54,7 @@ def answer(services: AppServices, caller: lookups.Caller, command: Command) -> d
         case commands.Report():
             return views.report(activity.adoption(ctx, caller, today=today, now=services.now()))
         case commands.Status():
-            return views.status(lookups.status(ctx, today=today))
+            return views.status(read_status(ctx, services.now()))
         case commands.ModelDisable() | commands.ModelEnable():
             return _kill_switch(services, caller, command)
         case commands.Help(note=note):

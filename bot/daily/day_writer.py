@@ -1,0 +1,140 @@
+"""The daily job's database edge: read what the decision needs, write the plan once.
+
+``last_good`` reads the run a paused day serves (its flagged accounts with the feature values
+stored with their scores); ``write_day`` writes the day's run, its scores and drift (when the
+model ran) and its alerts, and moves the model state, all in the caller's transaction. Alerts
+are only ever added: an alert key already taken for the day is kept as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.daily import fallback
+from bot.daily.alert_rows import AlertSetting, Contact, build_alerts, days_of_history, pending
+from bot.daily.decide import DayPlan, FlaggedAccount, LastGood, ScoringResult
+from bot.lifecycle import model_state
+from bot.spec import Spec
+from playbooks import Playbook
+from storage.models import Account, Score, utcnow
+from storage.repositories import scores as repo
+
+
+@dataclass(frozen=True)
+class Written:
+    """What ``write_day`` added: the run, its new alert rows, and how many keys were taken."""
+
+    run_id: int
+    new_alerts: list[dict[str, Any]]
+    n_existing: int
+    state_changed: bool
+
+
+def last_good(
+    session: Session, as_of: dt.date, *, exclude_run_id: int | None = None
+) -> LastGood | None:
+    """The run a paused day serves, with its flagged accounts still active on ``as_of``."""
+    run = fallback.last_good_run(session, as_of, exclude_run_id=exclude_run_id)
+    if run is None:
+        return None
+    rows = session.scalars(
+        select(Score)
+        .join(Account, Account.account_id == Score.account_id)
+        .where(
+            Score.run_id == run.id,
+            Score.flagged.is_(True),
+            Score.shadow.is_(False),
+            or_(Account.churned_at.is_(None), Account.churned_at > as_of),
+        )
+        .order_by(Score.rank, Score.risk.desc(), Score.account_id)
+    )
+    flagged = [
+        FlaggedAccount(
+            account_id=s.account_id,
+            risk=float(s.risk),
+            rank=int(s.rank) if s.rank is not None else i + 1,
+            reasons=list(s.reasons or []),
+            features=dict(s.features or {}),  # empty for older runs: the reasons' values
+            model_version_id=s.model_version_id,
+        )
+        for i, s in enumerate(rows)
+    ]
+    return LastGood(run.id, run.as_of, flagged)
+
+
+def alert_setting(
+    session: Session, account_ids: Iterable[str], spec: Spec, as_of: dt.date
+) -> AlertSetting:
+    ids = list(account_ids)
+    contacts = repo.account_contacts(session).reindex(ids)
+    return AlertSetting(
+        contacts={
+            aid: Contact(_text(contacts.at[aid, "csm_email"]), _number(contacts.at[aid, "arr"]))
+            for aid in ids
+        },
+        channels=repo.csm_channels(session),
+        previous_risks=repo.last_alert_risks(session, account_ids=ids, before=as_of),
+        history=repo.alert_history(session, since=days_of_history(spec, as_of)),
+    )
+
+
+def write_day(
+    session: Session,
+    plan: DayPlan,
+    *,
+    spec: Spec,
+    library: Iterable[Playbook],
+    trigger: str,
+    scoring: ScoringResult | None = None,
+    error: str | None = None,
+) -> Written:
+    """Add the day's run with its scores, drift and alerts; move the model state as planned.
+
+    ``scoring`` None with ``error``: the model run failed (the run is ``failed``); without
+    ``error``: the model did not run (paused before scoring).
+    """
+    status = "failed" if error else "succeeded"
+    run = repo.add_run(
+        session,
+        as_of=plan.as_of,
+        status=status,
+        trigger=trigger,
+        model_version_id=scoring.model_version_id if scoring else None,
+        n_scored=scoring.n_scored if scoring else 0,
+        n_flagged=len(scoring.flagged) if scoring else 0,
+        warnings=list(scoring.warnings) if scoring else [],
+        error=error[:4000] if error else None,
+    )
+    if scoring is not None:
+        repo.add_scores(session, [{**r, "run_id": run.id} for r in scoring.scores])
+        repo.add_drift(session, [{**d, "run_id": run.id} for d in scoring.drift])
+    ids = [c.account_id for c in plan.candidates]
+    rows = build_alerts(plan, alert_setting(session, ids, spec, plan.as_of), spec, library)
+    new = repo.add_alerts(session, [{**r, "run_id": run.id} for r in rows])
+    run.n_alerts = pending(new)
+    if plan.cause is not None:
+        run.fallback, run.fallback_cause = True, plan.cause.text()
+        run.served_from_run_id = plan.served.run_id if plan.served is not None else None
+    changed = False
+    if plan.state_change == "fallback" and plan.cause is not None:
+        changed = model_state.enter_fallback(session, plan.cause.code)
+    elif plan.state_change == "active":
+        changed = model_state.leave_fallback(session)
+    run.finished_at = utcnow()
+    session.flush()
+    return Written(run.id, new, len(rows) - len(new), changed)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)

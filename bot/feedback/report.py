@@ -1,0 +1,47 @@
+"""``atrisk report`` as a service: the report's frames and the kill switch's reading, built once.
+
+The report shows the spec's ``accuracy.metric`` per matured scoring day beside the live
+model's reading the daily job compares with the floor, so "accuracy against the SLA" in the
+report is the number that would switch the model off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from bot.lifecycle.accuracy import AccuracyReading, live_accuracy
+from bot.report.build import build_report
+from storage.repositories.feedback import load_report_frames
+
+if TYPE_CHECKING:
+    from bot.ports import Root
+
+
+def reading_of(reading: AccuracyReading) -> dict[str, Any]:
+    """The kill switch's reading as the report shows it."""
+    return {
+        "model_version": reading.model_version,
+        "value": reading.value,
+        "n": reading.n,
+        "n_churned": reading.n_churned,
+        "text": reading.describe(),
+    }
+
+
+def report_of(ctx: Root, *, today: dt.date, since: dt.date | None = None) -> dict[str, Any]:
+    """The report from the database, accuracy by the spec's metric beside the kill switch's."""
+    spec = ctx.spec
+    frames = load_report_frames(ctx.engine, since=since)
+    with ctx.uow() as uow:
+        reading = live_accuracy(uow.session, spec, today)
+    return build_report(
+        frames,
+        today=today,
+        horizon_days=spec.entity.horizon_days,
+        accuracy_target=spec.accuracy.target,
+        accuracy_floor=spec.accuracy.floor,
+        psi_threshold=spec.drift.psi_threshold,
+        metric=spec.accuracy.metric,
+        kill_switch=reading_of(reading),
+    )
