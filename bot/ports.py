@@ -33,10 +33,11 @@ def utc_clock() -> dt.datetime:
 
 class SlackCallFailed(Exception):
     """A Slack call failed: ``error`` is Slack's code (or ``connection_error``, ``timeout``,
-    ``ratelimited``…), ``permanent`` says whether trying again later cannot help."""
+    ``ratelimited``…), ``permanent`` says whether trying again later cannot help, and
+    ``retry_after`` how many seconds a rate limit asked to wait (None when it did not)."""
 
-    def __init__(self, error: str, *, permanent: bool) -> None:
-        self.error, self.permanent = error, permanent
+    def __init__(self, error: str, *, permanent: bool, retry_after: float | None = None) -> None:
+        self.error, self.permanent, self.retry_after = error, permanent, retry_after
         super().__init__(f"Slack said {error}")
 
 
@@ -74,9 +75,18 @@ class SlackPort(Protocol):
         """True when nothing reaches Slack (payloads are written to the outbox folder)."""
         ...
 
-    def post(self, message: Message, *, key: str, folder: str) -> Posted:
+    def post(
+        self,
+        message: Message,
+        *,
+        key: str,
+        folder: str,
+        may_resend: Callable[[], bool] | None = None,
+    ) -> Posted:
         """Post ``message``; ``key`` names it (unique per message), ``folder`` groups it in a
-        dry run (an ``as_of`` date, ``ops``, ``outcomes``…). Raises ``SlackCallFailed``."""
+        dry run (an ``as_of`` date, ``ops``, ``outcomes``…). After a rate limit the message is
+        sent again only if ``may_resend()`` (when given) says so just before; a wait longer than
+        the adapter's cap is not slept through. Raises ``SlackCallFailed``."""
         ...
 
     def posted_alerts(self, channel: str, since: dt.datetime) -> dict[str, Posted]:

@@ -10,29 +10,37 @@ one replica can win, when:
 
 * its run ``failed`` (a retry of the day is allowed);
 * it is still ``running`` but its owner is a process on this host that no longer exists (a
-  killed ``atrisk run`` is retried at once), or it started more than ``stale_after`` ago (the
-  owner on another host is presumed dead: a crash never marks its row finished);
+  killed ``atrisk run`` is retried at once), or its last sign of life (``heartbeat_at``, else
+  its start) is more than ``stale_after`` ago (the owner on another host is presumed dead: a
+  crash never marks its row finished);
 * it ``succeeded`` and the caller asks for a ``rerun`` (``atrisk run`` for a day by hand).
 
 Choose ``stale_after`` well above the job's longest normal duration: a takeover of a run that
 is merely slow would run the job twice. ``default_stale_after`` uses four times the spec's
-latency budget, at least an hour.
+latency budget, at least an hour. A job that holds its claim in a ``Lease`` renews
+``heartbeat_at`` every few seconds instead, so it is never taken over while it lives, however
+long it runs, and a short ``stale_after`` is safe; ``Lease.renew`` also tells it at once when
+its claim was taken over after all (a machine suspended for longer than ``stale_after``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from storage.models import JobRun
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> dt.datetime:
@@ -101,7 +109,14 @@ def claim(
         with engine.begin() as conn:
             new_id = conn.execute(
                 insert(JobRun)
-                .values(job=job, run_key=run_key, status="running", owner=owner, started_at=now)
+                .values(
+                    job=job,
+                    run_key=run_key,
+                    status="running",
+                    owner=owner,
+                    started_at=now,
+                    heartbeat_at=now,
+                )
                 .returning(JobRun.id)
             ).scalar_one()
         return Claim(int(new_id), job, run_key, owner)
@@ -109,7 +124,10 @@ def claim(
         pass  # the key exists: maybe it may be taken over (below)
     retake = [
         JobRun.status == "failed",
-        and_(JobRun.status == "running", JobRun.started_at < now - stale_after),
+        and_(
+            JobRun.status == "running",
+            func.coalesce(JobRun.heartbeat_at, JobRun.started_at) < now - stale_after,
+        ),
     ]
     with engine.connect() as conn:
         holder = conn.execute(
@@ -123,12 +141,73 @@ def claim(
         row = conn.execute(
             update(JobRun)
             .where(JobRun.job == job, JobRun.run_key == run_key, or_(*retake))
-            .values(status="running", owner=owner, started_at=now, finished_at=None, error=None)
+            .values(
+                status="running",
+                owner=owner,
+                started_at=now,
+                heartbeat_at=now,
+                finished_at=None,
+                error=None,
+            )
             .returning(JobRun.id)
         ).first()
     if row is None:
         return None
     return Claim(int(row[0]), job, run_key, owner, took_over=True)
+
+
+def heartbeat(engine: Engine, held: Claim, *, now: dt.datetime | None = None) -> bool:
+    """Renew ``held``'s sign of life; False when the claim is no longer this owner's."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(JobRun)
+            .where(JobRun.id == held.id, JobRun.owner == held.owner, JobRun.status == "running")
+            .values(heartbeat_at=now or utcnow())
+        )
+    return bool(result.rowcount)
+
+
+class Lease:
+    """Keeps a claim alive while its job runs: a thread renews ``heartbeat_at`` every
+    ``every`` seconds. ``held`` turns False for good once a renewal finds the claim taken over;
+    ``renew()`` renews and checks at once (before doing something that must happen once)."""
+
+    def __init__(self, engine: Engine, claim: Claim, *, every: float) -> None:
+        self.engine, self.claim, self.every = engine, claim, every
+        self._lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{claim.job}", daemon=True)
+
+    @property
+    def held(self) -> bool:
+        return not self._lost.is_set()
+
+    def renew(self) -> bool:
+        """True when the claim is still this owner's (renewed just now); False when it was
+        taken over, or when the database cannot say (then the next renewal tries again)."""
+        if self._lost.is_set():
+            return False
+        try:
+            mine = heartbeat(self.engine, self.claim)
+        except SQLAlchemyError as e:
+            log.warning("could not renew the %s claim: %s", self.claim.job, type(e).__name__)
+            return False
+        if not mine:
+            log.warning("the %s claim was taken over: stopping", self.claim.job)
+            self._lost.set()
+        return mine
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every) and self.held:
+            self.renew()
+
+    def __enter__(self) -> Lease:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.every + 5)
 
 
 def finish(engine: Engine, held: Claim, *, error: str | None = None) -> bool:

@@ -329,6 +329,7 @@ class JobRun(Base):
     status: Mapped[str] = mapped_column(String(16))  # running | succeeded | failed
     owner: Mapped[str | None] = mapped_column(String(128))
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[dt.datetime | None]  # the owner's last sign of life while running
     finished_at: Mapped[dt.datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
 

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,14 @@ class DryRunOutbox:
         self.written: list[Path] = []
         self._lock = threading.Lock()
 
-    def post(self, message: Message, *, key: str, folder: str) -> Posted:
+    def post(
+        self,
+        message: Message,
+        *,
+        key: str,
+        folder: str,
+        may_resend: Callable[[], bool] | None = None,
+    ) -> Posted:
         payload: dict[str, Any] = {"channel": message.channel, "text": message.text}
         for name in ("blocks", "metadata", "thread_ts"):
             if getattr(message, name) is not None:

@@ -1,15 +1,22 @@
 """The Slack port on the Web API (slack_sdk), and what a failed call means.
 
-Retries: a 429 is retried after ``Retry-After`` (Slack did not take the message); a
-connection error is retried only when the request cannot have reached Slack. A post whose
-answer was lost is *not* resent blindly (that is how messages get posted twice): it stays
-pending and is reconciled from the channel's history on the next attempt.
+Retries: a 429 is retried after its ``Retry-After`` (seconds or an HTTP date; Slack did not
+take the request) only when that wait is at most ``MAX_RETRY_AFTER``: a longer one fails the
+call as ``ratelimited`` with the wait, so an alert stays pending for a later run instead of a
+run sleeping for an hour. A message post is resent by ``SlackWebApi.post`` itself, and only
+after the caller's ``may_resend`` says the message is still its to send. A connection error is
+retried only when the request cannot have reached Slack. A post whose answer was lost is *not*
+resent blindly (that is how messages get posted twice): it stays pending and is reconciled from
+the channel's history on the next attempt.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 import socket
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.client import HTTPException
 from typing import Any
@@ -26,6 +33,7 @@ from slack_sdk.http_retry import (
     RetryState,
 )
 
+from bot.adapters.retry_after import retry_after_seconds
 from bot.adapters.slack_channels import ChannelDirectory, posted_alerts
 from bot.errors import SettingsError
 from bot.ports import Message, Posted, SlackCallFailed
@@ -33,6 +41,9 @@ from bot.settings import Settings
 
 DEFAULT_TIMEOUT = 15  # seconds per request
 RATE_LIMIT_RETRIES = 5
+MAX_RETRY_AFTER = 30.0  # seconds; a longer Retry-After fails the call instead of sleeping
+UNSAID_RETRY_AFTER = 1.0  # a 429 without a readable Retry-After
+POST_MESSAGE = "chat.postMessage"  # resent by SlackWebApi.post, never by the client
 
 # Methods that create something each time they are called: never resent after a lost answer.
 NOT_IDEMPOTENT = ("chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage")
@@ -88,9 +99,69 @@ class UnsentRequestRetryHandler(ConnectionErrorRetryHandler):
         return super()._can_retry(state=state, request=request, response=response, error=error)
 
 
-def retry_handlers() -> list[RetryHandler]:
+def _method(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+
+
+def header(headers: object, name: str) -> object:
+    """A response header by case-insensitive name (slack_sdk gives str or list values)."""
+    if not isinstance(headers, dict):
+        return None
+    for key, value in headers.items():
+        if str(key).lower() == name:
+            return value
+    return None
+
+
+def wait_of(headers: object) -> float:
+    """The wait a 429 asks for, in seconds from now."""
+    wait = retry_after_seconds(header(headers, "retry-after"), dt.datetime.now(dt.UTC))
+    return UNSAID_RETRY_AFTER if wait is None else wait
+
+
+class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Retries a 429 after its ``Retry-After`` when that is at most ``max_wait`` seconds, for
+    every method but ``chat.postMessage`` (see the module doc)."""
+
+    def __init__(
+        self,
+        *,
+        max_retry_count: int = RATE_LIMIT_RETRIES,
+        max_wait: float = MAX_RETRY_AFTER,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait, self.sleep = max_wait, sleep
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429 or _method(request.url) == POST_MESSAGE:
+            return False
+        return wait_of(response.headers) <= self.max_wait
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        wait = wait_of(response.headers if response is not None else None)
+        self.sleep(wait + random.random() / 2)
+        state.increment_current_attempt()
+
+
+def retry_handlers(max_retry_after: float = MAX_RETRY_AFTER) -> list[RetryHandler]:
     return [
-        RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        CappedRateLimitRetryHandler(max_wait=max_retry_after),
         UnsentRequestRetryHandler(max_retry_count=2),
     ]
 
@@ -134,25 +205,47 @@ def classify(exc: BaseException) -> SlackFailure | None:
 
 
 def failure_of(exc: BaseException) -> SlackCallFailed | None:
-    """``exc`` as the port's ``SlackCallFailed``; None when it is not Slack's doing."""
+    """``exc`` as the port's ``SlackCallFailed`` (with the wait a 429 asked for); None when it
+    is not Slack's doing."""
     failure = classify(exc)
-    return None if failure is None else SlackCallFailed(failure.error, permanent=failure.permanent)
+    if failure is None:
+        return None
+    retry_after = None
+    if isinstance(exc, SlackApiError) and exc.response.status_code == 429:
+        retry_after = wait_of(exc.response.headers)
+    return SlackCallFailed(failure.error, permanent=failure.permanent, retry_after=retry_after)
 
 
 class SlackWebApi:
     """``SlackPort`` on a ``WebClient`` (built by the composition root with ``make_client``).
 
     Messages are posted with unfurling off; a ``not_in_channel`` answer joins the channel once
-    and posts again. Every failure is raised as ``SlackCallFailed``.
+    and posts again; a 429 is waited out and the message sent again when the wait is at most
+    ``max_retry_after`` and ``may_resend()`` (if given) still says yes just before. Every
+    failure is raised as ``SlackCallFailed``.
     """
 
     dry_run = False
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        max_retry_after: float = MAX_RETRY_AFTER,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.client = client
         self.channels = ChannelDirectory(client)
+        self.max_retry_after, self.sleep = max_retry_after, sleep
 
-    def post(self, message: Message, *, key: str, folder: str) -> Posted:
+    def post(
+        self,
+        message: Message,
+        *,
+        key: str,
+        folder: str,
+        may_resend: Callable[[], bool] | None = None,
+    ) -> Posted:
         args: dict[str, Any] = {
             "channel": message.channel,
             "text": message.text,
@@ -162,13 +255,20 @@ class SlackWebApi:
         for name in ("blocks", "metadata", "thread_ts"):
             if getattr(message, name) is not None:
                 args[name] = getattr(message, name)
-        try:
-            answer = self._send(args)
-        except Exception as exc:
-            failure = failure_of(exc)
-            if failure is None:
-                raise
-            raise failure from exc
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            try:
+                answer = self._send(args)
+                break
+            except Exception as exc:
+                failure = failure_of(exc)
+                if failure is None:
+                    raise
+                wait = failure.retry_after
+                if wait is None or wait > self.max_retry_after or attempt == RATE_LIMIT_RETRIES:
+                    raise failure from exc
+            self.sleep(wait + random.random() / 2)
+            if may_resend is not None and not may_resend():
+                raise SlackCallFailed("not_resent", permanent=False, retry_after=wait)
         posted = Posted(str(answer["channel"]), str(answer["ts"]))
         self.channels.remember(message.channel, posted.channel)
         return posted

@@ -150,6 +150,8 @@ def register(app: typer.Typer) -> None:
         if report.status == "failed":
             served = " (the last good scores were served)" if report.served_from else ""
             raise RunFailed(f"the scoring run for {report.as_of} failed{served}; see above")
+        if report.posting_failed:
+            raise RunFailed(f"posting the alerts of {report.as_of} failed; see above")
 
 
 def register_kill_switch(model: typer.Typer) -> None:

@@ -2,7 +2,8 @@
 
 Scores every active account with the live model (and the shadow beside it), writes the
 run, scores, drift and pending alerts in one transaction, then posts them unless
-``--no-post``. Exit 2 for bad input or a tampered model, 1 for a run that failed.
+``--no-post``. Exit 2 for bad input or a tampered model, 1 for a run that failed, including
+one whose posting failed or stopped early (the alerts stay pending for the next run).
 
 The kill switch and the fallback rules apply as in the daily job: while the model is disabled,
 or the input is stale, the last good scores are served instead and ``--json`` says
@@ -22,8 +23,10 @@ from bot.bootstrap import Context
 from bot.cli.ops_cmd import render_fallback
 from bot.cli.output import console, parse_day, previews_to_stderr, print_json
 from bot.cli.train_cmd import AsJson, AsOf
+from bot.daily.job import DailyReport
 from bot.daily.score_day import score_day
 from bot.daily.scoring_run import ScoringReport
+from bot.errors import RunFailed
 from scoring.reasons import SHOWN_REASONS
 
 OUT_COLUMNS = ["account_id", "as_of", "risk", "flagged", "reason_1", "reason_2", "reason_3"]
@@ -64,6 +67,13 @@ def render(report: ScoringReport) -> None:
         console.print(f"[yellow]warning:[/yellow] {escape(w)}")
 
 
+def refuse_failed_posting(daily: DailyReport) -> None:
+    """Exit 1 (``RunFailed``) when the run's posting failed or stopped early."""
+    if daily.posting_failed:
+        why = "; ".join(e for e in daily.errors if "posting" in e) or "posting failed"
+        raise RunFailed(f"{why}; the next run posts the pending alerts")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("score")
     def score_command(
@@ -95,6 +105,7 @@ def register(app: typer.Typer) -> None:
                 if daily.fallback:  # the why is the error below
                     console.print(f"[yellow]{escape(daily.banner or 'Model paused')}[/yellow]")
                 raise scored.error
+            refuse_failed_posting(daily)
             return
         if out is not None:
             scores_table(report).to_csv(out, index=False)
@@ -109,3 +120,4 @@ def register(app: typer.Typer) -> None:
                 render_fallback(daily)
             if out is not None:
                 console.print(f"Scores written to {escape(str(out))}.")
+        refuse_failed_posting(daily)

@@ -78,6 +78,7 @@ class DailyReport:
     n_alerts: int = 0
     alerts: dict[str, int] = field(default_factory=dict)  # the day's alerts by status
     errors: list[str] = field(default_factory=list)
+    posting_failed: bool = False  # posting raised or stopped early: the alerts stay pending
     written: Written | None = field(default=None, repr=False)  # what the run wrote, if it ran
 
     def to_json(self) -> dict[str, Any]:
@@ -308,10 +309,16 @@ def _notices(plan: DayPlan, written: Written) -> list[tuple[str, str, str]]:
 
 def _post(ctx: Root, report: DailyReport, poster: Poster) -> None:
     try:
-        poster(ctx)
+        posted = poster(ctx)
     except Exception as e:  # alerts stay pending: the next run posts them
         log.exception("posting alerts failed")
         report.errors.append(f"posting failed (alerts stay pending): {brief(e)}")
+        report.posting_failed = True
+        return
+    trouble = getattr(posted, "trouble", None)
+    if trouble:
+        report.errors.append(f"{trouble} (alerts stay pending)")
+        report.posting_failed = True
 
 
 def _describe(ctx: Root, report: DailyReport, run_id: int) -> None:

@@ -62,8 +62,9 @@ def score_day(ctx: Root, as_of: dt.date | None = None, *, post: bool = True) -> 
             raise
         return results[-1]
 
-    def poster(c: Root) -> None:
+    def poster(c: Root) -> Any:
         out.posting = job.default_poster(c)
+        return out.posting
 
     out.day = run_daily(
         ctx, day, trigger="cli", scorer=scorer, poster=poster, ingest=False, post=post, rescore=True

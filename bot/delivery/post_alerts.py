@@ -7,15 +7,23 @@ posted again. Transient failures leave the alert pending for the next run; perma
 mark it failed and tell the ops channel once per cause. Channels are paced (~1 message per
 second each) and served in parallel. Without a bot token the payloads go to the outbox
 folder instead (``bot.adapters.dry_run``).
+
+One poster runs at a time: the ``post_outbox`` claim is held in a lease renewed every few
+seconds, so a second run never takes over a live one, however long Slack makes it wait.
+A rate limit longer than the adapter's cap is not slept through: the alert stays pending
+and the rest of its channel waits for the next run. Before a message is sent again after a
+rate limit, the poster renews its claim and claims one more attempt on the alert; if either
+was taken over meanwhile, it does not send.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from bot.blockkit.alerts import render_alert
@@ -35,6 +43,9 @@ PER_CHANNEL_INTERVAL = 1.0  # seconds from one post's answer to the next post in
 HISTORY_MARGIN = dt.timedelta(minutes=5)  # clock skew between us and Slack
 POSTER_JOB = "post_outbox"
 ANOTHER_POSTER = "another poster is running"
+CLAIM_LOST = "another poster took over"
+HEARTBEAT_SECONDS = 10.0  # how often a posting run renews its claim
+POSTER_STALE_AFTER = dt.timedelta(minutes=2)  # silence after which a poster is presumed dead
 TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive"})
 HINTS = {
     "channel_not_found": "check the CSM's slack_channel (team table) or surface.default_channel",
@@ -60,7 +71,7 @@ class PostReport:
     stopped: str | None = None
     errors: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def count(self, outcome: str, error: str | None = None) -> None:
         with self._lock:
@@ -84,9 +95,21 @@ class PostReport:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out.pop("_lock")
-        return out
+        """The counts as plain data (the lock is not data, and cannot be copied)."""
+        with self._lock:
+            return {
+                f.name: copy.deepcopy(getattr(self, f.name))
+                for f in fields(self)
+                if not f.name.startswith("_")
+            }
+
+    @property
+    def trouble(self) -> str | None:
+        """Why this run stopped before posting everything it could, if it did (another poster
+        running is no trouble: that one posts)."""
+        if self.stopped and self.stopped != ANOTHER_POSTER:
+            return f"posting stopped early: {self.stopped}"
+        return None
 
 
 def post_pending(
@@ -108,29 +131,33 @@ def post_pending(
     started = time.monotonic()
     port = slack if slack is not None else ctx.slack
     report = PostReport(dry_run=port.dry_run)
-    with job_lock.run_once(ctx.engine, POSTER_JOB, POSTER_JOB, rerun=True) as held:
+    claim = job_lock.run_once(
+        ctx.engine, POSTER_JOB, POSTER_JOB, rerun=True, stale_after=POSTER_STALE_AFTER
+    )
+    with claim as held:
         if held is None:
             report.stopped = ANOTHER_POSTER
             return report
-        with ctx.uow() as uow:
-            alerts = repo.pending_alerts(uow.session, limit=limit)
-            outgoing = load_views(
-                uow.session, alerts, default_channel=ctx.spec.surface.default_channel
-            )
-        report.considered = len(outgoing)
-        if outgoing:
-            poster = _Poster(ctx, port, report, now)
-            groups: dict[str, list[Outgoing]] = {}
-            for out in outgoing:
-                groups.setdefault(out.channel, []).append(out)
-            poster.plan(groups)
-            run_paced(
-                groups,
-                poster.post,
-                interval=0.0 if port.dry_run else interval,
-                workers=workers,
-                should_stop=lambda: report.stopped is not None,
-            )
+        with job_lock.Lease(ctx.engine, held, every=HEARTBEAT_SECONDS) as lease:
+            with ctx.uow() as uow:
+                alerts = repo.pending_alerts(uow.session, limit=limit)
+                outgoing = load_views(
+                    uow.session, alerts, default_channel=ctx.spec.surface.default_channel
+                )
+            report.considered = len(outgoing)
+            if outgoing:
+                poster = _Poster(ctx, port, report, now, lease)
+                groups: dict[str, list[Outgoing]] = {}
+                for out in outgoing:
+                    groups.setdefault(out.channel, []).append(out)
+                poster.plan(groups)
+                run_paced(
+                    groups,
+                    poster.post,
+                    interval=0.0 if port.dry_run else interval,
+                    workers=workers,
+                    should_stop=poster.should_stop,
+                )
         if port.dry_run:
             _preview(outgoing, ctx.settings.atrisk_outbox_dir, preview)
     report.seconds = round(time.monotonic() - started, 3)
@@ -163,10 +190,20 @@ def _failure_text(failure: SlackCallFailed, channel: str) -> tuple[str, str]:
 class _Poster:
     """Posts one alert at a time per channel; ``run_paced`` calls ``post`` from its threads."""
 
-    def __init__(self, ctx: Root, slack: SlackPort, report: PostReport, now: Clock):
+    def __init__(
+        self, ctx: Root, slack: SlackPort, report: PostReport, now: Clock, lease: job_lock.Lease
+    ):
         self.ctx, self.slack, self.report, self.now = ctx, slack, report, now
+        self.lease = lease
         self._since: dict[str, dt.datetime] = {}  # channel → oldest alert that may be posted
         self._found: dict[str, dict[str, Posted]] = {}  # channel → alert key → where it is
+        self._limited: set[str] = set()  # channels rate-limited past the cap: left for later
+
+    def should_stop(self) -> bool:
+        """The run stops on a refused token, or as soon as its claim is lost."""
+        if not self.lease.held and self.report.stopped is None:
+            self.report.stopped = CLAIM_LOST
+        return self.report.stopped is not None
 
     def plan(self, groups: dict[str, list[Outgoing]]) -> None:
         for channel, items in groups.items():
@@ -178,6 +215,9 @@ class _Poster:
 
     def post(self, channel: str, out: Outgoing) -> bool:
         """Reconcile or post one alert; True when a message was sent (the channel's rate used)."""
+        if channel in self._limited:  # Slack asked this channel to wait longer than we do
+            self.report.count("left_pending", "ratelimited")
+            return False
         if out.attempts > 0:
             try:
                 found = self._history(channel).get(out.alert_key)
@@ -210,9 +250,30 @@ class _Poster:
             blocks=payload["blocks"],
             metadata=payload["metadata"],
         )
+        attempts = [out.attempts + 1]  # the attempt this run holds on the alert
+
+        def may_resend() -> bool:
+            """After a rate limit: still our claim, and one more attempt on the alert is ours."""
+            if not self.lease.renew():
+                return False
+            with self.ctx.uow() as uow:
+                ours = repo.claim_attempt(
+                    uow.session, alert_id=out.alert_id, seen_attempts=attempts[0]
+                )
+                uow.commit()
+            attempts[0] += int(ours)
+            return ours
+
         try:
-            posted = self.slack.post(message, key=out.alert_key, folder=out.view.as_of.isoformat())
+            posted = self.slack.post(
+                message,
+                key=out.alert_key,
+                folder=out.view.as_of.isoformat(),
+                may_resend=may_resend,
+            )
         except SlackCallFailed as failure:
+            if failure.error == "ratelimited":
+                self._limited.add(channel)
             self._fail(channel, out, failure)
             return True
         self._save(out, posted, outcome="posted")

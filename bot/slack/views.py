@@ -211,7 +211,7 @@ def status(answer: Status) -> dict[str, Any]:
             model += f", trained on data to {long_date(answer.live_model_trained_as_of)}"
         if answer.model_metric:
             name = METRIC_NAMES.get(answer.model_metric[0], answer.model_metric[0])
-            model += f", {safe(name, 32)} {answer.model_metric[1]:.3f} on the test period"
+            model += f", {safe(name, 64)} {answer.model_metric[1]:.3f} on the test period"
     state = f"*{safe(answer.model_state, 32)}*"
     if answer.state_reason:
         state += f": {safe(answer.state_reason, 500)}"

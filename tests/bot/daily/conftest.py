@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import Context
-from tests.bot.daily.factories import OpsRecorder, make_ctx
+from bot.bootstrap import Context, default_spec_path
+from bot.daily import job
+from tests.bot.daily.factories import FakePoster, FakeScorer, OpsRecorder, make_ctx
 
 
 @pytest.fixture
@@ -23,6 +24,18 @@ def sqlite_ctx(sqlite_url: str, tmp_path: Path) -> Iterator[Context]:
     c = make_ctx(sqlite_url, tmp_path)
     yield c
     c.close()
+
+
+@pytest.fixture
+def env(sqlite_ctx: Context, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Context:
+    """The CLI's environment on ``sqlite_ctx``: a dry run, a fake scorer and a fake poster."""
+    monkeypatch.setenv("DATABASE_URL", sqlite_ctx.settings.database_url)
+    monkeypatch.setenv("ATRISK_SPEC", str(default_spec_path()))
+    monkeypatch.setenv("ATRISK_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.setattr(job, "_default_scorer", FakeScorer())
+    monkeypatch.setattr(job, "default_poster", FakePoster())
+    return sqlite_ctx
 
 
 @pytest.fixture

@@ -79,3 +79,35 @@ def test_run_once_marks_a_failure_so_the_day_can_be_retried(engine: Engine) -> N
     assert row.status == "failed" and "scoring exploded" in row.error
     with job_lock.run_once(engine, "daily", "d") as held:
         assert held is not None
+
+
+def test_a_claim_that_keeps_its_heartbeat_is_never_taken_over_however_old(
+    engine: Engine,
+) -> None:
+    held = job_lock.claim(engine, "post_outbox", "k", owner="host-a:1:a", now=NOW)
+    assert held is not None
+    later = NOW + dt.timedelta(hours=3)
+    assert job_lock.heartbeat(engine, held, now=later - dt.timedelta(seconds=5))
+    stale = dt.timedelta(minutes=2)
+    assert (
+        job_lock.claim(engine, "post_outbox", "k", owner="host-b:1:b", now=later, stale_after=stale)
+        is None
+    )
+    silent = later + dt.timedelta(minutes=3)  # no heartbeat for three minutes: presumed dead
+    taken = job_lock.claim(
+        engine, "post_outbox", "k", owner="host-b:1:b", now=silent, stale_after=stale
+    )
+    assert taken is not None and taken.took_over
+    assert not job_lock.heartbeat(engine, held)  # the old owner learns it lost the claim
+
+
+def test_a_lease_renews_the_claim_and_says_when_it_was_taken_over(engine: Engine) -> None:
+    held = job_lock.claim(engine, "post_outbox", "k", owner="host-a:1:a")
+    assert held is not None
+    with job_lock.Lease(engine, held, every=0.05) as lease:
+        assert lease.renew() and lease.held
+        with engine.begin() as conn:
+            conn.execute(
+                JobRun.__table__.update().where(JobRun.id == held.id).values(owner="host-b:1:b")
+            )
+        assert not lease.renew() and not lease.held

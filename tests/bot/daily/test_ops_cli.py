@@ -13,7 +13,6 @@ from bot.daily import job
 from bot.lifecycle import model_state
 from tests.bot.daily.factories import (
     AS_OF,
-    FakePoster,
     FakeScorer,
     OpsRecorder,
     add_model,
@@ -21,17 +20,6 @@ from tests.bot.daily.factories import (
     risks_for,
     seed_world,
 )
-
-
-@pytest.fixture
-def env(sqlite_ctx: Context, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Context:
-    monkeypatch.setenv("DATABASE_URL", sqlite_ctx.settings.database_url)
-    monkeypatch.setenv("ATRISK_SPEC", str(default_spec_path()))
-    monkeypatch.setenv("ATRISK_OUTBOX_DIR", str(tmp_path / "outbox"))
-    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
-    monkeypatch.setattr(job, "_default_scorer", FakeScorer())
-    monkeypatch.setattr(job, "default_poster", FakePoster())
-    return sqlite_ctx
 
 
 def test_status_says_the_model_is_paused_and_why(

@@ -43,7 +43,7 @@ class Call:
 class _Failure:
     status: int = 200
     error: str | None = None
-    retry_after: int | None = None
+    retry_after: int | str | None = None  # seconds, or an HTTP date
     drop_after_accept: bool = False
     times: int = 1
     channel: str | None = None
@@ -181,7 +181,7 @@ class SlackDouble:
         *,
         status: int = 200,
         error: str | None = None,
-        retry_after: int | None = None,
+        retry_after: int | str | None = None,
         drop_after_accept: bool = False,
         times: int = 1,
         channel: str | None = None,
