@@ -24,6 +24,7 @@ import io
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -39,6 +40,26 @@ ANSWERS = {400: "bad request", 401: "invalid request", 413: "request body too la
 log = logging.getLogger("atrisk.slack")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class SeenSignatures:
+    """Signatures verified in the last ``MAX_AGE_SECONDS``: the same signed bytes twice are a
+    replay (Slack signs every delivery, retries included, with its own timestamp). Per process:
+    replicas behind a load balancer each keep their own."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def first_time(self, signature: str, now: float) -> bool:
+        """Record ``signature``; False when it was already seen within the window."""
+        with self._lock:
+            if len(self._seen) > 10_000 or (self._seen and min(self._seen.values()) < now):
+                self._seen = {s: until for s, until in self._seen.items() if until >= now}
+            if signature in self._seen:
+                return False
+            self._seen[signature] = now + 2 * MAX_AGE_SECONDS
+            return True
 
 
 class Refused(Exception):
@@ -96,13 +117,18 @@ def guard(
     max_body: int,
     clock: Callable[[], float] = time.time,
 ) -> WSGIApp:
-    """``inner`` (bolt's handler) behind the three checks in the module doc."""
+    """``inner`` (bolt's handler) behind the three checks in the module doc; a request whose
+    signed bytes were already received (a replay) is refused with 401 too."""
+    seen = SeenSignatures()
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         body = b""
         try:
             body = read_body(environ, max_body)
-            verify(environ, body, secret, clock())
+            now = clock()
+            verify(environ, body, secret, now)
+            if not seen.first_time(str(environ.get("HTTP_X_SLACK_SIGNATURE")), now):
+                raise Refused(401, "a replay of a request already received")
             try:
                 parse(str(environ.get("CONTENT_TYPE") or ""), body)
             except Malformed as e:

@@ -91,6 +91,8 @@ def parse(content_type: str, body: bytes) -> dict[str, Any]:
             return fields
         if not fields.get("command") or not fields.get("user_id"):
             raise Malformed("a form that is neither a slash command nor an interaction")
+        if not fields.get("response_url"):
+            raise Malformed("a slash command without its response_url")
         _response_url(fields.get("response_url"), "the command's response_url")
         return fields
     raise Malformed(f"content type {media or '(none)'!r} is neither a form nor JSON")

@@ -180,3 +180,26 @@ def test_the_body_cap_comes_from_the_settings(sqlite_url: str, slack_double: Sla
         assert len(fits) == 2048
         assert app.post(fits).status == 200
         assert app.post(fits + "p").status == 413
+
+
+def test_the_same_signed_request_sent_again_is_refused_as_a_replay(
+    app: Harness, logs: pytest.LogCaptureFixture
+) -> None:
+    url = app.double.response_url()
+    body = signing.command_body("model disable captured", user_id=JANE, response_url=url)
+    signed = signing.signed_headers(body)
+    assert signing.post(app.url, body, signed).status == 200
+    again = signing.post(app.url, body, signed)
+    assert again.status == 401
+    assert any("a replay" in line for line in refusal_lines(logs))
+    app.finish()
+    no_tracebacks(logs)
+
+
+def test_a_slash_command_without_its_response_url_is_a_bad_request(
+    app: Harness, logs: pytest.LogCaptureFixture
+) -> None:
+    body = f"command=%2Fatrisk&user_id={JANE}&text=help"
+    assert app.post(body).status == 400
+    app.finish()
+    no_tracebacks(logs)
