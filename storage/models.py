@@ -260,6 +260,7 @@ class Alert(Base):
     posted_ts: Mapped[str | None] = mapped_column(String(32))
     # set when the alert updates an earlier alert's message (an open play or dismissal there)
     follows_alert_id: Mapped[int | None] = mapped_column(Integer)
+    since_text: Mapped[str | None] = mapped_column(Text)  # what changed since that play
 
 
 class Action(Base):

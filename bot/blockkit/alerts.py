@@ -55,6 +55,7 @@ class AlertView:
     model_version: str | None
     as_of: dt.date
     fallback_banner: str | None = None
+    since: str | None = None  # what changed since the account's open play or dismissal
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,9 @@ def render_alert(view: AlertView, *, acted: ActedView | None = None) -> dict[str
     header = _plain(safe(view.account_name or view.account_id, MAX_HEADER_TEXT))
     blocks.append({"type": "header", "block_id": "atrisk.header", "text": header})
     blocks.append(_facts(view))
+    if view.since:
+        since = _mrkdwn(safe(f"📈 {view.since}", MAX_SECTION_TEXT))
+        blocks.append({"type": "context", "block_id": "atrisk.since", "elements": [since]})
     if (reasons := _reasons(view)) is not None:
         blocks.append(reasons)
     if acted is None:

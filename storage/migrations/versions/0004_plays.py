@@ -1,4 +1,4 @@
-"""plays: what a click opened on an account; alerts.follows_alert_id
+"""plays: what a click opened on an account; alerts.follows_alert_id and since_text
 
 Revision ID: 0004
 Revises: 0003
@@ -52,10 +52,12 @@ def upgrade() -> None:
     op.create_index("ix_plays_status", "plays", ["status"])
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("follows_alert_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("since_text", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_column("since_text")
         batch_op.drop_column("follows_alert_id")
     op.drop_index("ix_plays_status", table_name="plays")
     op.drop_index("ix_plays_owner_email", table_name="plays")
