@@ -241,6 +241,7 @@ def run_demo(
         frames = load_report_frames(ctx.engine)
         data = build_report(
             frames,
+            titles={p.id: p.title for p in ctx.playbooks},
             today=today,
             horizon_days=spec.entity.horizon_days,
             accuracy_target=spec.accuracy.target,

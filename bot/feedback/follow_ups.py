@@ -44,13 +44,22 @@ def run_follow_ups(ctx: Root, *, today: dt.date, now: dt.datetime) -> FollowUpRe
         for play, alert in repo.reminders_due(s, today=today):
             found = library.get(play.playbook_id or "")
             text = next(
-                (f.render(fill_values(s, play, alert)) for f in (found.follow_ups if found else ())
-                 if f.type == "thread_reminder"),
+                (
+                    f.render(fill_values(s, play, alert))
+                    for f in (found.follow_ups if found else ())
+                    if f.type == "thread_reminder"
+                ),
                 None,
             )
             body = render.reminder_message(play_view(s, play), text)
             try:
-                posted = _reply(ctx, alert.posted_channel, alert.posted_ts, body, f"play-{play.id}-remind-{today}")
+                posted = _reply(
+                    ctx,
+                    alert.posted_channel,
+                    alert.posted_ts,
+                    body,
+                    f"play-{play.id}-remind-{today}",
+                )
             except SlackCallFailed as e:
                 report.errors.append(f"reminder {play.id}: {e.error}")
                 continue
@@ -60,10 +69,17 @@ def run_follow_ups(ctx: Root, *, today: dt.date, now: dt.datetime) -> FollowUpRe
         for play, alert in repo.checks_due(s, today=today):
             latest = repo.latest_risk(s, account_id=play.account_id)
             now_risk = latest[1] if latest and latest[0] > play.opened_on else None
-            text = render.check_message(play_view(s, play), play.risk, now_risk, play.status == "done")
+            text = render.check_message(
+                play_view(s, play), play.risk, now_risk, play.status == "done"
+            )
             try:
-                _reply(ctx, alert.posted_channel, alert.posted_ts, {"text": text},
-                       f"play-{play.id}-check")
+                _reply(
+                    ctx,
+                    alert.posted_channel,
+                    alert.posted_ts,
+                    {"text": text},
+                    f"play-{play.id}-check",
+                )
             except SlackCallFailed as e:
                 report.errors.append(f"check {play.id}: {e.error}")
                 continue

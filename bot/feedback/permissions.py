@@ -66,7 +66,9 @@ def check_allowed(session: Session, alert: Alert, slack_user_id: str) -> TeamMem
 
 
 def _in(email: str | None, scope: Collection[str] | None) -> bool:
-    return bool(email) and scope is not None and (email in scope or email.lower() in scope)
+    if not email or scope is None:
+        return False
+    return email in scope or email.lower() in scope
 
 
 def check_message(alert: Alert, where: Where, *, also: Collection[str | None] = ()) -> None:

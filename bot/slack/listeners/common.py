@@ -170,11 +170,15 @@ def click_where(body: dict[str, Any]) -> Where:
     """Where a click came from: the message's channel and ts, and the alert id in the
     message's metadata when Slack sent it (a metadata id atrisk cannot read is refused)."""
     channel, ts = message_location(body)
-    message = body.get("message") if isinstance(body.get("message"), dict) else {}
-    meta = message.get("metadata") if isinstance(message.get("metadata"), dict) else {}
-    payload = meta.get("event_payload") if isinstance(meta.get("event_payload"), dict) else {}
+    message = _dict(body.get("message"))
+    meta = _dict(message.get("metadata"))
+    payload = _dict(meta.get("event_payload"))
     named = payload.get("alert_id") if meta.get("event_type") == ALERT_EVENT_TYPE else None
     return Where(channel, ts, alert_id(named) if named is not None else None)
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def user_of(body: dict[str, Any]) -> tuple[str, str | None]:

@@ -16,7 +16,9 @@ def test_an_alert_for_an_account_with_an_open_play_updates_that_message() -> Non
     history = [alerted("A", 20, 0.18)]
     [d] = select_alerts([cand("A", 0.34)], history, spec(), AS_OF, holds={"A": CHOSEN})
     assert (d.status, d.follows) == ("pending", 41)
-    assert d.since == "Risk rose from 18 % to 34 % since you chose Integration health check on 3 Nov"
+    assert (
+        d.since == "Risk rose from 18 % to 34 % since you chose Integration health check on 3 Nov"
+    )
 
 
 def test_an_open_play_does_not_count_towards_the_daily_cap() -> None:

@@ -14,6 +14,8 @@ from storage.models import Alert
 from tests.bot.slack.app_harness import JANE, JANE_CHANNEL, TODAY, Harness, running_app, wait_until
 from tests.bot.slack.slack_double import SlackDouble
 
+SINCE = "Risk rose from 81 % to 93 % since you chose Integration health check on 10 Mar"
+
 
 @pytest.fixture
 def app(db_url: str, slack_double: SlackDouble) -> Iterator[Harness]:
@@ -41,7 +43,7 @@ def test_a_second_alert_for_an_account_with_an_open_play_posts_no_new_message(
             posted_ts=None,
             posted_at=None,
             follows_alert_id=first,
-            since_text="Risk rose from 81 % to 93 % since you chose Integration health check on 10 Mar",
+            since_text=SINCE,
         )
         uow.session.add(Alert(**values))
         uow.commit()
@@ -50,7 +52,7 @@ def test_a_second_alert_for_an_account_with_an_open_play_posts_no_new_message(
     assert len(app.double.calls_to("chat.postMessage")) == posts_before
     [alert] = [m for m in app.double.messages(JANE_CHANNEL) if "thread_ts" not in m]
     text = json.dumps(alert["blocks"], ensure_ascii=False)
-    assert "Risk rose from 81 % to 93 % since you chose Integration health check on 10 Mar" in text
+    assert SINCE in text
     assert "Jane Doe chose *Integration health check*" in text, "the play stays on the message"
     assert not [b for b in alert["blocks"] if b["type"] == "actions"]
     with app.ctx.uow() as uow:

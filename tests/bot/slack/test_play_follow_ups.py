@@ -11,7 +11,15 @@ import pytest
 
 from bot.scheduler import build_scheduler
 from storage.models import Play, Score, ScoringRun
-from tests.bot.slack.app_harness import JANE, JANE_CHANNEL, NOW, TODAY, Harness, running_app, wait_until
+from tests.bot.slack.app_harness import (
+    JANE,
+    JANE_CHANNEL,
+    NOW,
+    TODAY,
+    Harness,
+    running_app,
+    wait_until,
+)
 from tests.bot.slack.slack_double import SlackDouble
 
 
@@ -43,8 +51,9 @@ def _score(app: Harness, day: dt.date, risk: float) -> None:
         run = ScoringRun(as_of=day, status="succeeded", model_version_id=1, n_scored=1)
         uow.session.add(run)
         uow.session.flush()
-        uow.session.add(Score(run_id=run.id, account_id="acme", model_version_id=1, as_of=day,
-                              risk=risk))
+        uow.session.add(
+            Score(run_id=run.id, account_id="acme", model_version_id=1, as_of=day, risk=risk)
+        )
         uow.commit()
 
 
@@ -57,7 +66,9 @@ def test_the_reminder_and_the_outcome_check_run_on_their_dates(app: Harness) -> 
     _run_plays_job(app, TODAY + dt.timedelta(days=3))
     reminder = _replies(app)[-1]
     assert "is due today" in reminder["text"]
-    assert "Has Acme Corp had a clean sync since the health check?" in json.dumps(reminder["blocks"])
+    assert "Has Acme Corp had a clean sync since the health check?" in json.dumps(
+        reminder["blocks"]
+    )
     assert "Snooze 3 days" in json.dumps(reminder["blocks"])
     _run_plays_job(app, TODAY + dt.timedelta(days=3))
     assert len(_replies(app)) == 2, "a rerun of the day posts nothing twice"

@@ -97,7 +97,7 @@ def test_malformed_ids_are_refused_without_a_traceback(
     app: Harness, raw: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     for action_id, key in (("atrisk.playbook.0", "alert"), ("atrisk.play.done", "play")):
-        body = '{"%s": %s, "playbook": "integration-health-check"}' % (key, raw)
+        body = f'{{"{key}": {raw}, "playbook": "integration-health-check"}}'
         alert_id = app.alerts["acme"]
         ack, url = app.click(action_id, {"alert": alert_id}, user=JANE, raw_value=body)
         assert ack.status == 200

@@ -31,7 +31,7 @@ def _replace(client: WebClient, channel: str | None, ts: str | None, text: str) 
 def mark_done_click(services: AppServices) -> Callable[..., None]:
     def mark_play_done(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         play_id = button_value(body, "play")["play"]
-        user, name = user_of(body)
+        user, _ = user_of(body)
         where = click_where(body)
         done = plays.mark_done(
             services.ctx, play_id=play_id, user=user, where=where, now=services.now()
