@@ -54,6 +54,7 @@ def simulate_clicks(
     Clicks go through the same service the Slack buttons call, so they are recorded once.
     """
     from bot.feedback.actions import Clicker, record_dismissal, record_playbook
+    from bot.feedback.permissions import NotYours, Where
     from playbooks import DISMISSAL_REASONS
 
     reasons = [r.id for r in DISMISSAL_REASONS if r.id != "other"]
@@ -80,24 +81,36 @@ def simulate_clicks(
             posted = posted.replace(tzinfo=dt.UTC)
         when = posted + dt.timedelta(hours=0.2 + 40 * _unit(alert.alert_key + ":t") ** 2)
         clicker = Clicker(slack_user_id=slack_ids.get(alert.csm_email or "") or "U0DEMO")
-        if u < act_share * csm and alert.playbooks:
-            record_playbook(
-                ctx,
-                alert_id=alert.id,
-                playbook_id=alert.playbooks[0]["id"],
-                clicker=clicker,
-                library=ctx.playbooks,
-                now=when,
-                today=when.date(),
-            )
-            counts["playbook"] += 1
-        elif u < (act_share + dismiss_share) * csm:
-            reason = reasons[int(_unit(alert.alert_key + ":r") * len(reasons))]
-            record_dismissal(
-                ctx, alert_id=alert.id, reason=reason, note=None, clicker=clicker, now=when
-            )
-            counts["dismissal"] += 1
-        else:
+        where = Where(alert.posted_channel, alert.posted_ts)
+        try:
+            if u < act_share * csm and alert.playbooks:
+                record_playbook(
+                    ctx,
+                    alert_id=alert.id,
+                    playbook_id=alert.playbooks[0]["id"],
+                    clicker=clicker,
+                    where=where,
+                    library=ctx.playbooks,
+                    now=when,
+                    today=when.date(),
+                )
+                counts["playbook"] += 1
+            elif u < (act_share + dismiss_share) * csm:
+                reason = reasons[int(_unit(alert.alert_key + ":r") * len(reasons))]
+                record_dismissal(
+                    ctx,
+                    alert_id=alert.id,
+                    reason=reason,
+                    note=None,
+                    clicker=clicker,
+                    library=ctx.playbooks,
+                    now=when,
+                    today=when.date(),
+                )
+                counts["dismissal"] += 1
+            else:
+                counts["ignored"] += 1
+        except NotYours:  # a CSM without a Slack id in the team table cannot click
             counts["ignored"] += 1
     return counts
 
@@ -228,6 +241,7 @@ def run_demo(
         frames = load_report_frames(ctx.engine)
         data = build_report(
             frames,
+            titles={p.id: p.title for p in ctx.playbooks},
             today=today,
             horizon_days=spec.entity.horizon_days,
             accuracy_target=spec.accuracy.target,

@@ -68,7 +68,7 @@ DRY_RUN_TS = "dry-run"
 
 
 class SlackPort(Protocol):
-    """Slack as the services see it."""
+    """Slack as the services see it: post (in a channel or a thread), update, find alerts."""
 
     @property
     def dry_run(self) -> bool:
@@ -92,6 +92,11 @@ class SlackPort(Protocol):
     def posted_alerts(self, channel: str, since: dt.datetime) -> dict[str, Posted]:
         """Alert messages already in ``channel`` since ``since``: ``{alert_key: Posted}``.
         Raises ``SlackCallFailed``."""
+        ...
+
+    def update(self, message: Message, *, ts: str, key: str, folder: str) -> Posted:
+        """Replace the message at ``ts`` in ``message.channel`` with ``message`` (text, blocks,
+        metadata). Raises ``SlackCallFailed``."""
         ...
 
 

@@ -1,4 +1,5 @@
-"""The scheduler inside ``atrisk serve``: the daily run, the weekly retrain, an hourly health check.
+"""The scheduler inside ``atrisk serve``: the daily run, the weekly retrain, an hourly health
+check, and the plays' reminders and outcome checks every morning.
 
 APScheduler 3's ``BackgroundScheduler`` with in-memory jobs, rebuilt from ``atrisk.yml`` at
 start. Times are in ``freshness.timezone``, so ``0 6 * * *`` in Europe/Berlin is 05:00 UTC in
@@ -25,6 +26,7 @@ from bot.daily.cron import cron_trigger
 from bot.daily.health import health_check
 from bot.daily.job import run_daily, today_in
 from bot.errors import AtriskError
+from bot.feedback.follow_ups import run_follow_ups
 from bot.lifecycle import model_state
 from bot.lifecycle.training import train_model
 from scoring.errors import ScoringError
@@ -39,6 +41,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 MISFIRE_GRACE_SECONDS = 3600
+PLAYS_CRON = "0 9 * * *"  # reminders and checks at 09:00 in freshness.timezone
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1}
 
 
@@ -114,10 +117,29 @@ def health_job(ctx: Context, clock: Clock) -> None:
             health_check(ctx, now)
 
 
+def plays_job(ctx: Context, clock: Clock) -> None:
+    """The plays' reminders, outcome checks and expiries for today, once across replicas."""
+    now = clock()
+    today = today_in(ctx.spec, now)
+    with job_lock.run_once(ctx.engine, "plays", today.isoformat(), rerun=True) as held:
+        if held is None:
+            return
+        report = run_follow_ups(ctx, today=today, now=now)
+        log.info(
+            "plays for %s: %d reminded, %d checked, %d expired%s",
+            today,
+            report.reminded,
+            report.checked,
+            report.expired,
+            f", {len(report.errors)} left for later" if report.errors else "",
+        )
+
+
 def build_scheduler(ctx: Context, *, clock: Clock | None = None) -> BackgroundScheduler:
-    """The scheduler with its three jobs, not started (``start`` starts it)."""
+    """The scheduler with its four jobs, not started (``start`` starts it); every job reads
+    the time from ``clock`` (default: the context's)."""
     spec = ctx.spec
-    clock = clock or utc_clock
+    clock = clock or ctx.clock
     tz = ZoneInfo(spec.freshness.timezone)
     scheduler = BackgroundScheduler(timezone=tz, job_defaults=dict(JOB_DEFAULTS))
     scheduler.add_job(
@@ -140,6 +162,13 @@ def build_scheduler(ctx: Context, *, clock: Clock | None = None) -> BackgroundSc
         args=(ctx, clock),
         id="health",
         name="freshness, drift and accuracy check",
+    )
+    scheduler.add_job(
+        plays_job,
+        cron_trigger(PLAYS_CRON, tz),
+        args=(ctx, clock),
+        id="plays",
+        name="play reminders and outcome checks",
     )
     return scheduler
 

@@ -258,6 +258,9 @@ class Alert(Base):
     posted_at: Mapped[dt.datetime | None]
     posted_channel: Mapped[str | None] = mapped_column(String(64))
     posted_ts: Mapped[str | None] = mapped_column(String(32))
+    # set when the alert updates an earlier alert's message (an open play or dismissal there)
+    follows_alert_id: Mapped[int | None] = mapped_column(Integer)
+    since_text: Mapped[str | None] = mapped_column(Text)  # what changed since that play
 
 
 class Action(Base):
@@ -275,6 +278,40 @@ class Action(Base):
     user_email: Mapped[str | None] = mapped_column(String(320), index=True)
     acted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     follow_up_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Play(Base):
+    """What an action opened on the account: a playbook being carried out, or a dismissal
+    being honoured. One per action (and so per alert); at most one ``open`` per account.
+
+    status: open → done (marked by a person) | expired (not done by its check date plus the
+    grace period; a dismissal when risk rose past the margin) | undone (the click was undone).
+    """
+
+    __tablename__ = "plays"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), unique=True)
+    account_id: Mapped[str] = mapped_column(String(128), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # playbook | dismissal
+    playbook_id: Mapped[str | None] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(256))
+    steps: Mapped[str | None] = mapped_column(Text)
+    owner_email: Mapped[str | None] = mapped_column(String(320), index=True)
+    owner_slack_id: Mapped[str | None] = mapped_column(String(32))
+    risk: Mapped[float] = mapped_column(Float)  # the alert's risk when it was opened
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    remind_on: Mapped[dt.date | None] = mapped_column(Date)
+    check_on: Mapped[dt.date | None] = mapped_column(Date)
+    reminded_on: Mapped[dt.date | None] = mapped_column(Date)
+    checked_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    closed_at: Mapped[dt.datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(32))
+    steps_ts: Mapped[str | None] = mapped_column(String(32))
+    reminder_ts: Mapped[str | None] = mapped_column(String(32))
 
 
 class Outcome(Base):

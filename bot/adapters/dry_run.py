@@ -71,5 +71,14 @@ class DryRunOutbox:
             self.written.append(path)
         return Posted(message.channel, DRY_RUN_TS)
 
+    def update(self, message: Message, *, ts: str, key: str, folder: str) -> Posted:
+        """Written like a post, with ``update_of`` naming the message it replaces."""
+        self.post(
+            Message(**{**message.__dict__, "extra": {**message.extra, "update_of": ts}}),
+            key=f"{key}.update",
+            folder=folder,
+        )
+        return Posted(message.channel, ts)
+
     def posted_alerts(self, channel: str, since: dt.datetime) -> dict[str, Posted]:
         return {}  # a rerun rewrites its files: nothing to reconcile

@@ -285,6 +285,20 @@ class SlackWebApi:
                 raise exc from None
             return self.client.chat_postMessage(**args)
 
+    def update(self, message: Message, *, ts: str, key: str, folder: str) -> Posted:
+        args: dict[str, Any] = {"channel": message.channel, "ts": ts, "text": message.text}
+        for name in ("blocks", "metadata"):
+            if getattr(message, name) is not None:
+                args[name] = getattr(message, name)
+        try:
+            answer = self.client.chat_update(**args)
+        except Exception as exc:
+            failure = failure_of(exc)
+            if failure is None:
+                raise
+            raise failure from exc
+        return Posted(str(answer.get("channel") or message.channel), str(answer.get("ts") or ts))
+
     def posted_alerts(self, channel: str, since: dt.datetime) -> dict[str, Posted]:
         channel_id = self.channels.channel_id(channel)
         try:

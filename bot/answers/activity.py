@@ -10,8 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy.orm import Session
+
 from bot.answers.lookups import Acted, Caller, acted_line, reason_texts
 from bot.daily.fallback import Serving, serving
+from storage.repositories import plays as plays_repo
 from storage.repositories import read_models as q
 
 if TYPE_CHECKING:
@@ -79,6 +82,36 @@ class HomeAnswer:
     actions: tuple[DoneAction, ...]
     served: Serving
     open_days: int
+    plays: tuple[OpenPlay, ...] = ()
+
+
+@dataclass(frozen=True)
+class OpenPlay:
+    """An open play for the App Home: the account, the playbook, when it is due."""
+
+    account: str
+    title: str
+    due_on: dt.date | None
+    overdue: bool
+    channel: str | None
+
+
+def open_plays(session: Session, caller: Caller, today: dt.date) -> list[OpenPlay]:
+    """Open plays owned in the caller's scope, overdue first, then by due date."""
+    scope = caller.csm_emails
+    rows = plays_repo.open_plays_of(session, owner_emails=scope)
+    accounts = q.accounts_by_id(session, account_ids=[p.account_id for p in rows])
+    found = [
+        OpenPlay(
+            accounts[p.account_id].name if p.account_id in accounts else p.account_id,
+            p.title,
+            p.due_on,
+            p.due_on is not None and p.due_on < today,
+            None,
+        )
+        for p in rows
+    ]
+    return sorted(found, key=lambda p: (not p.overdue, p.due_on or dt.date.max, p.account))
 
 
 def home(
@@ -106,5 +139,6 @@ def home(
             for act, al, ac in q.actions_since(s, csm_emails=scope, since=week_start, limit=20)
         ]
         served = serving(s, today)
+        plays = tuple(open_plays(s, caller, today))
     label = caller.scope_label
-    return HomeAnswer(caller.name, label, tuple(opened), tuple(done), served, open_days)
+    return HomeAnswer(caller.name, label, tuple(opened), tuple(done), served, open_days, plays)

@@ -55,6 +55,7 @@ class AlertView:
     model_version: str | None
     as_of: dt.date
     fallback_banner: str | None = None
+    since: str | None = None  # what changed since the account's open play or dismissal
 
 
 @dataclass(frozen=True)
@@ -166,18 +167,26 @@ def _button(label: str, action_id: str, value: dict[str, Any], style: str | None
 
 
 def _actions(view: AlertView) -> list[dict[str, Any]]:
-    buttons, whys = [], []
+    """The playbook buttons (the first is the one primary button; none is styled danger: no
+    choice here destroys anything), "Not a risk", and why the playbooks fit, in one line."""
+    buttons: list[dict[str, Any]] = []
+    whys: dict[str, list[str]] = {}
     for n, playbook in enumerate(view.playbooks[:MAX_PLAYBOOKS]):
-        style = playbook.get("style") or ("primary" if n == 0 else None)
         value = {"alert": view.alert_id, "playbook": str(playbook.get("id", ""))}
         title = str(playbook.get("title") or playbook.get("id") or "Playbook")
+        style = "primary" if n == 0 else None
         buttons.append(_button(title, f"{PLAYBOOK_ACTION_PREFIX}{n}", value, style))
         if playbook.get("why"):
-            whys.append(_plain(safe(f"{title}: {playbook['why']}", MAX_FIELD_TEXT)))
+            whys.setdefault(str(playbook["why"]), []).append(title)
     buttons.append(_button("Not a risk", DISMISS_ACTION_ID, {"alert": view.alert_id}, None))
     blocks: list[dict[str, Any]] = []
     if whys:
-        blocks.append({"type": "context", "block_id": "atrisk.playbooks", "elements": whys})
+        line = " · ".join(
+            f"{why[:1].upper()}{why[1:]}" if len(whys) == 1 else f"{' and '.join(t)}: {why}"
+            for why, t in whys.items()
+        )
+        why_line = _plain(safe(line, MAX_FIELD_TEXT))
+        blocks.append({"type": "context", "block_id": "atrisk.playbooks", "elements": [why_line]})
     blocks.append({"type": "actions", "block_id": "atrisk.actions", "elements": buttons})
     return blocks
 
@@ -223,6 +232,9 @@ def render_alert(view: AlertView, *, acted: ActedView | None = None) -> dict[str
     header = _plain(safe(view.account_name or view.account_id, MAX_HEADER_TEXT))
     blocks.append({"type": "header", "block_id": "atrisk.header", "text": header})
     blocks.append(_facts(view))
+    if view.since:
+        since = _mrkdwn(safe(f"📈 {view.since}", MAX_SECTION_TEXT))
+        blocks.append({"type": "context", "block_id": "atrisk.since", "elements": [since]})
     if (reasons := _reasons(view)) is not None:
         blocks.append(reasons)
     if acted is None:

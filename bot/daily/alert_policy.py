@@ -11,6 +11,11 @@ Every decision becomes an alert row: ``pending`` (to be posted), or ``held_out``
    posted, their outcome recorded all the same, so the lift of acting can be measured;
 3. **daily cap**: at most ``surface.daily_cap_per_csm`` alerts per CSM a day (alerts already
    made today for other accounts count); the rest are suppressed.
+
+Before those, an account's open **hold** decides: while a play is open, an alert that passes
+the cooldown updates the play's message (``follows``) instead of posting a new one; a
+dismissal is honoured (suppressed) until risk rises by ``surface.risk_rise_margin`` over the
+dismissed alert's risk, and the alert posted then says so (``since``).
 """
 
 from __future__ import annotations
@@ -40,10 +45,52 @@ class AlertCandidate:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """The account's open play or dismissal: which alert it is on, its risk then, when."""
+
+    kind: str  # playbook | dismissal
+    alert_id: int
+    risk: float
+    opened_on: dt.date
+    title: str
+
+
+@dataclass(frozen=True)
 class AlertDecision:
     account_id: str
     status: str  # pending | held_out | suppressed
     why: str | None = None
+    follows: int | None = None  # update this alert's message instead of posting
+    since: str | None = None  # what changed since the open play or dismissal
+
+
+def _pct(risk: float) -> str:
+    return f"{round(risk * 100)} %"
+
+
+def risk_words(before: float, now: float) -> str:
+    """``rose from 18 % to 34 %``, ``fell from …``, ``stayed at 34 %``."""
+    if _pct(before) == _pct(now):
+        return f"stayed at {_pct(now)}"
+    return f"{'rose' if now > before else 'fell'} from {_pct(before)} to {_pct(now)}"
+
+
+def _held(c: AlertCandidate, hold: Hold, margin: float) -> AlertDecision | None:
+    """The decision an open dismissal makes (None: the hold does not decide)."""
+    if hold.kind != "dismissal":
+        return None
+    day = f"{hold.opened_on.day} {hold.opened_on:%b}"
+    if c.risk - hold.risk < margin - EPSILON:
+        why = (
+            f"marked not a risk on {hold.opened_on.isoformat()} at {_pct(hold.risk)}; honoured "
+            f"until risk rises by {margin * 100:.0f} points (now {_pct(c.risk)})"
+        )
+        return AlertDecision(c.account_id, "suppressed", why)
+    since = (
+        f"Risk {risk_words(hold.risk, c.risk)} since this was marked not a risk "
+        f"({hold.title}) on {day}: more than the {margin * 100:.0f}-point margin, so it is back"
+    )
+    return AlertDecision(c.account_id, "pending", since=since)
 
 
 def holdout_bucket(account_id: str, as_of: dt.date) -> float:
@@ -99,9 +146,12 @@ def select_alerts(
     history: Sequence[Mapping[str, Any]],
     spec: Spec,
     as_of: dt.date,
+    holds: Mapping[str, Hold] | None = None,
 ) -> list[AlertDecision]:
-    """One decision per candidate, in the candidates' order (riskiest first)."""
+    """One decision per candidate, in the candidates' order (riskiest first); ``holds`` are
+    the accounts' open plays and dismissals."""
     cap, share = spec.surface.daily_cap_per_csm, spec.feedback.holdout_share
+    holds = holds or {}
     prior = last_alerts(history, as_of)
     mine = {c.account_id for c in candidates}
     per_csm: Counter[str] = Counter(
@@ -114,9 +164,22 @@ def select_alerts(
     decided: dict[str, AlertDecision] = {}
     for c in sorted(candidates, key=lambda c: (-c.risk, c.rank, c.account_id)):
         csm = c.csm_email or ""
+        hold = holds.get(c.account_id)
+        held = _held(c, hold, spec.surface.risk_rise_margin) if hold else None
         why = _cooldown_why(c, prior.get(c.account_id), spec, as_of)
-        if why is not None:
+        if held is not None and held.status == "suppressed":
+            decided[c.account_id] = held
+        elif why is not None:
             decided[c.account_id] = AlertDecision(c.account_id, "suppressed", why)
+        elif hold is not None and hold.kind == "playbook":
+            day = f"{hold.opened_on.day} {hold.opened_on:%b}"
+            since = f"Risk {risk_words(hold.risk, c.risk)} since you chose {hold.title} on {day}"
+            decided[c.account_id] = AlertDecision(
+                c.account_id, "pending", follows=hold.alert_id, since=since
+            )
+        elif held is not None and per_csm[csm] < cap:
+            per_csm[csm] += 1
+            decided[c.account_id] = held
         elif is_held_out(c.account_id, as_of, share):
             decided[c.account_id] = AlertDecision(
                 c.account_id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.daily import alert_policy
@@ -35,6 +35,7 @@ class AlertSetting:
     channels: Mapping[str, str]
     previous_risks: Mapping[str, float]
     history: Sequence[Mapping[str, Any]]
+    holds: Mapping[str, alert_policy.Hold] = field(default_factory=dict)
 
 
 def build_alerts(
@@ -53,7 +54,9 @@ def build_alerts(
         )
         for c in sorted(plan.candidates, key=lambda c: (c.rank, -c.risk, c.account_id))
     ]
-    decisions = alert_policy.select_alerts(policy, setting.history, spec, as_of)
+    decisions = alert_policy.select_alerts(
+        policy, setting.history, spec, as_of, holds=setting.holds
+    )
     rows: list[dict[str, Any]] = []
     for p, d in zip(policy, decisions, strict=True):
         flagged = by_id[p.account_id]
@@ -75,6 +78,8 @@ def build_alerts(
                 "fallback": plan.fallback,
                 "status": d.status,
                 "last_error": d.why if d.status != "pending" else None,  # why not posted
+                "follows_alert_id": d.follows,
+                "since_text": d.since,
             }
         )
     return rows

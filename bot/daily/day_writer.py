@@ -9,7 +9,7 @@ are only ever added: an alert key already taken for the day is kept as it is.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +18,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.daily import fallback
+from bot.daily.alert_policy import Hold
 from bot.daily.alert_rows import AlertSetting, Contact, build_alerts, days_of_history, pending
 from bot.daily.decide import DayPlan, FlaggedAccount, LastGood, ScoringResult
 from bot.lifecycle import model_state
 from bot.spec import Spec
 from playbooks import Playbook
 from storage.models import Account, Score, utcnow
+from storage.repositories import plays as plays_repo
 from storage.repositories import scores as repo
 
 
@@ -82,6 +84,10 @@ def alert_setting(
         channels=repo.csm_channels(session),
         previous_risks=repo.last_alert_risks(session, account_ids=ids, before=as_of),
         history=repo.alert_history(session, since=days_of_history(spec, as_of)),
+        holds={
+            p.account_id: Hold(p.kind, p.alert_id, p.risk, p.opened_on, p.title)
+            for p in reversed(plays_repo.open_plays(session, account_ids=ids))
+        },
     )
 
 
@@ -116,8 +122,10 @@ def write_day(
         repo.add_scores(session, [{**r, "run_id": run.id} for r in scoring.scores])
         repo.add_drift(session, [{**d, "run_id": run.id} for d in scoring.drift])
     ids = [c.account_id for c in plan.candidates]
-    rows = build_alerts(plan, alert_setting(session, ids, spec, plan.as_of), spec, library)
+    setting = alert_setting(session, ids, spec, plan.as_of)
+    rows = build_alerts(plan, setting, spec, library)
     new = repo.add_alerts(session, [{**r, "run_id": run.id} for r in rows])
+    _end_dismissals(session, new, setting)
     run.n_alerts = pending(new)
     if plan.cause is not None:
         run.fallback, run.fallback_cause = True, plan.cause.text()
@@ -130,6 +138,22 @@ def write_day(
     run.finished_at = utcnow()
     session.flush()
     return Written(run.id, new, len(rows) - len(new), changed)
+
+
+def _end_dismissals(session: Session, rows: Sequence[Any], setting: AlertSetting) -> None:
+    """A dismissal whose account is alerted again (risk rose past the margin) has expired."""
+    for row in rows:
+        hold = setting.holds.get(_field(row, "account_id"))
+        if hold is not None and hold.kind == "dismissal" and _field(row, "status") == "pending":
+            play = plays_repo.play_for_alert(session, alert_id=hold.alert_id)
+            if play is not None:
+                plays_repo.close_play(
+                    session, play_id=play.id, status="expired", at=utcnow(), by=None
+                )
+
+
+def _field(row: Any, name: str) -> Any:
+    return row[name] if isinstance(row, dict) else getattr(row, name)
 
 
 def _text(value: Any) -> str | None:

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
-from bot.blockkit.alerts import AlertView, banner_text
+from bot.blockkit.alerts import ActedView, AlertView, banner_text
+from bot.ports import Posted
 from scoring.reasons import reasons_of
 from storage.models import Account, Alert, TeamMember
 from storage.repositories import alert_outbox as repo
+from storage.repositories import plays as plays_repo
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class Outgoing:
     created_at: dt.datetime
     channel: str
     view: AlertView
+    follows: Posted | None = None  # the open play's message this alert updates
+    acted: ActedView | None = None  # that play, as the updated message keeps showing it
 
 
 def view_from_rows(
@@ -54,6 +58,7 @@ def view_from_rows(
         model_version=model_version,
         as_of=alert.as_of,
         fallback_banner=banner_text(scored_on or alert.as_of) if alert.fallback else None,
+        since=alert.since_text,
     )
 
 
@@ -86,7 +91,24 @@ def load_views(
         if created.tzinfo is None:  # SQLite returns naive UTC
             created = created.replace(tzinfo=dt.UTC)
         out.append(Outgoing(alert.id, alert.alert_key, alert.attempts, created, channel, view))
+        if alert.follows_alert_id is not None:
+            out[-1] = _following(session, out[-1], alert.follows_alert_id)
     return out
+
+
+def _following(session: Session, out: Outgoing, followed_id: int) -> Outgoing:
+    """``out`` updating the message of the alert it follows, showing that alert's play."""
+    followed = repo.get_alert(session, alert_id=followed_id)
+    play = plays_repo.play_for_alert(session, alert_id=followed_id)
+    if followed is None or followed.posted_channel is None or followed.posted_ts is None:
+        return out
+    acted = None
+    if play is not None:
+        owner = repo.members_by_email(session, emails=[play.owner_email or ""])
+        who = owner.get(play.owner_email or "")
+        acted = ActedView(who.name if who else "Someone", play.title, play.check_on)
+    where = Posted(followed.posted_channel, followed.posted_ts)
+    return replace(out, channel=followed.posted_channel, follows=where, acted=acted)
 
 
 def load_alert_view(session: Session, *, alert_id: int) -> AlertView | None:

@@ -64,6 +64,7 @@ class PostReport:
     dry_run: bool
     considered: int = 0
     posted: int = 0
+    updated: int = 0
     reconciled: int = 0
     left_pending: int = 0
     failed: int = 0
@@ -81,7 +82,7 @@ class PostReport:
 
     def __str__(self) -> str:
         parts = [f"{self.posted} posted"]
-        for name in ("reconciled", "left_pending", "failed", "skipped"):
+        for name in ("updated", "reconciled", "left_pending", "failed", "skipped"):
             if getattr(self, name):
                 parts.append(f"{getattr(self, name)} {name.replace('_', ' ')}")
         if self.errors:
@@ -231,6 +232,8 @@ class _Poster:
             if found is not None:
                 self._save(out, found, outcome="reconciled")
                 return False
+        if out.follows is not None:
+            return self._update(out, out.follows)
         try:
             payload = render_alert(out.view)
         except ValueError as exc:
@@ -277,6 +280,18 @@ class _Poster:
             self._fail(channel, out, failure)
             return True
         self._save(out, posted, outcome="posted")
+        return True
+
+    def _update(self, out: Outgoing, where: Posted) -> bool:
+        """Update the open play's message with this alert instead of posting a new one."""
+        payload = render_alert(out.view, acted=out.acted)
+        message = Message(where.channel, payload["text"], payload["blocks"], payload["metadata"])
+        folder = out.view.as_of.isoformat()
+        try:
+            self.slack.update(message, ts=where.ts, key=out.alert_key, folder=folder)
+        except SlackCallFailed as failure:
+            return self._fail(where.channel, out, failure)
+        self._save(out, where, outcome="updated")
         return True
 
     def _save(self, out: Outgoing, posted: Posted, *, outcome: str) -> None:

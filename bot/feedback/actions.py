@@ -3,7 +3,10 @@
 A click on a playbook button or a "Not a risk" answer becomes the alert's one ``Action``
 (``actions.alert_id`` is unique): the first click wins; a repeated, concurrent or replayed
 click records nothing and gets the action already there. The clicker is recorded as
-themselves (Slack id and, if the team table knows them, their email), whoever the CSM is.
+themselves (Slack id and, if the team table knows them, their email). Only the account's
+CSM, their managers and admins may act, and only on the alert's own message
+(``bot.feedback.permissions``); a recorded action opens the account's play
+(``bot.feedback.plays``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from bot.answers.lookups import Acted, acted_line, playbook_title
 from bot.blockkit.alerts import ActedView, AlertView
 from bot.delivery.alert_views import load_alert_view
 from bot.errors import AtriskError
+from bot.feedback.permissions import Where, check_allowed, check_message
+from bot.feedback.plays import open_play
 from playbooks import NOT_A_RISK_TITLE, Library, dismissal_label
 from storage.models import Action, Alert, TeamMember
 from storage.repositories import actions as repo
@@ -52,6 +57,7 @@ class ActionResult:
     done: ActedView
     channel: str | None
     ts: str | None
+    play_id: int | None = None
 
 
 def _follow_up_days(alert: Alert, playbook_id: str, library: Library) -> int:
@@ -107,8 +113,15 @@ def _result(
     return ActionResult(recorded, acted, view, done, alert.posted_channel, alert.posted_ts)
 
 
-def _record(session: Session, alert: Alert, clicker: Clicker, **fields: object) -> ActionResult:
-    """Insert the alert's action unless it has one, commit, and describe the outcome."""
+def _record(
+    session: Session,
+    alert: Alert,
+    clicker: Clicker,
+    library: Library,
+    today: dt.date,
+    **fields: object,
+) -> ActionResult:
+    """Insert the alert's action unless it has one, open its play, commit, and describe it."""
     member = repo.member_by_slack_id(session, slack_user_id=clicker.slack_user_id)
     mine = Action(
         alert_id=alert.id,
@@ -128,8 +141,16 @@ def _record(session: Session, alert: Alert, clicker: Clicker, **fields: object) 
         dismiss_text=mine.dismiss_text,
         follow_up_on=mine.follow_up_on,
     )
+    play_id = None
+    if new_id is not None:
+        mine.id = new_id
+        play = open_play(
+            session, alert=alert, action=mine, member=member, library=library, today=today
+        )
+        play_id = play.id
     session.commit()
-    return _result(session, alert, mine if new_id is not None else None, member, clicker)
+    result = _result(session, alert, mine if new_id is not None else None, member, clicker)
+    return replace(result, play_id=play_id)
 
 
 def _dismiss_words(action: Action) -> str | None:
@@ -139,12 +160,16 @@ def _dismiss_words(action: Action) -> str | None:
     return f"{label} — {action.dismiss_text}" if action.dismiss_text else label
 
 
-def _alert(session: Session, alert_id: int) -> Alert:
+def _alert(session: Session, alert_id: int, clicker: Clicker, where: Where) -> Alert:
+    """The alert, once the click is known to come from its message and from someone who may
+    act on its account."""
     alert = repo.get_alert(session, alert_id=alert_id)
     if alert is None:
         raise AlertNotFound(
             f"Alert {alert_id} is not known to this atrisk deployment; nothing was recorded."
         )
+    check_message(alert, where)
+    check_allowed(session, alert, clicker.slack_user_id)
     return alert
 
 
@@ -154,18 +179,22 @@ def record_playbook(
     alert_id: int,
     playbook_id: str,
     clicker: Clicker,
+    where: Where,
     library: Library,
     now: dt.datetime,
     today: dt.date,
 ) -> ActionResult:
-    """Record the playbook chosen on an alert, unless the alert already has an action."""
+    """Record the playbook chosen on an alert, unless the alert already has an action.
+    Raises ``NotYours``, ``NotThisMessage``, ``AlertNotFound`` or ``PlaybookNotOffered``."""
     with ctx.uow() as uow:
-        alert = _alert(uow.session, alert_id)
+        alert = _alert(uow.session, alert_id, clicker, where)
         days = _follow_up_days(alert, playbook_id, library)
         return _record(
             uow.session,
             alert,
             clicker,
+            library,
+            today,
             kind="playbook",
             playbook_id=playbook_id,
             acted_at=now,
@@ -180,15 +209,22 @@ def record_dismissal(
     reason: str,
     note: str | None,
     clicker: Clicker,
+    library: Library,
     now: dt.datetime,
+    today: dt.date,
 ) -> ActionResult:
-    """Record "Not a risk" with its reason, unless the alert already has an action."""
+    """Record "Not a risk" with its reason, unless the alert already has an action. The
+    form's metadata is not trusted: the message is the alert's own stored one."""
     with ctx.uow() as uow:
-        alert = _alert(uow.session, alert_id)
+        alert = repo.get_alert(uow.session, alert_id=alert_id)
+        where = Where(alert.posted_channel, alert.posted_ts) if alert else Where(None, None)
+        alert = _alert(uow.session, alert_id, clicker, where)
         return _record(
             uow.session,
             alert,
             clicker,
+            library,
+            today,
             kind="dismissal",
             dismiss_reason=reason,
             dismiss_text=note,
@@ -196,16 +232,22 @@ def record_dismissal(
         )
 
 
-def existing_action(ctx: Root, *, alert_id: int, clicker: Clicker) -> ActionResult | None:
-    """The alert's action if it already has one (so "Not a risk" need not open a modal)."""
+def existing_action(
+    ctx: Root, *, alert_id: int, clicker: Clicker, where: Where
+) -> ActionResult | None:
+    """The alert's action if it already has one (so "Not a risk" need not open a modal).
+    Raises ``NotYours`` or ``NotThisMessage`` before any modal is opened."""
     with ctx.uow() as uow:
-        alert = _alert(uow.session, alert_id)
+        alert = _alert(uow.session, alert_id, clicker, where)
         if repo.action_for(uow.session, alert_id=alert_id) is None:
             return None
         return _result(uow.session, alert, None, None, clicker)
 
 
 def alert_view(ctx: Root, *, alert_id: int) -> AlertView:
-    """The alert as its message shows it (for the "Not a risk" modal's title)."""
+    """The alert as its message shows it (for the modal's title, or to restore it on undo)."""
     with ctx.uow() as uow:
-        return _view(uow.session, _alert(uow.session, alert_id))
+        alert = repo.get_alert(uow.session, alert_id=alert_id)
+        if alert is None:
+            raise AlertNotFound(f"Alert {alert_id} is not known to this atrisk deployment.")
+        return _view(uow.session, alert)

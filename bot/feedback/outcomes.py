@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.answers.lookups import playbook_title
 from bot.blockkit.notices import thread_reply
 from bot.blockkit.text import hidden_key
 from bot.ports import DRY_RUN_TS, Message, SlackCallFailed, SlackPort
@@ -88,7 +89,9 @@ def announce_outcomes(ctx: Root, report: OutcomeReport, *, slack: SlackPort | No
     with ctx.uow() as uow:
         for outcome, alert in outcomes_to_announce(uow.session):
             action = action_for(uow.session, alert.id)
-            text = thread_reply(outcome_sentence(outcome, action, ctx.spec.feedback.outcome_days))
+            title = playbook_title(alert, action.playbook_id or "") if action else None
+            days = ctx.spec.feedback.outcome_days
+            text = thread_reply(outcome_sentence(outcome, action, days, title))
             to = ctx.dry_run_slack if alert.posted_ts == DRY_RUN_TS else port
             thread = None if to.dry_run else alert.posted_ts
             message = Message(

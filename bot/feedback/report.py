@@ -44,4 +44,5 @@ def report_of(ctx: Root, *, today: dt.date, since: dt.date | None = None) -> dic
         psi_threshold=spec.drift.psi_threshold,
         metric=spec.accuracy.metric,
         kill_switch=reading_of(reading),
+        titles={p.id: p.title for p in ctx.playbooks},
     )

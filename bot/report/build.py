@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -58,6 +59,7 @@ def build_report(
     psi_threshold: float,
     metric: str = "roc_auc",
     kill_switch: dict[str, Any] | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Every figure of the report as plain data (rendered as HTML, or dumped as JSON).
 
@@ -104,7 +106,7 @@ def build_report(
         },
         "weekly_adoption": _records(weekly),
         "per_csm": _records(fig.per_csm(frames.alerts, frames.actions, frames.team)),
-        "per_playbook": _records(fig.per_playbook(frames.actions, frames.outcomes)),
+        "per_playbook": _records(fig.per_playbook(frames.actions, frames.outcomes, titles)),
         "dismissals": _records(fig.dismissals(frames.actions)),
         "retention": [asdict(g) for g in retention],
         "accuracy": {

@@ -7,11 +7,13 @@ Every function takes frames and values; the report service loads them from the d
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from playbooks import dismissal_label
 from scoring.evaluate import matured_metric
 
 TIERS = (  # (lower bound, name) for the weekly adoption rate, best first
@@ -106,9 +108,12 @@ def per_csm(alerts: pd.DataFrame, actions: pd.DataFrame, team: pd.DataFrame) -> 
     return out.sort_values(["action_rate", "alerts"], ascending=False)[cols]
 
 
-def per_playbook(actions: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Per playbook: times chosen, matured outcomes and the 30-day retention among them."""
-    cols = ["playbook_id", "chosen", "matured", "retained", "retention"]
+def per_playbook(
+    actions: pd.DataFrame, outcomes: pd.DataFrame, titles: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Per playbook: its title (``titles``, else its id), times chosen, matured outcomes and
+    the 30-day retention among them."""
+    cols = ["playbook_id", "playbook", "chosen", "matured", "retained", "retention"]
     chosen = actions[actions["kind"] == "playbook"]
     if chosen.empty:
         return pd.DataFrame(columns=cols)
@@ -122,22 +127,26 @@ def per_playbook(actions: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
         }
     ).reset_index()
     out["retention"] = out["retained"] / out["matured"].where(out["matured"] > 0)
+    out["playbook"] = out["playbook_id"].map(lambda i: (titles or {}).get(i, i))
     return out.sort_values("chosen", ascending=False)[cols]
 
 
 def dismissals(actions: pd.DataFrame) -> pd.DataFrame:
-    """Dismissals by reason, most common first (feeds the model's error analysis)."""
+    """Dismissals by reason, most common first (feeds the model's error analysis): the
+    reason's id and its label as the modal shows it."""
     d = actions[actions["kind"] == "dismissal"]
     if d.empty:
-        return pd.DataFrame(columns=["reason", "count"])
-    return (
+        return pd.DataFrame(columns=["reason_id", "reason", "count"])
+    out = (
         d.groupby("dismiss_reason")
         .size()
         .rename("count")
         .reset_index()
-        .rename(columns={"dismiss_reason": "reason"})
+        .rename(columns={"dismiss_reason": "reason_id"})
         .sort_values("count", ascending=False)
     )
+    out["reason"] = out["reason_id"].map(lambda r: dismissal_label(str(r)))
+    return out[["reason_id", "reason", "count"]]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from playbooks import dismissal_label
 from storage.models import Action, Outcome
 
 STATE_WORDS = {
@@ -11,16 +12,27 @@ STATE_WORDS = {
 }
 
 
-def outcome_sentence(outcome: Outcome, action: Action | None, outcome_days: int) -> str:
-    """E.g. "30-day outcome: ✅ still a customer (ARR 48,000 → 48,000) · action taken: …"."""
+def arr_words(before: float | None, after: float | None) -> str:
+    """``ARR unchanged``, ``ARR 48,000 → 36,000``, or nothing when either is unknown."""
+    if before is None or after is None:
+        return ""
+    if round(before) == round(after):
+        return "ARR unchanged"
+    return f"ARR {before:,.0f} → {after:,.0f}"
+
+
+def outcome_sentence(
+    outcome: Outcome, action: Action | None, outcome_days: int, title: str | None = None
+) -> str:
+    """E.g. "30-day outcome: ✅ still a customer (ARR unchanged) · action taken: Integration
+    health check"; ``title`` is the playbook's title (its id only when none is known)."""
     words = STATE_WORDS.get(outcome.state, outcome.state)
-    arr = ""
-    if outcome.arr_before is not None and outcome.arr_after is not None:
-        arr = f" (ARR {outcome.arr_before:,.0f} → {outcome.arr_after:,.0f})"
+    arr = arr_words(outcome.arr_before, outcome.arr_after)
+    arr = f" ({arr})" if arr else ""
     if action is None:
         acted = "no action was recorded"
     elif action.kind == "playbook":
-        acted = f"action taken: {action.playbook_id}"
+        acted = f"action taken: {title or action.playbook_id}"
     else:
-        acted = f"marked not a risk ({action.dismiss_reason})"
+        acted = f"marked not a risk ({dismissal_label(action.dismiss_reason or 'other')})"
     return f"{outcome_days}-day outcome: {words}{arr} · {acted}"

@@ -271,7 +271,7 @@ def home_for_stranger(slack_user_id: str, owners: Sequence[str]) -> dict[str, An
 
 
 def home(answer: HomeAnswer) -> dict[str, Any]:
-    """The Home tab: open alerts and this week's actions."""
+    """The Home tab: open alerts, my open plays (overdue first) and this week's actions."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "atrisk", "emoji": True}},
         *_banner(answer.served),
@@ -284,6 +284,14 @@ def home(answer: HomeAnswer) -> dict[str, Any]:
         text = f"*{safe(a.account, 150)}* · {percent(a.risk)} · {short_date(a.as_of)}{where}"
         if a.reason:
             text += f"\n{safe(a.reason, 300)}"
+        blocks.append(_section(text))
+    blocks += [{"type": "divider"}, _section("*My open plays* — overdue first")]
+    if not answer.plays:
+        blocks.append(_context("No open plays."))
+    for play in answer.plays[:20]:
+        due = f"due {short_date(play.due_on)}" if play.due_on else "no due date"
+        mark = "⚠️ overdue, " if play.overdue else ""
+        text = f"*{safe(play.account, 150)}* · {safe(play.title, 200)} · {mark}{due}"
         blocks.append(_section(text))
     blocks += [{"type": "divider"}, _section("*Actions this week*")]
     if not answer.actions:

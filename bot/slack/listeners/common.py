@@ -19,8 +19,10 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.blockkit.alerts import ALERT_EVENT_TYPE
 from bot.blockkit.text import safe
 from bot.errors import AtriskError, expected_errors
+from bot.feedback.permissions import Where
 
 log = logging.getLogger("atrisk.slack")
 
@@ -132,15 +134,15 @@ def guarded(func: Callable[..., None], work: Executor | None = None) -> Callable
     return run
 
 
-def button_value(body: dict[str, Any]) -> dict[str, Any]:
-    """The JSON value of the clicked button, with an integer ``alert``."""
+def button_value(body: dict[str, Any], key: str = "alert") -> dict[str, Any]:
+    """The JSON value of the clicked button, with an integer ``key`` (``alert`` or ``play``)."""
     try:
         value = json.loads(body["actions"][0]["value"])
     except (KeyError, IndexError, TypeError, ValueError) as e:
         raise ButtonInvalid("This button was not made by atrisk; nothing was recorded.") from e
     if not isinstance(value, dict):
         raise ButtonInvalid("This button was not made by atrisk; nothing was recorded.")
-    value["alert"] = alert_id(value.get("alert"))
+    value[key] = alert_id(value.get(key))
     playbook = value.get("playbook")
     if playbook is not None and not (
         isinstance(playbook, str) and len(playbook) <= MAX_PLAYBOOK_ID
@@ -162,6 +164,21 @@ def message_location(body: dict[str, Any]) -> tuple[str | None, str | None]:
         channel if isinstance(channel, str) and CHANNEL_ID.match(channel) else None,
         ts if isinstance(ts, str) and MESSAGE_TS.match(ts) else None,
     )
+
+
+def click_where(body: dict[str, Any]) -> Where:
+    """Where a click came from: the message's channel and ts, and the alert id in the
+    message's metadata when Slack sent it (a metadata id atrisk cannot read is refused)."""
+    channel, ts = message_location(body)
+    message = _dict(body.get("message"))
+    meta = _dict(message.get("metadata"))
+    payload = _dict(meta.get("event_payload"))
+    named = payload.get("alert_id") if meta.get("event_type") == ALERT_EVENT_TYPE else None
+    return Where(channel, ts, alert_id(named) if named is not None else None)
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def user_of(body: dict[str, Any]) -> tuple[str, str | None]:

@@ -152,6 +152,7 @@ def test_the_report_grades_adoption_and_compares_retention_with_the_holdout(ctx)
         accuracy_target=0.8,
         accuracy_floor=0.7,
         psi_threshold=0.25,
+        titles={p.id: p.title for p in ctx.playbooks},
     )
     week = report["weekly_adoption"][0]
     assert (week["csms_alerted"], week["csms_acted"]) == (2, 1)
@@ -160,8 +161,11 @@ def test_the_report_grades_adoption_and_compares_retention_with_the_holdout(ctx)
     assert groups["acted"]["n"] == 2 and groups["acted"]["retained"] == 1
     assert groups["not acted"]["n"] == 3 and groups["not acted"]["retained"] == 3
     assert groups["holdout"]["n"] == 1
-    assert report["dismissals"] == [{"reason": "customer_healthy", "count": 1}]
+    assert report["dismissals"] == [
+        {"reason_id": "customer_healthy", "reason": "Customer is healthy", "count": 1}
+    ]
     assert report["per_playbook"][0]["playbook_id"] == "integration-health-check"
+    assert report["per_playbook"][0]["playbook"] == "Integration health check"
     assert report["summary"]["median_hours_to_action"] == 2.0
     html = render_html(report)
     assert "<svg" in html and "Weekly adoption rate" in html and "healthy" in html

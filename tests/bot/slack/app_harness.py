@@ -124,7 +124,11 @@ class Harness:
         user: str,
         alert: str = "acme",
         age: float = 0,
+        raw_value: str | None = None,
+        message_ts: str | None = None,
     ) -> tuple[signing.Answer, str]:
+        """Click a button on ``alert``'s message (or on its thread reply at ``message_ts``);
+        ``raw_value`` sends that exact text as the button's value."""
         alert_id = self.alerts[alert]
         with self.ctx.uow() as uow:
             row = uow.session.get(Alert, alert_id)
@@ -133,11 +137,11 @@ class Harness:
         response_url = self.double.response_url()
         payload = signing.block_action(
             action_id=action_id,
-            value=json.dumps(value),
+            value=raw_value if raw_value is not None else json.dumps(value),
             user_id=user,
             user_name=user.lower(),
             channel=channel or "",
-            ts=ts or "",
+            ts=message_ts or ts or "",
             response_url=response_url,
         )
         return self.post(signing.payload_body(payload), age=age), response_url

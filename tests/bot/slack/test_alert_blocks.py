@@ -146,7 +146,7 @@ def test_buttons_carry_the_alert_and_playbook_and_the_first_is_primary() -> None
     ]
     assert found[0]["value"] == '{"alert":7,"playbook":"integration-health"}'
     assert json.loads(found[2]["value"]) == {"alert": 7}
-    assert [b.get("style") for b in found] == ["primary", "danger", None]
+    assert [b.get("style") for b in found] == ["primary", None, None], "one primary, no danger"
     assert found[2]["text"]["text"] == "Not a risk"
 
 
@@ -240,3 +240,11 @@ def test_long_unicode_names_and_reasons_stay_within_block_kit_limits() -> None:
 
 def test_escape_turns_slack_control_characters_into_entities() -> None:
     assert escape("a & <b> c") == "a &amp; &lt;b&gt; c"
+
+
+def test_why_the_playbooks_fit_is_one_line_even_when_they_share_a_reason() -> None:
+    view = make_view()
+    shared = [{**p, "why": "fits the top reason: 14 failed syncs"} for p in view.playbooks]
+    blocks = render_alert(dataclasses.replace(view, playbooks=shared))["blocks"]
+    [context] = [b for b in blocks if b.get("block_id") == "atrisk.playbooks"]
+    assert [e["text"] for e in context["elements"]] == ["Fits the top reason: 14 failed syncs"]

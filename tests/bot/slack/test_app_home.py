@@ -65,3 +65,34 @@ def test_the_messages_tab_is_left_alone(app: Harness) -> None:
     assert ack.status == 200
     open_home(app, ZOE)  # a later home event is answered, the messages one never was
     assert [c.params["user_id"] for c in app.double.calls_to("views.publish")] == [ZOE]
+
+
+def test_my_open_plays_are_listed_with_due_dates_overdue_first(app: Harness) -> None:
+    import datetime as dt
+
+    from storage.models import Play
+
+    app.click_playbook(user=JANE)
+    wait_until(lambda: app.double.calls_to("chat.update"))
+    with app.ctx.uow() as uow:
+        [play] = uow.session.query(Play).all()
+        values = {c.name: getattr(play, c.name) for c in Play.__table__.columns if c.name != "id"}
+        uow.session.add(
+            Play(
+                **{
+                    **values,
+                    "alert_id": app.alerts["umbrella"],
+                    "account_id": "globex",
+                    "title": "Exec sponsor call",
+                    "due_on": dt.date(2026, 3, 1),
+                }
+            )
+        )
+        uow.commit()
+    home = open_home(app, JANE)
+    assert "*My open plays* — overdue first" in home
+    overdue = home.index("Exec sponsor call · ⚠️ overdue, due 1 Mar")
+    assert overdue < home.index("*Acme Corp* · Integration health check · due 22 Mar")
+    assert "My open plays" in open_home(
+        app, ZOE
+    ) and "Integration health check · due" not in open_home(app, ZOE)

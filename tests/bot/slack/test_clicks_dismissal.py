@@ -11,7 +11,14 @@ import pytest
 from bot.slack.views import NOTE_ACTION, NOTE_BLOCK, REASON_ACTION, REASON_BLOCK
 from playbooks import DISMISSAL_REASONS
 from tests.bot.slack import signing
-from tests.bot.slack.app_harness import JANE, JANE_CHANNEL, OMAR, Harness, running_app, wait_until
+from tests.bot.slack.app_harness import (
+    JANE,
+    JANE_CHANNEL,
+    MANAGER,
+    Harness,
+    running_app,
+    wait_until,
+)
 from tests.bot.slack.slack_double import SlackDouble
 
 
@@ -99,21 +106,23 @@ def test_other_with_words_keeps_them(app: Harness) -> None:
 
 
 def test_not_a_risk_on_a_handled_alert_says_so_instead_of_asking(app: Harness) -> None:
-    app.click_playbook(user=OMAR)
+    app.click_playbook(user=MANAGER)
     wait_until(lambda: app.double.calls_to("chat.update"))
     ack, url = app.click("atrisk.dismiss", {"alert": app.alerts["acme"]}, user=JANE)
     assert ack.status == 200
     answer = app.wait_for_response(url)
-    assert answer["text"].startswith("Already handled: Omar Khan chose *Integration health check*")
+    assert answer["text"].startswith(
+        "Already handled: Maria Manager chose *Integration health check*"
+    )
     assert app.double.calls_to("views.open") == []
 
 
 def test_a_late_submission_after_someone_acted_is_told_privately(app: Harness) -> None:
     view = _open_modal(app)
-    app.click_playbook(user=OMAR)
+    app.click_playbook(user=MANAGER)
     wait_until(lambda: app.double.calls_to("chat.update"))
     _submit(app, view, _values("data_wrong"))
     [ephemeral] = wait_until(lambda: app.double.ephemerals(JANE_CHANNEL))
-    assert ephemeral["user"] == JANE and ephemeral["text"].startswith("Already handled: Omar")
+    assert ephemeral["user"] == JANE and ephemeral["text"].startswith("Already handled: Maria")
     [action] = app.actions()
     assert action.kind == "playbook"

@@ -117,6 +117,7 @@ def test_socket_mode_is_off_by_default_with_a_documented_switch() -> None:
 
 
 def test_the_app_registers_exactly_the_alert_button_ids(registered) -> None:
-    [playbook, dismiss] = registered["action"]
+    [playbook, dismiss, *play] = registered["action"]
     assert [bool(playbook.match(f"atrisk.playbook.{n}")) for n in range(3)] == [True] * 3
     assert not playbook.match("atrisk.playbook.x") and dismiss == "atrisk.dismiss"
+    assert play == ["atrisk.play.done", "atrisk.play.snooze", "atrisk.play.undo"]

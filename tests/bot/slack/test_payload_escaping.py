@@ -93,7 +93,9 @@ def sent_since(app: Harness, start: int) -> list[tuple[str, dict[str, Any]]]:
 
 
 def submit_not_a_risk(app: Harness, note: str) -> None:
-    ack, _ = app.click("atrisk.dismiss", {"alert": app.alerts["umbrella"]}, user=ZOE)
+    ack, _ = app.click(
+        "atrisk.dismiss", {"alert": app.alerts["umbrella"]}, user=ZOE, alert="umbrella"
+    )
     assert ack.status == 200
     [opened] = wait_until(lambda: app.double.calls_to("views.open"))
     chosen = {"selected_option": {"value": "other", "text": {"type": "plain_text", "text": "x"}}}

@@ -1,4 +1,4 @@
-"""A playbook button: record the choice once, then show it on the alert in place."""
+"""A playbook button: record the choice once, show it on the alert, and carry the play out."""
 
 from __future__ import annotations
 
@@ -11,13 +11,9 @@ from slack_sdk import WebClient
 
 from bot.blockkit.alerts import render_alert
 from bot.feedback.actions import Clicker, record_playbook
+from bot.feedback.plays import carry_out
 from bot.slack import views
-from bot.slack.listeners.common import (
-    ButtonInvalid,
-    button_value,
-    message_location,
-    user_of,
-)
+from bot.slack.listeners.common import ButtonInvalid, button_value, click_where, user_of
 
 if TYPE_CHECKING:
     from bot.slack.app import AppServices
@@ -35,6 +31,7 @@ def playbook_click(services: AppServices) -> Callable[..., None]:
             alert_id=value["alert"],
             playbook_id=value["playbook"],
             clicker=Clicker(*user_of(body)),
+            where=click_where(body),
             library=services.library,
             now=services.now(),
             today=services.today(),
@@ -42,12 +39,14 @@ def playbook_click(services: AppServices) -> Callable[..., None]:
         if not result.recorded:
             respond(**views.already_handled(result.acted), replace_original=False)
             return
-        channel, ts = message_location(body)
-        channel, ts = channel or result.channel, ts or result.ts
-        if channel and ts:
+        if result.channel and result.ts:  # the alert's own message (checked above)
             client.chat_update(
-                channel=channel, ts=ts, **render_alert(result.alert, acted=result.done)
+                channel=result.channel,
+                ts=result.ts,
+                **render_alert(result.alert, acted=result.done),
             )
+        if result.play_id is not None:
+            carry_out(services.ctx, play_id=result.play_id, library=services.library)
         logger.info("alert %s: playbook %s recorded", value["alert"], value["playbook"])
 
     return record_playbook_click

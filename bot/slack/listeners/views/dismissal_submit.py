@@ -1,4 +1,7 @@
-""" "Not a risk" submitted: check the answer in the ack, record it lazily, update the alert."""
+""" "Not a risk" submitted: check the answer in the ack, record it lazily, update the alert.
+
+Only the alert id is read from the form's metadata; where the alert's message is comes from
+the alert's row, and who may dismiss it is checked again at submission."""
 
 from __future__ import annotations
 
@@ -47,10 +50,11 @@ def dismissal_submit(services: AppServices) -> Callable[..., None]:
             reason=reason,
             note=note,
             clicker=Clicker(user_id, user_name),
+            library=services.library,
             now=services.now(),
+            today=services.today(),
         )
-        channel = meta["channel"] or result.channel
-        ts = meta["ts"] or result.ts
+        channel, ts = result.channel, result.ts  # the alert row's, never the form's
         if not result.recorded:
             if channel:
                 answer = views.already_handled(result.acted)

@@ -1,0 +1,92 @@
+"""The buttons on a play's thread replies: mark done, snooze, undo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from logging import Logger
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+
+from bot.blockkit.alerts import render_alert
+from bot.blockkit.plays import SNOOZE_DAYS
+from bot.blockkit.text import safe
+from bot.feedback import plays
+from bot.feedback.actions import alert_view
+from bot.slack import views
+from bot.slack.listeners.common import button_value, click_where, user_of
+
+if TYPE_CHECKING:
+    from bot.slack.app import AppServices
+
+
+def _replace(client: WebClient, channel: str | None, ts: str | None, text: str) -> None:
+    """The clicked reply, its buttons gone, saying what happened (``text`` already safe)."""
+    if channel and ts:
+        section = {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=[section])
+
+
+def mark_done_click(services: AppServices) -> Callable[..., None]:
+    def mark_play_done(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        play_id = button_value(body, "play")["play"]
+        user, _ = user_of(body)
+        where = click_where(body)
+        done = plays.mark_done(
+            services.ctx, play_id=play_id, user=user, where=where, now=services.now()
+        )
+        if not done.changed:
+            respond(**views.notice(done.words.replace("*", "")), replace_original=False)
+            return
+        _replace(client, where.channel, where.ts, f"✅ {safe(done.words, 300)}")
+
+    return mark_play_done
+
+
+def snooze_click(services: AppServices) -> Callable[..., None]:
+    def snooze_play(body: dict[str, Any], respond: Respond) -> None:
+        play_id = button_value(body, "play")["play"]
+        user, _ = user_of(body)
+        result = plays.snooze(
+            services.ctx,
+            play_id=play_id,
+            user=user,
+            where=click_where(body),
+            today=services.today(),
+            days=SNOOZE_DAYS,
+        )
+        respond(**views.notice(result.words.replace("*", "")), replace_original=False)
+
+    return snooze_play
+
+
+def undo_click(services: AppServices) -> Callable[..., None]:
+    def undo_play(
+        body: dict[str, Any], respond: Respond, client: WebClient, logger: Logger
+    ) -> None:
+        play_id = button_value(body, "play")["play"]
+        user, _ = user_of(body)
+        where = click_where(body)
+        result = plays.undo(
+            services.ctx, play_id=play_id, user=user, where=where, now=services.now()
+        )
+        if not result.changed:
+            respond(**views.notice(result.words.replace("*", "")), replace_original=False)
+            return
+        with_buttons = render_alert(alert_view(services.ctx, alert_id=result.alert_id))
+        alert_ts = _alert_ts(services, result.alert_id)
+        if result.channel and alert_ts:
+            client.chat_update(channel=result.channel, ts=alert_ts, **with_buttons)
+        _replace(client, where.channel, where.ts, safe(result.words, 300))
+        logger.info("play %s undone", play_id)
+
+    return undo_play
+
+
+def _alert_ts(services: AppServices, alert_id: int) -> str | None:
+    with services.ctx.uow() as uow:
+        from storage.repositories.actions import get_alert
+
+        alert = get_alert(uow.session, alert_id=alert_id)
+        return alert.posted_ts if alert else None
