@@ -129,6 +129,98 @@ def bench_world(world: Any) -> dict[str, Any]:
     return _summary(judged, _attributes())
 
 
+# Harbor Data's own-features table as a team would declare it in atrisk.yml (contract.columns).
+DECLARED: dict[str, dict[str, Any]] = {
+    "tenure_months": {
+        "label": "customer for {value} months",
+        "family": "commercial",
+        "actionable": False,
+    },
+    "monthly_charges": {
+        "label": "{value} a month",
+        "family": "commercial",
+        "actionable": False,
+        "unit": "currency",
+    },
+    "total_charges": {
+        "label": "{value} billed so far",
+        "family": "commercial",
+        "actionable": False,
+        "unit": "currency",
+    },
+    "contract_type": {"label": "{value} contract", "family": "commercial", "actionable": False},
+    "payment_method": {"label": "pays by {value}", "family": "commercial", "actionable": False},
+    "region": {"label": "{value} region", "family": "commercial", "actionable": False},
+    "logins_30d": {
+        "label": "{value} user-days of logins in the last 30 days",
+        "family": "adoption",
+        "direction": "lower_is_riskier",
+    },
+    "sync_errors_30d": {
+        "label": "{value} failed syncs in the last 30 days",
+        "family": "integrations",
+        "direction": "higher_is_riskier",
+    },
+    "support_calls_30d": {
+        "label": "{value} tickets opened in the last 30 days",
+        "family": "support",
+        "direction": "higher_is_riskier",
+    },
+    "unanswered_calls": {
+        "label": "{value} tickets waiting for a first reply",
+        "family": "support",
+        "direction": "higher_is_riskier",
+    },
+    "failed_payments_90d": {
+        "label": "{value} failed payments in the last 90 days",
+        "family": "commercial",
+        "direction": "higher_is_riskier",
+    },
+}
+
+
+def bench_byo(world: Any) -> dict[str, Any]:
+    from bot.lifecycle.training import byo_features
+    from bot.spec import Column, Contract
+    from scoring.labels import LABEL
+    from tests.worlds import make_account_features
+
+    table = make_account_features(world)
+    frame = table.rename(columns={"churned_within_horizon": LABEL})
+    features, cats = byo_features(frame)
+    model = fit(
+        frame,
+        features,
+        cats,
+        TrainConfig(drop_empty_features=False),
+        split=split_by_time,
+        feature_source="account_features",
+    ).model
+    contract = Contract(columns={k: Column(**v) for k, v in DECLARED.items()})
+    declared = _declared(contract)
+    last = frame[frame["as_of"] >= frame["as_of"].max() - pd.Timedelta(days=92)]
+    snaps = last.set_index("account_id")
+    judged = _flagged_reasons(model, snaps, wording_for(model, declared)).reset_index()
+    judged["driver"] = judged["account_id"].map(world.driver_of)
+    judged["dominant"] = judged["driver"] != "none"
+    attributes = {k for k, v in DECLARED.items() if v.get("actionable") is False}
+    out = _summary(judged, attributes)
+    told = [x for r in judged["reasons"] for x in r[:SHOWN_REASONS]]
+    out["undeclared_reasons"] = sum(1 for x in told if x["feature"] not in DECLARED)
+    return out
+
+
+def _declared(contract: Any) -> Any:
+    from bot.spec import Spec
+
+    spec = Spec.model_construct(contract=contract, surface=_Surface())
+    return spec.declared_columns()
+
+
+class _Surface:
+    currency = "$"
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--synth-accounts", type=int, default=2000)
@@ -140,6 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     out = {
         "synth": bench_synth(args.synth_accounts, args.synth_months, args.seed),
         "world": bench_world(world),
+        "world_own_features": bench_byo(world),
     }
     print(json.dumps(out, indent=2))
 
