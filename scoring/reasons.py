@@ -152,7 +152,7 @@ def explain_rows(
     """
     groups = groups or {}
     one_hot = one_hot or {}
-    told = [actionable is None or f in one_hot or actionable(f) for f in features]
+    told = [actionable is None or actionable(f) for f in features]
     names = [groups.get(f, one_hot.get(f, f)) for f in features]
     order = list(dict.fromkeys(names))
     gidx = np.array([order.index(n) for n in names])
