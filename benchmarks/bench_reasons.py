@@ -192,7 +192,7 @@ def bench_byo(world: Any) -> dict[str, Any]:
         frame,
         features,
         cats,
-        TrainConfig(drop_empty_features=False),
+        TrainConfig(drop_empty_features=False, min_positives=20),
         split=split_by_time,
         feature_source="account_features",
     ).model
