@@ -37,7 +37,7 @@ WEEKEND_FACTOR = 0.03
 # Adoption causes part of the usage: seats active on a day scale with the share of key features
 # adopted by then (ADOPTION_FLOOR with none, 1 with all), so unadopted key features also show as
 # fewer active users (a symptom beside its cause).
-ADOPTION_FLOOR = 0.4
+ADOPTION_FLOOR = 0.6
 
 
 def target_utilization(health: np.ndarray) -> np.ndarray:
