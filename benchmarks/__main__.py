@@ -25,6 +25,7 @@ TINY: dict[str, list[str]] = {
     "ingest": ["--accounts", "300", "--months", "3", "--backends", "sqlite"],
     "playbooks": ["--accounts", "500"],
     "posting": ["--alerts", "20", "--channels", "4", "--rate", "200"],
+    "reasons": ["--synth-accounts", "300", "--synth-months", "8", "--world-accounts", "300"],
     "score": ["--accounts", "2000", "--months", "4", "--train-accounts", "800"],
     "slash": ["--accounts", "2000", "--requests", "40", "--concurrency", "4"],
     "synth": ["--accounts", "300", "--months", "6"],

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from bot.errors import SpecError
+from scoring.catalog import FeatureInfo
 
 # Why each required field matters; used in the refusal message.
 WHY_REQUIRED: dict[str, str] = {
@@ -48,8 +49,19 @@ class Entity(_Section):
     label: str = "churned_at"
 
 
+class Column(_Section):
+    """One declared ``account_features`` column: how it reads, its family, whether to act on it."""
+
+    label: str  # e.g. "{value} sync errors in the last 30 days"; {value} is the column's value
+    family: Literal["adoption", "integrations", "support", "usage", "commercial", "other"]
+    direction: Literal["higher_is_riskier", "lower_is_riskier", "none"] = "none"
+    actionable: bool = True  # False: an attribute (tenure, charges, region): context only
+    unit: str | None = None  # "currency" takes surface.currency; any other text is appended
+
+
 class Contract(_Section):
     source: str | None = None
+    columns: dict[str, Column] = Field(default_factory=dict)
     key_features: list[str] = Field(default_factory=list)
 
     @field_validator("key_features")
@@ -108,6 +120,7 @@ class Surface(_Section):
     risk_rise_margin: float = Field(0.1, ge=0, le=1)
     threshold: float | None = Field(None, gt=0, lt=1)
     top_share: float | None = Field(None, gt=0, le=1)
+    currency: str = ""  # shown before money amounts (ARR, declared currency columns), e.g. "€"
 
     @model_validator(mode="after")
     def _one_flag_rule(self) -> Surface:
@@ -167,6 +180,19 @@ class Spec(_Section):
     training: Training = Field(default_factory=Training)
     drift: Drift = Field(default_factory=Drift)
     base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def declared_columns(self) -> dict[str, FeatureInfo]:
+        """``contract.columns`` as catalog entries (label with its unit, family, direction)."""
+        out: dict[str, FeatureInfo] = {}
+        for name, col in self.contract.columns.items():
+            label = col.label
+            if col.unit == "currency" and self.surface.currency:
+                label = label.replace("{value}", f"{self.surface.currency}{{value}}")
+            elif col.unit and col.unit != "currency":
+                label = label.replace("{value}", f"{{value}} {col.unit}")
+            riskier = {"higher_is_riskier": True, "lower_is_riskier": False}.get(col.direction)
+            out[name] = FeatureInfo(name, col.family, True, label, riskier, col.actionable)
+        return out
 
     def resolve(self, path: str | None) -> str | None:
         """A relative path in the spec is relative to the spec's own folder; URLs are kept."""

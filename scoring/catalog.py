@@ -3,8 +3,14 @@
 A template is plain words with placeholders filled from the account's own row (see
 ``render_reason``): ``{value}`` is the feature's value, ``{pct}`` its absolute value as a
 percentage, ``{direction}`` "down"/"up"/"unchanged" by its sign, ``{name}`` any other column of
-the row (a helper column), and ``{name|one|many}`` picks a word by whether ``name`` equals 1.
+the row (a helper column), ``{name:count}`` a whole number ("fewer than 1" between 0 and ½),
+and ``{name|one|many}`` picks a word by whether ``name`` equals 1.
 docs/features.md lists which helper columns each template uses.
+
+Every model input says whether a person can act on it. Attributes (seats, ARR, tenure, plan,
+segment) shape the score and are shown as context, never as a reason. Reasons are told per
+family: the features of a family measure one thing, so their contributions are summed
+(exact by additivity) and the family is told through its strongest member.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 FAMILIES = ("adoption", "integrations", "support", "usage", "commercial")
+NEUTRAL_FAMILY = "other"  # a team's column declared without a family
 
 
 @dataclass(frozen=True)
@@ -27,10 +34,13 @@ class FeatureInfo:
     model_input: bool
     template: str | None
     higher_is_riskier: bool | None
+    actionable: bool = True  # False: an attribute, context in the alert, never a reason
 
 
-def _f(name: str, family: str, template: str, higher_is_riskier: bool | None) -> FeatureInfo:
-    return FeatureInfo(name, family, True, template, higher_is_riskier)
+def _f(
+    name: str, family: str, template: str, higher_is_riskier: bool | None, actionable: bool = True
+) -> FeatureInfo:
+    return FeatureInfo(name, family, True, template, higher_is_riskier, actionable)
 
 
 def _h(name: str, family: str) -> FeatureInfo:
@@ -43,7 +53,8 @@ _MODEL = [
     _f(
         "unadopted_key_features",
         "adoption",
-        "{value} of {key_features_total} key features never used: {unadopted_key_features_names}",
+        "{value:count} of {key_features_total:count} key features never used: "
+        "{unadopted_key_features_names}",
         True,
     ),
     _f(
@@ -65,7 +76,7 @@ _MODEL = [
     _f(
         "users_per_seat",
         "usage",
-        "{active_users_per_day} active users a day on {seats} {seats|seat|seats}",
+        "{active_users_per_day:count} of {seats:count} {seats|seat|seats} active on a typical day",
         False,
     ),
     _f(
@@ -149,11 +160,11 @@ _MODEL = [
     ),
     # commercial
     _f("days_to_renewal", "commercial", "renewal in {value} {value|day|days}", False),
-    _f("tenure_days", "commercial", "customer for {value} days", False),
-    _f("seats", "commercial", "{value} {value|seat|seats}", None),
-    _f("arr", "commercial", "ARR {value}", None),
-    _f("segment", "commercial", "{value} segment", None),
-    _f("plan", "commercial", "{value} plan", None),
+    _f("tenure_days", "commercial", "customer for {value} {value|day|days}", False, False),
+    _f("seats", "commercial", "{value} {value|seat|seats}", None, False),
+    _f("arr", "commercial", "ARR {value}", None, False),
+    _f("segment", "commercial", "{value} segment", None, False),
+    _f("plan", "commercial", "{value} plan", None, False),
 ]
 
 _HELPERS = [
@@ -180,6 +191,18 @@ FEATURES: dict[str, FeatureInfo] = {f.name: f for f in _MODEL + _HELPERS}
 MODEL_FEATURES: list[str] = [f.name for f in _MODEL]
 CATEGORICAL_FEATURES: tuple[str, ...] = ("segment", "plan")
 HELPER_COLUMNS: list[str] = [f.name for f in _HELPERS]
+ATTRIBUTES: tuple[str, ...] = tuple(f.name for f in _MODEL if not f.actionable)
+
+
+def reason_groups(features: list[str], catalog: Mapping[str, FeatureInfo]) -> dict[str, str]:
+    """Each actionable feature's group: its family (features of a family measure one thing)."""
+    return {f: catalog[f].family for f in features if f in catalog and catalog[f].actionable}
+
+
+def is_actionable(name: str, catalog: Mapping[str, FeatureInfo] | None = None) -> bool:
+    """Whether a person can act on ``name`` (unknown columns: no, they are never guessed)."""
+    info = (FEATURES if catalog is None else catalog).get(name)
+    return bool(info and info.model_input and info.actionable)
 
 
 def family_of(name: str) -> str | None:
@@ -231,14 +254,34 @@ def _direction(value: Any) -> str:
     return "down" if float(value) < 0 else "up"
 
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:\|([^|{}]*)\|([^|{}]*))?\}")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(:count)?(?:\|([^|{}]*)\|([^|{}]*))?\}")
 
 
 class _MissingField(KeyError):
     pass
 
 
-def render_reason(feature: str, row: Mapping[str, Any]) -> str:
+def _is_one(v: Any) -> bool:
+    """Singular when the value reads as 1 ("in 1 day", "1 seat"), also after rounding."""
+    try:
+        return round(float(v)) == 1
+    except (TypeError, ValueError):
+        return False
+
+
+def format_count(value: Any) -> str:
+    """A count in whole numbers: 0.071 users a day reads "fewer than 1", 2.6 reads "3"."""
+    if _is_missing(value):
+        return "unknown"
+    x = float(value)
+    if 0 < x < 0.5:
+        return "fewer than 1"
+    return f"{round(x):,}"
+
+
+def render_reason(
+    feature: str, row: Mapping[str, Any], catalog: Mapping[str, FeatureInfo] | None = None
+) -> str:
     """Fill ``feature``'s template with the account's row; "feature = value" when there is none.
 
     The fallback is also used when the row lacks a helper value the template needs, so a
@@ -246,7 +289,7 @@ def render_reason(feature: str, row: Mapping[str, Any]) -> str:
     "days to renewal unknown".
     """
     value = row.get(feature)
-    info = FEATURES.get(feature)
+    info = (FEATURES if catalog is None else catalog).get(feature)
     fallback = f"{feature} = {format_value(value)}"
     if info is None or info.template is None:
         return fallback
@@ -254,7 +297,7 @@ def render_reason(feature: str, row: Mapping[str, Any]) -> str:
         return f"{feature.replace('_', ' ')} unknown".capitalize()
 
     def fill(m: re.Match[str]) -> str:
-        name, one, many = m.group(1), m.group(2), m.group(3)
+        name, count, one, many = m.group(1), m.group(2), m.group(3), m.group(4)
         if name == "pct":
             return format_pct(value)
         if name == "direction":
@@ -265,8 +308,8 @@ def render_reason(feature: str, row: Mapping[str, Any]) -> str:
         if _is_missing(v):
             raise _MissingField(name)
         if one is not None:
-            return one if float(v) == 1 else many
-        return format_value(v)
+            return one if _is_one(v) else many
+        return format_count(v) if count else format_value(v)
 
     try:
         text = _PLACEHOLDER.sub(fill, info.template)

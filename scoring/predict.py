@@ -6,22 +6,29 @@ Training and scoring both build the model matrix here, so categories map the sam
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from scoring.catalog import FEATURES, family_of, render_reason
+from scoring.catalog import (
+    FEATURES,
+    NEUTRAL_FAMILY,
+    FeatureInfo,
+    is_actionable,
+    reason_groups,
+    render_reason,
+)
 from scoring.errors import FeatureSpecError
 from scoring.evaluate import flag_mask
 from scoring.reasons import (
+    Actionable,
     FamilyOf,
     Render,
     Tellable,
-    column_equals_value,
     explain_rows,
-    guess_family,
 )
 from scoring.registry import ModelArtifact
 
@@ -78,25 +85,25 @@ def risk(model: ModelArtifact, matrix: pd.DataFrame) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Wording:
-    """How reasons are told: the catalog's renderer and families, or a team's own columns."""
+    """How reasons are told: labels, families, groups and what a person can act on."""
 
     render: Render
     family_of: FamilyOf
     groups: dict[str, str]
     one_hot: dict[str, str]
     tellable: Tellable | None = None
+    actionable: Actionable | None = None
 
 
-def _builtin_family(feature: str) -> str:
-    return family_of(feature) or guess_family(feature)
-
-
-def risky_side(typical: dict[str, float]) -> Tellable:
+def risky_side(
+    typical: dict[str, float], catalog: Mapping[str, FeatureInfo] | None = None
+) -> Tellable:
     """A catalog feature is told only on its risky side of the training median: more failures
     than usual, fewer users than usual; features without a direction always."""
+    known = FEATURES if catalog is None else catalog
 
     def tellable(feature: str, value: Any) -> bool:
-        info, middle = FEATURES.get(feature), typical.get(feature)
+        info, middle = known.get(feature), typical.get(feature)
         if info is None or info.higher_is_riskier is None or middle is None:
             return True
         try:
@@ -108,12 +115,47 @@ def risky_side(typical: dict[str, float]) -> Tellable:
     return tellable
 
 
-def wording_for(model: ModelArtifact) -> Wording:
-    """Catalog templates for built-in features; ``column = value`` for a team's own columns."""
+def wording_for(model: ModelArtifact, declared: Mapping[str, FeatureInfo] | None = None) -> Wording:
+    """How ``model``'s reasons are told: the built-in catalog, or for a team's own
+    ``account_features`` the columns declared in ``atrisk.yml`` (``declared``).
+
+    Groups are read from the catalog at scoring time (not from the stored model), so a model
+    trained before a catalog change is told the current way. A team's column that is not
+    declared has the neutral family and reads ``column = value``; it is never guessed.
+    """
     if model.feature_source == "account_features":
-        return Wording(column_equals_value, guess_family, {}, dict(model.one_hot))
+        catalog = dict(declared or {})
+
+        def render(feature: str, row: Mapping[str, Any]) -> str:
+            return render_reason(feature, row, catalog)
+
+        def family(feature: str) -> str:
+            info = catalog.get(feature)
+            return info.family if info else NEUTRAL_FAMILY
+
+        def actionable(feature: str) -> bool:
+            return feature not in catalog or is_actionable(feature, catalog)
+
+        return Wording(
+            render,
+            family,
+            reason_groups(model.features, catalog),
+            dict(model.one_hot),
+            risky_side(model.typical, catalog),
+            actionable,
+        )
+
+    def builtin_family(feature: str) -> str:
+        info = FEATURES.get(feature)
+        return info.family if info else NEUTRAL_FAMILY
+
     return Wording(
-        render_reason, _builtin_family, dict(model.groups), {}, risky_side(model.typical)
+        render_reason,
+        builtin_family,
+        reason_groups(model.features, FEATURES),
+        {},
+        risky_side(model.typical),
+        is_actionable,
     )
 
 
@@ -150,6 +192,7 @@ def score_accounts(
             groups=wording.groups,
             one_hot=wording.one_hot,
             tellable=wording.tellable,
+            actionable=wording.actionable,
         )
         for i, r in zip(idx, told, strict=True):
             reasons[int(i)] = [reason.to_json() for reason in r]  # stored as JSON

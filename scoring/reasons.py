@@ -1,8 +1,12 @@
 """Reasons: an account's largest risk-increasing SHAP contributions, in plain words.
 
-Contributions come from LightGBM's exact TreeSHAP (``pred_contrib``, raw-score space). Related
-features (a count and its trend, the levels of a one-hot column) share a group: the group's
-contributions are summed and told once, through the member that pushed risk up the most.
+Contributions are any per-feature additive attribution in raw-score space: LightGBM's exact
+TreeSHAP (``pred_contrib``) or a linear model's ``coef × (x − mean)``. Features that measure one
+thing share a group (for built-in and declared features: their family; the levels of a one-hot
+column): the group's contributions are summed, which is exact because the attributions add
+up, and the group is told once, through the member that pushed risk up the most. So at most
+one reason per family, and no two slots say the same thing. Attributes a person cannot act on
+(seats, ARR, tenure, plan, segment) are never told: ``actionable`` leaves them out.
 A feature whose value is missing for the account is not told (there is nothing to show).
 Each reason is a ``Reason``; scores and alerts store it as ``Reason.to_json()``
 (``{"feature", "family", "value", "contribution", "text"}``) and readers use ``Reason.from_json``.
@@ -19,27 +23,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scoring.catalog import format_value
+from scoring.catalog import (
+    FEATURES,
+    MODEL_FEATURES,
+    NEUTRAL_FAMILY,
+    format_value,
+    reason_groups,
+)
 
-FAMILIES = ("adoption", "integrations", "support", "usage", "commercial")
+FAMILIES = ("adoption", "integrations", "support", "usage", "commercial", "other")
 STORED_REASONS = 5  # kept on the score; alerts show the first three
 SHOWN_REASONS = 3
 
-# Built-in features that tell one story: a level and its trend, or several readings of the
-# same broken integration. Each group is told once, through its strongest member.
-BUILTIN_GROUPS: dict[str, str] = {
-    "adoption_breadth": "adoption_breadth",
-    "adoption_breadth_trend": "adoption_breadth",
-    "users_per_seat": "users_per_seat",
-    "users_per_seat_trend": "users_per_seat",
-    "integration_failures_14d": "integration_health",
-    "integration_failure_rate_14d": "integration_health",
-    "consecutive_failures": "integration_health",
-    "broken_integrations": "integration_health",
-    "days_since_last_sync": "integration_health",
-    "open_tickets": "open_tickets",
-    "urgent_open_tickets": "open_tickets",
-}
+# Built-in features told together: every actionable feature by its family.
+BUILTIN_GROUPS: dict[str, str] = reason_groups(MODEL_FEATURES, FEATURES)
 
 
 @dataclass(frozen=True)
@@ -61,7 +58,7 @@ class Reason:
         feature = str(data.get("feature") or "")
         return cls(
             feature=feature,
-            family=str(data.get("family") or guess_family(feature)),
+            family=str(data.get("family") or catalog_family(feature)),
             value=data.get("value"),
             contribution=float(data.get("contribution") or 0.0),
             text=str(data.get("text") or feature),
@@ -76,22 +73,14 @@ def reasons_of(stored: Iterable[Mapping[str, Any]] | None) -> list[Reason]:
 Render = Callable[[str, Mapping[str, Any]], str]
 FamilyOf = Callable[[str], str]
 Tellable = Callable[[str, Any], bool]
-
-_FAMILY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("support", ("ticket", "csat", "support", "escalat", "sla", "nps")),
-    ("integrations", ("integration", "sync", "connector", "webhook", "api_error")),
-    ("adoption", ("adopt", "feature", "breadth", "onboard")),
-    ("commercial", ("arr", "seat", "plan", "renewal", "segment", "tenure", "contract", "price")),
-)
+Actionable = Callable[[str], bool]
 
 
-def guess_family(feature: str) -> str:
-    """The family of a column named by a team's own feature table, from words in its name."""
-    name = feature.lower()
-    for family, words in _FAMILY_WORDS:
-        if any(w in name for w in words):
-            return family
-    return "usage"
+def catalog_family(feature: str) -> str:
+    """A built-in feature's family; any other column is in the neutral family, never guessed
+    from its name (a team declares its columns' families in ``atrisk.yml``)."""
+    info = FEATURES.get(feature)
+    return info.family if info else NEUTRAL_FAMILY
 
 
 def is_missing(value: Any) -> bool:
@@ -149,6 +138,7 @@ def explain_rows(
     groups: Mapping[str, str] | None = None,
     one_hot: Mapping[str, str] | None = None,
     tellable: Tellable | None = None,
+    actionable: Actionable | None = None,
     keep: int = STORED_REASONS,
 ) -> list[list[Reason]]:
     """Reasons for each row of ``rows`` (aligned with ``contrib``; the bias column is ignored).
@@ -157,20 +147,25 @@ def explain_rows(
     columns of one categorical, told as ``group = level`` through the level the account has.
     ``tellable(feature, value)`` says whether a value reads as a problem at all (no reason
     says "0 open support tickets", whatever a tree's interactions made of it).
+    ``actionable(feature)`` says whether a person can act on it; attributes are left out (their
+    push is real, it is just not a "why"). Works from any ``[rows, features (+ bias)]`` array.
     """
     groups = groups or {}
     one_hot = one_hot or {}
+    told = [actionable is None or actionable(f) for f in features]
     names = [groups.get(f, one_hot.get(f, f)) for f in features]
     order = list(dict.fromkeys(names))
     gidx = np.array([order.index(n) for n in names])
     out: list[list[Reason]] = []
-    phi = np.asarray(contrib)[:, : len(features)]
+    phi = np.where(told, np.asarray(contrib, dtype=float)[:, : len(features)], 0.0)
     for i, row in enumerate(rows.to_dict("records")):
         totals = np.bincount(gidx, weights=phi[i], minlength=len(order))
         reasons: list[Reason] = []
         for g in np.argsort(-totals, kind="stable"):
             if totals[g] <= 0 or len(reasons) >= keep:
                 break
+            if not told[int(np.flatnonzero(gidx == g)[0])]:
+                continue
             member = _representative(g, gidx, phi[i], features, row, one_hot, tellable)
             if member is None:
                 continue
@@ -195,7 +190,7 @@ def explain_rows(
 
 def _family(feature: str, family_of: FamilyOf) -> str:
     family = family_of(feature)
-    return family if family in FAMILIES else guess_family(feature)
+    return family if family in FAMILIES else NEUTRAL_FAMILY
 
 
 def _representative(

@@ -34,6 +34,10 @@ ADOPTION_LOGIT = np.array(
 )
 STARTER_FEATURES = (1, 5)  # Dashboards and Projects come with the first login
 WEEKEND_FACTOR = 0.03
+# Adoption causes part of the usage: seats active on a day scale with the share of key features
+# adopted by then (ADOPTION_FLOOR with none, 1 with all), so unadopted key features also show as
+# fewer active users (a symptom beside its cause).
+ADOPTION_FLOOR = 0.6
 
 
 def target_utilization(health: np.ndarray) -> np.ndarray:
@@ -133,7 +137,10 @@ def emit_usage(
     n, n_days = alive.shape
     days = t0 + np.arange(n_days)
     weekday = np.where(is_business_day(days), 1.0, WEEKEND_FACTOR)
-    active_seats = acc.seats[:, None] * util_days
+    key_share = (adopted_day[:, None, :KEY_FEATURES] <= days[None, :, None]).mean(axis=2)
+    active_seats = (
+        acc.seats[:, None] * util_days * (ADOPTION_FLOOR + (1 - ADOPTION_FLOOR) * key_share)
+    )
     sessions = np.zeros((n_days, n, len(FEATURES)), bool)  # day-major: rows come out by date
     for i in range(len(FEATURES)):
         usable = alive & (adopted_day[:, i][:, None] <= days[None, :])

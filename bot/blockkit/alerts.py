@@ -90,6 +90,21 @@ def percent(risk: float) -> str:
     return f"{round(risk * 100)} %"
 
 
+SEVERITIES = (("critical", 0.4), ("high", 0.2), ("elevated", 0.0))
+
+
+def severity(risk: float) -> str:
+    """One level for a risk, the same word in alerts, ``/atrisk`` and App Home:
+    critical (≥ 40 %), high (≥ 20 %), elevated (flagged below that)."""
+    return next(name for name, floor in SEVERITIES if risk >= floor)
+
+
+def risk_sentence(risk: float, horizon_days: int = 30) -> str:
+    """``High · 18 % chance of churning in the next 30 days``."""
+    level = severity(risk).capitalize()
+    return f"{level} · {percent(risk)} chance of churning in the next {horizon_days} days"
+
+
 def risk_change(risk: float, previous: float | None) -> str:
     """``62 % ↑ from 41 %``; the first alert says so."""
     now = percent(risk)
@@ -123,13 +138,14 @@ def alert_metadata(alert_key: str, alert_id: int) -> dict[str, Any]:
 
 def _facts(view: AlertView) -> dict[str, Any]:
     fields: list[dict[str, Any]] = [
-        _mrkdwn(f"*Risk*\n{risk_change(view.risk, view.previous_risk)}")
+        _mrkdwn(f"*Risk*\n{risk_sentence(view.risk)}\n{risk_change(view.risk, view.previous_risk)}")
     ]
     if view.arr is not None:
         fields.append(_mrkdwn(f"*ARR*\n{view.arr:,.0f}"))
     if view.renewal_date is not None:
         days = (view.renewal_date - view.as_of).days
-        when = f"in {days} days" if days >= 0 else f"{-days} days ago"
+        unit = "day" if abs(days) == 1 else "days"
+        when = f"in {days} {unit}" if days >= 0 else f"{-days} {unit} ago"
         fields.append(_mrkdwn(f"*Renewal*\n{long_date(view.renewal_date)} ({when})"))
     if view.csm_slack_id and SLACK_USER_ID.match(view.csm_slack_id):
         fields.append(_mrkdwn(f"*CSM*\n<@{view.csm_slack_id}>"))

@@ -93,7 +93,7 @@ def score_with(
         features,
         threshold=spec.surface.threshold,
         top_share=spec.surface.top_share,
-        wording=wording_for(model) if explain else None,
+        wording=wording_for(model, spec.declared_columns()) if explain else None,
     )
     return Scored(model.version, frame)
 

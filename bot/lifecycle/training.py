@@ -10,7 +10,7 @@ Nothing is written unless the whole training succeeds: the model row is one tran
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -161,6 +161,19 @@ def byo_features(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     return cols, cats
 
 
+def undeclared_warning(features: list[str], declared: Mapping[str, object]) -> list[str]:
+    """A warning naming the ``account_features`` columns ``contract.columns`` does not declare:
+    they still shape the score but read ``column = value`` in the neutral family "other"."""
+    missing = [f for f in features if f not in declared]
+    if not missing:
+        return []
+    return [
+        f"account_features column(s) {', '.join(missing)} are not declared in contract.columns: "
+        "their reasons read 'column = value' with no family; declare each with its label, "
+        "family and whether a person can act on it (docs/spec.md)"
+    ]
+
+
 def train_model(
     ctx: Root,
     *,
@@ -177,6 +190,7 @@ def train_model(
     if source == "account_features":
         frame, warnings = byo_frame(ctx, as_of)
         features, cats = byo_features(frame)
+        warnings += undeclared_warning(features, spec.contract.columns)
         config = replace(config, drop_empty_features=False)
         groups: dict[str, str] = {}
         one_hot = reasons.one_hot_groups(frame, [f for f in features if f not in cats])

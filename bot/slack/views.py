@@ -22,6 +22,7 @@ from bot.blockkit.alerts import (
     long_date,
     percent,
     risk_change,
+    severity,
     short_date,
 )
 from bot.blockkit.text import clip, hidden_json, safe
@@ -101,7 +102,9 @@ def already_handled(acted: Acted) -> dict[str, Any]:
 
 
 def _risk(line: AccountLine) -> str:
-    return risk_change(line.risk, line.previous_risk) if line.risk is not None else "not scored"
+    if line.risk is None:
+        return "not scored"
+    return f"{severity(line.risk)} · {risk_change(line.risk, line.previous_risk)}"
 
 
 def _status_of(line: AccountLine) -> str:
@@ -281,7 +284,10 @@ def home(answer: HomeAnswer) -> dict[str, Any]:
         blocks.append(_context("Nothing open: every alert has been acted on."))
     for a in answer.open_alerts:
         where = f" in <#{a.channel}>" if a.channel and SLACK_CHANNEL_ID.match(a.channel) else ""
-        text = f"*{safe(a.account, 150)}* · {percent(a.risk)} · {short_date(a.as_of)}{where}"
+        level = severity(a.risk)
+        text = (
+            f"*{safe(a.account, 150)}* · {level} · {percent(a.risk)} · {short_date(a.as_of)}{where}"
+        )
         if a.reason:
             text += f"\n{safe(a.reason, 300)}"
         blocks.append(_section(text))

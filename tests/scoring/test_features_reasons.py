@@ -28,7 +28,19 @@ ROW = {
     "csat_days": 90.0,
     "csat_responses": 3.0,
     "arr": 120000.0,
+    "users_per_seat": 0.27,
+    "active_users_per_day": 3.2,
+    "seats": 12.0,
 }
+
+
+def test_counts_read_as_whole_numbers_and_one_reads_singular() -> None:
+    row = {"users_per_seat": 0.006, "active_users_per_day": 0.071, "seats": 12.0}
+    assert (
+        render_reason("users_per_seat", row) == "Fewer than 1 of 12 seats active on a typical day"
+    )
+    assert render_reason("days_to_renewal", {"days_to_renewal": 1.0}) == "Renewal in 1 day"
+    assert render_reason("tenure_days", {"tenure_days": 1.0}) == "Customer for 1 day"
 
 
 @pytest.mark.parametrize(
@@ -43,6 +55,7 @@ ROW = {
         ("usage_trend", "Product usage up 25% in the last 14 days (150 events vs 120)"),
         ("csat_mean", "Average CSAT 3.7 over the last 90 days (3 ratings)"),
         ("arr", "ARR 120,000"),
+        ("users_per_seat", "3 of 12 seats active on a typical day"),
     ],
 )
 def test_a_reason_reads_with_the_accounts_own_values(feature: str, text: str) -> None:

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import shap
 
-from scoring.catalog import family_of, render_reason
+from scoring.catalog import FEATURES as CATALOG
+from scoring.catalog import MODEL_FEATURES, is_actionable, reason_groups, render_reason
 from scoring.labels import split_by_time
 from scoring.predict import (
     contributions,
@@ -21,9 +22,9 @@ from scoring.predict import (
 )
 from scoring.reasons import (
     Reason,
+    catalog_family,
     column_equals_value,
     explain_rows,
-    guess_family,
     one_hot_groups,
 )
 from scoring.train import fit
@@ -31,7 +32,7 @@ from tests.scoring.model_frames import CATEGORICAL, FAST, FEATURES, churn_frame
 
 
 def _family(name: str) -> str:
-    return family_of(name) or guess_family(name)
+    return catalog_family(name)
 
 
 def test_reasons_are_the_positive_contributions_best_first_told_with_the_accounts_values() -> None:
@@ -114,26 +115,65 @@ def test_one_hot_columns_are_one_reason_told_as_the_level_the_account_has() -> N
         ["plan_basic", "plan_pro", "logins"],
         rows.head(1),
         render=column_equals_value,
-        family_of=guess_family,
+        family_of=catalog_family,
         one_hot=groups,
     )
-    assert reasons[0].text == "plan = pro" and reasons[0].family == "commercial"
+    assert reasons[0].text == "plan = pro" and reasons[0].family == "other"
     assert reasons[0].contribution == pytest.approx(0.7)
     assert reasons[1].text == "logins = 1"
 
 
-@pytest.mark.parametrize(
-    ("column", "family"),
-    [
-        ("tickets_open", "support"),
-        ("crm_sync_errors", "integrations"),
-        ("features_adopted", "adoption"),
-        ("seat_count", "commercial"),
-        ("logins_30d", "usage"),
-    ],
-)
-def test_a_teams_own_column_gets_a_family_from_its_name(column: str, family: str) -> None:
-    assert guess_family(column) == family
+@pytest.mark.parametrize("column", ["tickets_open", "crm_sync_errors", "seat_count", "logins_30d"])
+def test_a_teams_own_column_is_never_given_a_family_from_its_name(column: str) -> None:
+    assert catalog_family(column) == "other"
+
+
+def test_attributes_shape_the_score_but_are_never_a_reason() -> None:
+    features = ["seats", "arr", "tenure_days", "open_tickets"]
+    rows = pd.DataFrame(
+        {"seats": [12.0], "arr": [50_000.0], "tenure_days": [402.0], "open_tickets": [2.0]}
+    )
+    phi = np.array([[2.0, 1.5, 1.0, 0.2, 0.0]])
+    (reasons,) = explain_rows(
+        phi, features, rows, render=render_reason, family_of=_family, actionable=is_actionable
+    )
+    assert [r.text for r in reasons] == ["2 open support tickets"]
+    assert {"seats", "arr", "tenure_days", "segment", "plan"} <= {
+        f for f in MODEL_FEATURES if not is_actionable(f)
+    }
+
+
+def test_a_family_is_one_reason_whose_push_is_the_sum_of_its_features() -> None:
+    features = ["unadopted_key_features", "adoption_breadth", "users_per_seat", "open_tickets"]
+    rows = pd.DataFrame(
+        {
+            "unadopted_key_features": [3.0],
+            "adoption_breadth": [0.2],
+            "users_per_seat": [0.25],
+            "open_tickets": [1.0],
+            "active_users_per_day": [3.2],
+            "seats": [12.0],
+            "key_features_total": [5.0],
+            "unadopted_key_features_names": ["Reports, SSO, API"],
+        }
+    )
+    phi = np.array([[0.4, 0.3, 0.6, 0.1, -1.0]])  # users per seat alone beats each adoption one
+    (reasons,) = explain_rows(
+        phi,
+        features,
+        rows,
+        render=render_reason,
+        family_of=_family,
+        groups=reason_groups(features, CATALOG),
+        actionable=is_actionable,
+    )
+    assert [(r.family, r.contribution) for r in reasons] == [
+        ("adoption", 0.7),
+        ("usage", 0.6),
+        ("support", 0.1),
+    ]
+    assert reasons[0].text == "3 of 5 key features never used: Reports, SSO, API"
+    assert reasons[1].text == "3 of 12 seats active on a typical day"
 
 
 @pytest.fixture(scope="module")

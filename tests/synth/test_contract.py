@@ -197,3 +197,16 @@ def test_ground_truth_hazards_and_shares_are_probabilities(company):
     top = named[list(FAMILIES)].idxmax(axis=1)
     assert (top == named["driver"]).all()
     assert (gt.loc[gt["driver"] == "none", "driver_share"] == 0).all()
+
+
+def test_accounts_that_adopted_fewer_key_features_show_fewer_active_users_per_seat(company):
+    """Adoption causes part of the usage, so the usage symptom sits beside its cause."""
+    usage, acc = company.tables["usage"], company.tables["accounts"]
+    key = usage[usage["feature"].isin(["Reports", "Dashboards", "Automations", "SSO", "API"])]
+    adopted = key.groupby("account_id")["feature"].nunique()
+    peak = usage.groupby(["account_id", "date"])["active_users"].max().groupby("account_id").mean()
+    seats = acc.set_index("account_id")["seats"].astype(float)
+    per_seat = (peak / seats).dropna()
+    few = per_seat[adopted.reindex(per_seat.index).fillna(0) <= 2].median()
+    many = per_seat[adopted.reindex(per_seat.index).fillna(0) >= 4].median()
+    assert few < 0.85 * many, (few, many)

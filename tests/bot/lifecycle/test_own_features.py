@@ -95,8 +95,50 @@ def test_an_own_table_trains_and_its_reasons_read_column_equals_value(
     assert any(t.startswith("tickets_open = ") for t in texts)
     assert {a.channel for a in alerts} == {"C0ANA0001"}
     families = {r["feature"]: r["family"] for r in reasons}
-    assert families.get("tickets_open", "support") == "support"
+    assert families.get("tickets_open") == "other"  # never guessed from the name
+    assert any("not declared in contract.columns: " in w for w in trained.warnings)
     assert all(r["feature"] != "region_us" or r["text"] == "region = us" for r in reasons)
+    ctx.close()
+
+
+DECLARED = {
+    "contract": {
+        "features": "account_features",
+        "key_features": [],
+        "columns": {
+            "logins_30d": {
+                "label": "{value} logins in the last 30 days",
+                "family": "usage",
+                "direction": "lower_is_riskier",
+            },
+            "tickets_open": {
+                "label": "{value} open tickets",
+                "family": "support",
+                "direction": "higher_is_riskier",
+            },
+            "plan_tier": {"label": "{value} plan", "family": "commercial", "actionable": False},
+            "region_eu": {"label": "EU region", "family": "commercial", "actionable": False},
+            "region_us": {"label": "US region", "family": "commercial", "actionable": False},
+        },
+    }
+}
+
+
+def test_declared_columns_read_as_their_labels_and_attributes_are_never_a_reason(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    store(sqlite_url, tmp_path, own_table(n=1000))
+    ctx = make_ctx(sqlite_url, tmp_path, DECLARED)
+    trained = train_model(ctx, as_of=MONTHS[-1])
+    assert trained.state == "live", trained.why
+    assert not any("not declared" in w for w in trained.warnings)
+    run_scoring(ctx, as_of=MONTHS[-1], post=False)
+    with ctx.uow() as uow:
+        reasons = [r for a in uow.session.scalars(select(Alert)) for r in a.reasons]
+    assert reasons
+    assert {r["feature"] for r in reasons} <= {"logins_30d", "tickets_open"}
+    assert all(r["text"].endswith(("logins in the last 30 days", "open tickets")) for r in reasons)
+    assert {r["family"] for r in reasons} <= {"usage", "support"}
     ctx.close()
 
 

@@ -161,6 +161,18 @@ def test_a_risk_that_fell_or_is_new_says_so() -> None:
     assert "62 % (first alert)" in payload_text(make_view(previous_risk=None))
 
 
+def test_the_risk_reads_as_a_severity_and_a_chance_within_30_days() -> None:
+    body = payload_text(make_view(risk=0.18, previous_risk=None))
+    assert "Elevated · 18 % chance of churning in the next 30 days" in body
+    assert "Critical · 62 % chance" in payload_text(make_view(previous_risk=None))
+
+
+def test_a_renewal_tomorrow_reads_in_1_day() -> None:
+    view = make_view()
+    tomorrow = view.as_of + dt.timedelta(days=1)
+    assert f"({'in 1 day'})" in payload_text(make_view(renewal_date=tomorrow))
+
+
 def payload_text(view: AlertView) -> str:
     return "\n".join(texts(render_alert(view)))
 

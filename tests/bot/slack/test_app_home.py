@@ -38,7 +38,7 @@ def open_home(app: Harness, user: str) -> str:
 def test_a_csm_sees_their_open_alerts(app: Harness) -> None:
     home = open_home(app, JANE)
     assert "*Open alerts* — your accounts, last 14 days" in home
-    assert "*Acme Corp* · 81 % · 10 Mar in <#C0JANECHAN>" in home
+    assert "*Acme Corp* · critical · 81 % · 10 Mar in <#C0JANECHAN>" in home
     assert "14 failed Salesforce syncs in the last 14 days" in home
     assert "Umbrella" not in home and "No actions yet this week." in home
 

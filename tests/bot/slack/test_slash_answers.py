@@ -38,7 +38,7 @@ def text_of(answer: dict[str, Any]) -> str:
 def test_an_account_by_exact_name_shows_its_details(app: Harness) -> None:
     text = text_of(app.answer("acme corp", user=JANE))
     assert "*Acme Corp* (acme)" in text
-    assert "*Risk* 81 % ↑ from 52 %" in text and "*CSM* Jane Doe" in text
+    assert "*Risk* critical · 81 % ↑ from 52 %" in text and "*CSM* Jane Doe" in text
     assert "acme: 14 failed Salesforce syncs" in text
 
 
