@@ -101,6 +101,19 @@ def on_error(
         logger.error("could not send the error answer: %s", e)
 
 
+def update_message(
+    client: Any, logger: logging.Logger, *, channel: str, ts: str, payload: dict[str, Any]
+) -> bool:
+    """``chat.update`` after something was recorded: a refusal (the message was deleted, the
+    app left the channel) is one log line and False; what was recorded stays recorded."""
+    try:
+        client.chat_update(channel=channel, ts=ts, **payload)
+    except SlackClientError as e:
+        logger.warning("recorded, but the message was not updated: %s", slack_refusal(e))
+        return False
+    return True
+
+
 def slack_refusal(error: SlackClientError) -> str:
     """Slack's answer to a failed call, in one short line."""
     if isinstance(error, SlackApiError):

@@ -121,3 +121,17 @@ def test_a_button_with_a_garbled_value_gets_a_polite_answer(app: Harness) -> Non
     ack, url = app.click("atrisk.playbook.0", {"alert": "not-a-number"}, user=JANE)
     assert ack.status == 200
     assert "not made by atrisk" in app.wait_for_response(url)["text"]
+
+
+def test_a_click_on_a_deleted_message_is_recorded_and_says_so_not_sorry(app: Harness) -> None:
+    app.double.fail_next("chat.update", error="message_not_found")
+    ack, url = app.click_playbook(user=JANE)
+    assert ack.status == 200
+    answer = app.wait_for_response(url)
+    assert answer["text"].startswith("Recorded.")
+    assert "went wrong" not in answer["text"]
+    [action] = app.actions()
+    assert action.playbook_id == "integration-health-check"
+    app.finish()
+    thread = [c for c in app.double.calls_to("chat.postMessage") if c.params.get("thread_ts")]
+    assert thread, "the play's steps still reach the thread"

@@ -126,3 +126,16 @@ def test_a_late_submission_after_someone_acted_is_told_privately(app: Harness) -
     assert ephemeral["user"] == JANE and ephemeral["text"].startswith("Already handled: Maria")
     [action] = app.actions()
     assert action.kind == "playbook"
+
+
+def test_an_unknown_reason_is_shown_next_to_the_reason_field() -> None:
+    from bot.slack.listeners.views.dismissal_submit import check_dismissal
+    from bot.slack.views import REASON_ACTION, REASON_BLOCK
+
+    answers: list[dict] = []
+    chosen = {"type": "radio_buttons", "selected_option": {"value": "<!here>"}}
+    view = {"state": {"values": {REASON_BLOCK: {REASON_ACTION: chosen}}}}
+    check_dismissal(lambda **kw: answers.append(kw), view)  # type: ignore[arg-type]
+    [answer] = answers
+    assert answer["response_action"] == "errors" and REASON_BLOCK in answer["errors"]
+    assert "<!here>" not in str(answer)

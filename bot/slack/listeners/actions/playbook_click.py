@@ -13,7 +13,18 @@ from bot.blockkit.alerts import render_alert
 from bot.feedback.actions import Clicker, record_playbook
 from bot.feedback.plays import carry_out
 from bot.slack import views
-from bot.slack.listeners.common import ButtonInvalid, button_value, click_where, user_of
+from bot.slack.listeners.common import (
+    ButtonInvalid,
+    button_value,
+    click_where,
+    update_message,
+    user_of,
+)
+
+RECORDED_NOT_SHOWN = (
+    "Recorded. Slack did not let atrisk update the alert's message (it may have been deleted), "
+    "so the message still shows the buttons; clicking again changes nothing."
+)
 
 if TYPE_CHECKING:
     from bot.slack.app import AppServices
@@ -40,11 +51,11 @@ def playbook_click(services: AppServices) -> Callable[..., None]:
             respond(**views.already_handled(result.acted), replace_original=False)
             return
         if result.channel and result.ts:  # the alert's own message (checked above)
-            client.chat_update(
-                channel=result.channel,
-                ts=result.ts,
-                **render_alert(result.alert, acted=result.done),
-            )
+            payload = render_alert(result.alert, acted=result.done)
+            if not update_message(
+                client, logger, channel=result.channel, ts=result.ts, payload=payload
+            ):
+                respond(text=RECORDED_NOT_SHOWN, response_type="ephemeral", replace_original=False)
         if result.play_id is not None:
             carry_out(services.ctx, play_id=result.play_id, library=services.library)
         logger.info("alert %s: playbook %s recorded", value["alert"], value["playbook"])

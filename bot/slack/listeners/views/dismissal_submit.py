@@ -16,8 +16,8 @@ from bot.blockkit.alerts import render_alert
 from bot.blockkit.text import safe
 from bot.feedback.actions import Clicker, record_dismissal
 from bot.slack import views
-from bot.slack.listeners.common import modal_metadata, user_of
-from playbooks import validate_dismissal
+from bot.slack.listeners.common import modal_metadata, update_message, user_of
+from playbooks import DISMISSAL_REASONS, validate_dismissal
 from playbooks.errors import DismissalInvalid
 
 if TYPE_CHECKING:
@@ -30,7 +30,8 @@ def check_dismissal(ack: Ack, view: dict[str, Any]) -> None:
     try:
         validate_dismissal(reason or "", note)
     except DismissalInvalid as e:
-        block = views.REASON_BLOCK if not reason else views.NOTE_BLOCK
+        known = reason in {r.id for r in DISMISSAL_REASONS}  # then only the note is missing
+        block = views.NOTE_BLOCK if known else views.REASON_BLOCK
         ack(response_action="errors", errors={block: safe(str(e), 150)})
         return
     ack()
@@ -63,9 +64,8 @@ def dismissal_submit(services: AppServices) -> Callable[..., None]:
                 )
             return
         if channel and ts:
-            client.chat_update(
-                channel=channel, ts=ts, **render_alert(result.alert, acted=result.done)
-            )
+            payload = render_alert(result.alert, acted=result.done)
+            update_message(client, logger, channel=channel, ts=ts, payload=payload)
         logger.info("alert %s: dismissed (%s)", meta["alert"], reason)
 
     return record_dismissal_answer
