@@ -68,7 +68,7 @@ def unit(key: str) -> float:
 
 
 def driver_at(ground_truth: pd.DataFrame, account_id: str, day: pd.Timestamp) -> tuple[str, float]:
-    """The account's driver and monthly hazard in the month holding ``day`` (``none``, 0 if absent)."""
+    """The account's driver and monthly hazard in the month holding ``day`` (none, 0 if absent)."""
     rows = ground_truth[
         (ground_truth["account_id"] == account_id) & (pd.to_datetime(ground_truth["month"]) <= day)
     ]

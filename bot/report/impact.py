@@ -99,10 +99,7 @@ def itt_sentence(
         f"Alerted accounts kept {a['rate']:.1%} vs {h['rate']:.1%} held out: "
         f"{_pts(d.value)} (95 % CI {_pts(d.low)} to {_pts(d.high)}), "
     )
-    if d.excludes_zero:
-        verdict = "distinguishable from zero"
-    else:
-        verdict = "not distinguishable from zero"
+    verdict = ("" if d.excludes_zero else "not ") + "distinguishable from zero"
     size = (
         f"the holdout of {h['n']} is below the {needed} needed to detect {_pts(min_effect)}"
         if h["n"] < needed
