@@ -233,6 +233,8 @@ def run_demo(
             accuracy_target=spec.accuracy.target,
             accuracy_floor=spec.accuracy.floor,
             psi_threshold=spec.drift.psi_threshold,
+            min_effect=spec.feedback.min_effect,
+            holdout_share=spec.feedback.holdout_share,
         )
         (out_dir / "report.html").write_text(
             render_html(data, title=f"{spec.name} — demo"), encoding="utf-8"

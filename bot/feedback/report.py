@@ -42,6 +42,8 @@ def report_of(ctx: Root, *, today: dt.date, since: dt.date | None = None) -> dic
         accuracy_target=spec.accuracy.target,
         accuracy_floor=spec.accuracy.floor,
         psi_threshold=spec.drift.psi_threshold,
+        min_effect=spec.feedback.min_effect,
+        holdout_share=spec.feedback.holdout_share,
         metric=spec.accuracy.metric,
         kill_switch=reading_of(reading),
     )
