@@ -96,7 +96,7 @@ def itt_sentence(
             f"outcome (both are needed; about {needed} held out detect {_pts(min_effect)})."
         )
     head = (
-        f"Alerted accounts kept {a['rate']:.1%} vs {h['rate']:.1%} held out: "
+        f"Alerted accounts kept {a['rate'] * 100:.1f} % vs {h['rate'] * 100:.1f} % held out: "
         f"{_pts(d.value)} (95 % CI {_pts(d.low)} to {_pts(d.high)}), "
     )
     verdict = ("" if d.excludes_zero else "not ") + "distinguishable from zero"

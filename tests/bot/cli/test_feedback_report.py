@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pandas as pd
 import pytest
 
 from bot.bootstrap import Context, default_spec_path
@@ -204,3 +205,68 @@ def test_adoption_tiers_follow_the_published_bands():
 def test_wilson_interval_is_right_on_known_values():
     lo, hi = wilson(8, 10)
     assert round(lo, 3) == 0.490 and round(hi, 3) == 0.943
+
+
+def test_adoption_is_the_same_number_in_the_html_the_cli_and_slash_report(ctx):
+    from bot.answers.activity import adoption
+    from bot.answers.lookups import Caller
+    from bot.cli.report_cmd import headline
+    from bot.slack.views import report as slash_report
+
+    _company(ctx)
+    today = DAY + dt.timedelta(days=40)
+    report = build_report(
+        load_report_frames(ctx.engine),
+        today=today,
+        horizon_days=30,
+        accuracy_target=0.8,
+        accuracy_floor=0.7,
+        psi_threshold=0.25,
+    )
+    analyst = Caller("UAN", "an@x.io", "An", "analyst", None)
+    answer = adoption(ctx, analyst, today=today)
+    assert answer.latest is not None
+    assert answer.latest.as_dict() == report["summary"]["adoption"]
+    # one of two CSMs chose a playbook; two of five posted alerts had one
+    assert (answer.latest.adoption_rate, answer.latest.action_rate) == (0.5, 0.4)
+    slack = json.dumps(slash_report(answer), ensure_ascii=False)
+    assert "adoption *50 %* (healthy)" in slack and "(40 %)" in slack
+    assert "50 % of CSMs (healthy); playbook chosen on 40 % of alerts" in headline(report)
+    assert ">50 %</b>adoption" in render_html(report).replace("\n", "")
+    assert "best-in-class" not in slack.split("Tiers")[0]
+
+
+def test_the_week_in_progress_is_shown_but_not_graded(ctx):
+    _company(ctx)
+    report = build_report(
+        load_report_frames(ctx.engine),
+        today=DAY + dt.timedelta(days=2),
+        horizon_days=30,
+        accuracy_target=0.8,
+        accuracy_floor=0.7,
+        psi_threshold=0.25,
+    )
+    assert report["summary"]["adoption"] is None
+    assert report["summary"]["adoption_this_week"]["tier"] == "week in progress"
+    assert report["weekly_adoption"][-1]["tier"] == "week in progress"
+
+
+def test_weeks_without_alerts_are_shown_as_gaps_not_squeezed_out():
+    from bot.report.adoption import adoption_weeks
+
+    posted = pd.DataFrame(
+        {
+            "csm_email": ["a@x", "a@x"],
+            "as_of": [dt.date(2026, 3, 2), dt.date(2026, 3, 23)],
+            "kind": ["playbook", None],
+        }
+    )
+    weeks = adoption_weeks(posted, today=dt.date(2026, 4, 1))
+    assert [w.week.day for w in weeks] == [2, 9, 16, 23, 30]
+    assert [w.tier for w in weeks] == [
+        "best-in-class",
+        "no alerts",
+        "no alerts",
+        "failing",
+        "no alerts",
+    ]
