@@ -12,8 +12,8 @@ import typer
 from rich.table import Table
 
 from bot.bootstrap import Context, default_spec_path
-from bot.cli.report_cmd import headline
 from bot.cli.output import console, err_console, previews_to_stderr, print_json
+from bot.cli.report_cmd import headline
 from bot.settings import Settings
 
 
@@ -82,10 +82,11 @@ def register(app: typer.Typer) -> None:
             table.add_row(s.name, s.detail, f"{s.seconds:.1f}")
         console.print(table)
         console.print(headline({"summary": report.summary}))
+        truth = report.summary.get("true_itt", 0.0) * 100
         console.print(
             "The synthetic company's playbooks have true effects (synth/effects.py); "
             f"{report.summary.get('saved', 0)} accounts were saved by the playbooks chosen "
-            f"(true average effect per alerted account: {report.summary.get('true_itt', 0) * 100:.1f} "
+            f"(true average effect per alerted account: {truth:.1f} "
             "points of retention, in company/ground_truth_effects.csv)."
         )
         console.print(
