@@ -86,6 +86,7 @@ def bar_chart(
             f"y='{y(ref) + 4:.1f}' font-size='10' fill='{c}'>{escape(ref_label)}</text>"
         )
     every = max(1, n // 12)
+    cut = 12 if n > 6 else 24
     for i, b in enumerate(bars):
         cx, bw = x(i, b), slot * 0.62
         if b.value is not None:
@@ -113,7 +114,7 @@ def bar_chart(
         if i % every == 0:
             out.append(
                 f"<text x='{cx:.1f}' y='{base + 14}' font-size='10' text-anchor='middle'>"
-                f"{escape(b.label[:12])}</text>"
+                f"{escape(b.label[:cut])}</text>"
             )
     out.append("</svg>")
     return Markup("".join(out))  # numbers, constants and escaped labels only

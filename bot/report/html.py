@@ -72,7 +72,7 @@ def _adoption_bars(weeks: list[dict[str, Any]]) -> list[Bar]:
     return [
         Bar(
             str(w["week"]),
-            w["adoption_rate"] if w["alerts"] else None,
+            w["adoption_rate"] if w["alerts"] and not w["in_progress"] else None,
             note="no alerts" if not w["alerts"] else ("in progress" if w["in_progress"] else ""),
             muted=bool(w["in_progress"]),
         )

@@ -152,3 +152,13 @@ def load_report_frames(engine: Engine, *, since: dt.date | None = None) -> Repor
         ["feature", "psi", "drifted"],
     )
     return ReportFrames(alerts, actions, outcomes, team, accounts, scores, drift)
+
+
+def treated_accounts(session: Session) -> pd.DataFrame:
+    """Every alert with a playbook chosen: ``account_id`` and ``acted_on`` (the alert's day)."""
+    rows = session.execute(
+        select(Alert.account_id, Alert.as_of)
+        .join(Action, Action.alert_id == Alert.id)
+        .where(Action.kind == "playbook")
+    ).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=["account_id", "acted_on"])
