@@ -207,7 +207,7 @@ def report(answer: AdoptionAnswer) -> dict[str, Any]:
     blocks.append(
         _context(
             "Adoption: CSMs who chose a playbook on at least one of their alerts in the week. "
-            "Tiers: best-in-class > 70 % · healthy 40–70 % · at risk 20–40 % · failing < 20 %"
+            "Tiers: best-in-class > 70 % · healthy 40–70 % · at risk 20–40 % · failing below 20 %"
         )
     )
     return message(title, blocks)
