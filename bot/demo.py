@@ -2,8 +2,10 @@
 
 Timeline (T = today): the company's history ends at T. A model is trained on data before
 T − 63 days, five weekly daily-runs are replayed from T − 63 to T − 35 (alerts to the dry-run
-outbox), simulated CSMs click on them, their 30-day outcomes are read at T, today's run
-scores T, and the adoption-rate report is written. Every step is the product's own code path.
+outbox, each recorded as posted at 06:00 UTC on its day), simulated CSMs click on them, the
+accounts they acted on have their churn redrawn from the treated hazard (synth's true playbook
+effects), their 30-day outcomes are read at T, today's run scores T, and the report is
+written. Every step but the redraw is the product's own code path.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.bootstrap import Context
+from bot.demo_effects import apply_playbook_effects, date_posts
 from storage.models import Action, Alert, TeamMember
+from synth import SyntheticCompany
 
 REPLAY_WEEKS = 5
 REPLAY_START_DAYS = 63  # the first replayed day, counted back from today
@@ -47,11 +51,17 @@ def _unit(key: str) -> float:
 
 
 def simulate_clicks(
-    ctx: Context, days: list[dt.date], *, act_share: float = 0.55, dismiss_share: float = 0.12
+    ctx: Context,
+    days: list[dt.date],
+    *,
+    now: dt.datetime,
+    act_share: float = 0.55,
+    dismiss_share: float = 0.12,
 ) -> dict[str, int]:
     """Simulated CSMs: most act on their alerts (the first playbook), some dismiss, some ignore.
 
-    Clicks go through the same service the Slack buttons call, so they are recorded once.
+    Clicks go through the same service the Slack buttons call, so they are recorded once;
+    each is dated shortly after its alert was posted, and never after ``now``.
     """
     from bot.feedback.actions import Clicker, record_dismissal, record_playbook
     from bot.feedback.permissions import NotYours, Where
@@ -80,6 +90,7 @@ def simulate_clicks(
         if posted.tzinfo is None:  # SQLite hands back naive UTC
             posted = posted.replace(tzinfo=dt.UTC)
         when = posted + dt.timedelta(hours=0.2 + 40 * _unit(alert.alert_key + ":t") ** 2)
+        when = min(when, now)  # a simulated click is never dated after "now"
         clicker = Clicker(slack_user_id=slack_ids.get(alert.csm_email or "") or "U0DEMO")
         where = Where(alert.posted_channel, alert.posted_ts)
         try:
@@ -156,10 +167,12 @@ def run_demo(
         report.steps.append(DemoStep(name, round(time.perf_counter() - start, 2), detail))
 
     company_dir = out_dir / "company"
+    made: dict[str, SyntheticCompany] = {}
 
     def synth() -> str:
         company = generate(accounts=accounts, months=months, seed=seed, end=today)
         write_company(company, company_dir)
+        made["company"] = company
         n = {k: len(v) for k, v in company.tables.items()}
         return (
             f"{n['accounts']:,} accounts, {n['usage']:,} usage rows, "
@@ -205,19 +218,31 @@ def run_demo(
         for day in days:
             d = run_daily(ctx, as_of=day, trigger="demo")
             posted += d.alerts.get("posted", 0)
+            date_posts(ctx, day)
         return f"{len(days)} daily runs {days[0]} … {days[-1]}, {posted} alerts to the outbox"
 
     step("replay daily runs", replay)
     clicks: dict[str, int] = {}
 
     def click() -> str:
-        clicks.update(simulate_clicks(ctx, days))
+        now = dt.datetime.combine(today, dt.time(6), dt.UTC)
+        clicks.update(simulate_clicks(ctx, days, now=now))
         return (
             f"{clicks['playbook']} playbooks chosen, {clicks['dismissal']} dismissed, "
             f"{clicks['ignored']} ignored"
         )
 
     step("simulated CSM clicks", click)
+
+    def effects() -> str:
+        saved, truth = apply_playbook_effects(ctx, made["company"], company_dir, days, seed=seed)
+        report.summary.update(saved=saved, true_itt=truth)
+        return (
+            f"{saved} accounts saved by the playbooks chosen (churn redrawn from the treated "
+            f"hazard); true average effect per alerted account {truth * 100:.1f} points"
+        )
+
+    step("true effects of the playbooks", effects)
 
     def outcomes() -> str:
         o = record_outcomes(ctx, today)
@@ -247,11 +272,13 @@ def run_demo(
             accuracy_target=spec.accuracy.target,
             accuracy_floor=spec.accuracy.floor,
             psi_threshold=spec.drift.psi_threshold,
+            min_effect=spec.feedback.min_effect,
+            holdout_share=spec.feedback.holdout_share,
         )
         (out_dir / "report.html").write_text(
             render_html(data, title=f"{spec.name} — demo"), encoding="utf-8"
         )
-        report.summary = data["summary"]
+        report.summary.update(data["summary"])
         return f"{out_dir / 'report.html'}"
 
     step("report", write_report)

@@ -137,6 +137,9 @@ class Actions(_Section):
 class Feedback(_Section):
     outcome_days: int = Field(ge=1, le=365)
     holdout_share: float = Field(0.1, ge=0, lt=1)
+    #: the smallest retention lift worth detecting (fraction: 0.05 = 5 points); the report
+    #: says how many held-out accounts it takes to detect it
+    min_effect: float = Field(0.05, gt=0, lt=1)
 
 
 class Owners(_Section):

@@ -120,7 +120,8 @@ def render_spec(spec: Spec) -> str:
         f"- {fb.outcome_days} days after each alert the account's state is recorded (retained, "
         "churned, downgraded, ARR change).",
         f"- {fb.holdout_share:.0%} of flagged accounts are held out by a stable hash, so the "
-        "lift of posting and acting is measured against a control group.",
+        "lift of posting (intent to treat) is measured against a control group; the smallest "
+        f"lift worth detecting is {fb.min_effect * 100:.0f} points of retention.",
         "",
         "## Owners",
         f"- Data: {_people(spec.owners.data)}",

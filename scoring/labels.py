@@ -172,3 +172,24 @@ def _stratified(
         f"{int(is_val.sum()):,} validation rows)"
     )
     return train[~is_val], train[is_val], how
+
+
+def drop_treated(
+    frame: pd.DataFrame, treated: pd.DataFrame, horizon_days: int
+) -> tuple[pd.DataFrame, int]:
+    """Training snapshots without those of accounts inside a treated window, and how many left.
+
+    ``treated`` has ``account_id`` and ``acted_on`` (date a playbook was chosen on an alert).
+    A snapshot at ``as_of`` is left out when a playbook was acted on in
+    ``(as_of − horizon_days, as_of + horizon_days]``: the action can have changed the churn its
+    label reads, so a save would teach the model that the risk was low.
+    """
+    if frame.empty or treated.empty:
+        return frame, 0
+    t = treated.assign(acted_on=pd.to_datetime(treated["acted_on"]))
+    rows = frame[["account_id", "as_of"]].reset_index()
+    rows["as_of"] = pd.to_datetime(rows["as_of"])
+    m = rows.merge(t, on="account_id")
+    gap = (m["acted_on"] - m["as_of"]).dt.days
+    hit = m.loc[(gap > -horizon_days) & (gap <= horizon_days), "index"].unique()
+    return frame.drop(index=hit), len(hit)

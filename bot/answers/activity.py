@@ -1,7 +1,7 @@
 """What happened to alerts, for the caller's scope: the App Home and ``/atrisk report``.
 
 The App Home lists open alerts (posted, nobody acted yet) and this week's actions; the
-compact report counts alerts sent, acted on and dismissed and the CSMs who acted.
+compact report gives adoption exactly as the HTML report does (``bot.report.adoption``).
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import pandas as pd
 from sqlalchemy.orm import Session
 
 from bot.answers.lookups import Acted, Caller, acted_line, reason_texts
 from bot.daily.fallback import Serving, serving
+from bot.report.adoption import AdoptionWeek, adoption_weeks, current, latest_graded
 from storage.repositories import plays as plays_repo
 from storage.repositories import read_models as q
 
@@ -26,33 +28,27 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class AdoptionAnswer:
-    """Alerts posted in the last ``days`` days in scope, and how many were acted on."""
+    """Adoption in scope, as ``bot.report.adoption`` defines it for every surface: the last
+    full week with alerts (graded) and the week in progress (shown, not graded)."""
 
     label: str
-    days: int
-    sent: int
-    acted: int
-    dismissed: int
-    csms_received: int
-    csms_acted: int
+    latest: AdoptionWeek | None
+    current: AdoptionWeek | None
     served: Serving
 
-    @property
-    def rate(self) -> float | None:
-        """The adoption rate: CSMs who acted on an alert / CSMs who received one."""
-        return self.csms_acted / self.csms_received if self.csms_received else None
 
-
-def adoption(
-    ctx: Root, caller: Caller, *, today: dt.date, now: dt.datetime, days: int = 7
-) -> AdoptionAnswer:
-    """``/atrisk report``: alerts sent, acted on, dismissed and CSMs acting, last ``days`` days."""
+def adoption(ctx: Root, caller: Caller, *, today: dt.date, weeks: int = 12) -> AdoptionAnswer:
+    """``/atrisk report``: adoption of the caller's scope over the last ``weeks`` weeks."""
     with ctx.uow() as uow:
-        counts = q.adoption_counts(
-            uow.session, csm_emails=caller.csm_emails, since=now - dt.timedelta(days=days)
+        rows = q.posted_alert_answers(
+            uow.session,
+            csm_emails=caller.csm_emails,
+            since=today - dt.timedelta(weeks=weeks),
         )
         served = serving(uow.session, today)
-    return AdoptionAnswer(caller.scope_label, days, served=served, **counts)
+    posted = pd.DataFrame(rows, columns=["csm_email", "as_of", "kind"])
+    found = adoption_weeks(posted, today=today)
+    return AdoptionAnswer(caller.scope_label, latest_graded(found), current(found), served)
 
 
 # ---------------------------------------------------------------- App Home

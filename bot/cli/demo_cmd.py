@@ -13,6 +13,7 @@ from rich.table import Table
 
 from bot.bootstrap import Context, default_spec_path
 from bot.cli.output import console, err_console, previews_to_stderr, print_json
+from bot.cli.report_cmd import headline
 from bot.settings import Settings
 
 
@@ -80,17 +81,13 @@ def register(app: typer.Typer) -> None:
         for s in report.steps:
             table.add_row(s.name, s.detail, f"{s.seconds:.1f}")
         console.print(table)
-        summary = report.summary
-        rate = summary.get("latest_weekly_adoption_rate")
+        console.print(headline({"summary": report.summary}))
+        truth = report.summary.get("true_itt", 0.0) * 100
         console.print(
-            f"Adoption: {summary.get('acted', 0)} of {summary.get('posted', 0)} posted alerts "
-            f"acted on; latest weekly adoption "
-            f"{'—' if rate is None else f'{rate:.0%}'} ({summary.get('latest_tier')})."
-        )
-        console.print(
-            "The synthetic company's churn does not react to actions, so the retention lift "
-            "against the holdout is about zero by construction; on real data it is the number "
-            "to watch."
+            "The synthetic company's playbooks have true effects (synth/effects.py); "
+            f"{report.summary.get('saved', 0)} accounts were saved by the playbooks chosen "
+            f"(true average effect per alerted account: {truth:.1f} "
+            "points of retention, in company/ground_truth_effects.csv)."
         )
         console.print(
             f"\nLook at: {out / 'report.html'} (the report), {out / 'outbox'} (every Slack "

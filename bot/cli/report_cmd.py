@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -54,30 +55,66 @@ def register(app: typer.Typer) -> None:
 
     @app.command("report")
     def report_command(
-        out: Annotated[Path | None, typer.Option("--out", help="File to write")] = None,
-        fmt: Annotated[str, typer.Option("--format", help="html, csv or json")] = "html",
+        out: Annotated[
+            str | None, typer.Option("--out", help="File to write; '-' writes to stdout")
+        ] = None,
+        fmt: Annotated[
+            str | None,
+            typer.Option("--format", help="html, csv or json (default: from --out's extension)"),
+        ] = None,
         since: Annotated[
             dt.datetime | None,
             typer.Option("--since", formats=["%Y-%m-%d"], help="Only alerts from this day on"),
         ] = None,
     ) -> None:
-        """The adoption-rate report: usage of the loop, retention vs holdout, accuracy, drift."""
-        if fmt not in FORMATS:
-            raise AtriskError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
+        """The adoption-and-impact report: use of the loop, lift vs holdout, accuracy, drift."""
+        kind = report_format(fmt, out)
         ctx = Context()
         ctx.require_schema()
         spec = ctx.spec
         first = since.date() if since else None
-        if fmt == "csv":
+        report = report_of(ctx, today=_today(ctx), since=first)
+        if kind == "csv":
             text = alert_facts(load_report_frames(ctx.engine, since=first)).to_csv(index=False)
+        elif kind == "json":
+            text = json.dumps(report, indent=2, default=str)
         else:
-            report = report_of(ctx, today=_today(ctx), since=first)
-            if fmt == "json":
-                text = json.dumps(report, indent=2, default=str)
-            else:
-                text = render_html(report, title=f"{spec.name} — adoption and impact")
-        if out is None:
-            out = Path(f"atrisk-report.{fmt}")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        console.print(f"Wrote the {fmt.upper()} report to {out}")
+            text = render_html(report, title=f"{spec.name} — adoption and impact")
+        if out == "-":
+            sys.stdout.write(text)
+            return
+        path = Path(out) if out else Path(f"atrisk-report.{kind}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        console.print(f"Wrote the {kind.upper()} report to {path}")
+        console.print(headline(report))
+
+
+def report_format(fmt: str | None, out: str | None) -> str:
+    """The format from ``--format`` (any case), else ``--out``'s extension, else html.
+
+    Raises AtriskError naming the choices for an unknown format or a clashing extension.
+    """
+    suffix = Path(out).suffix.lower().lstrip(".") if out and out != "-" else ""
+    if fmt is None:
+        return suffix if suffix in FORMATS else "html"
+    kind = fmt.strip().lower()
+    if kind not in FORMATS:
+        raise AtriskError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    if suffix in FORMATS and suffix != kind:
+        raise AtriskError(f"--format {kind} but --out {out} ends in .{suffix}: make them agree")
+    return kind
+
+
+def headline(report: dict[str, Any]) -> str:
+    """Adoption (the one definition) and the lift sentence, as the HTML page's top shows them."""
+    s = report["summary"]
+    week = s["adoption"]
+    if week is None:
+        adoption = "Adoption: no full week with alerts yet."
+    else:
+        adoption = (
+            f"Adoption, week of {week['week']}: {week['adoption_rate'] * 100:.0f} % of CSMs "
+            f"({week['tier']}); playbook chosen on {week['action_rate'] * 100:.0f} % of alerts."
+        )
+    return f"{adoption}\n{s['lift']}"

@@ -20,11 +20,12 @@ from scoring import catalog, reasons
 from scoring.audit import audit, audit_account_features, check_columns
 from scoring.errors import FeatureSpecError, NotEnoughSignal
 from scoring.features import FeatureParams, lookback_days
-from scoring.labels import LABEL, split_by_time, training_set
+from scoring.labels import LABEL, drop_treated, split_by_time, training_set
 from scoring.model_metrics import ModelMetrics
 from scoring.registry import next_version, serialise
 from scoring.train import TrainConfig, TrainResult, fit
 from storage.repositories import model_versions as repo
+from storage.repositories.feedback import treated_accounts
 from storage.repositories.scores import latest_data_date
 from storage.repositories.sources import load_account_features, load_sources
 
@@ -174,6 +175,21 @@ def undeclared_warning(features: list[str], declared: Mapping[str, object]) -> l
     ]
 
 
+def without_treated(ctx: Root, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Leave out snapshots of accounts inside a treated window (``scoring.labels.drop_treated``)
+    and say how many clean rows remain; no note when nothing was treated."""
+    with ctx.uow() as uow:
+        treated = treated_accounts(uow.session)
+    clean, dropped = drop_treated(frame, treated, ctx.spec.entity.horizon_days)
+    if not dropped:
+        return frame, []
+    return clean, [
+        f"training on {len(clean):,} clean rows: {dropped:,} snapshot rows of accounts with a "
+        f"playbook acted on within {ctx.spec.entity.horizon_days} days of their label window "
+        "were left out (a save would teach the model that the risk was low)"
+    ]
+
+
 def train_model(
     ctx: Root,
     *,
@@ -199,6 +215,8 @@ def train_model(
         features = [f for f in catalog.MODEL_FEATURES if f in frame.columns]
         cats = [c for c in catalog.CATEGORICAL_FEATURES if c in features]
         groups, one_hot = dict(reasons.BUILTIN_GROUPS), {}
+    frame, note = without_treated(ctx, frame)
+    warnings = warnings + note
     if frame.empty:
         raise NotEnoughSignal(
             f"no training rows before {as_of}: the data must cover at least "

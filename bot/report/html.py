@@ -2,19 +2,19 @@
 
 The page is the Jinja2 template ``bot/report/templates/report.html.j2`` (package data), rendered
 with autoescape and ``StrictUndefined``: every value from the report is escaped by the template.
-The bar charts are SVG built here from numbers; the few labels in them are escaped here too.
+The bar charts are SVG from ``bot.report.charts`` (axes, units, printed values, gaps kept).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
-from collections.abc import Sequence
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup, escape
 
-W, H, PAD = 640, 220, 36
+from bot.report.charts import Bar, bar_chart
+
 TIER_COLOURS = {
     "best-in-class": "#1a7f37",
     "healthy": "#2da44e",
@@ -23,11 +23,15 @@ TIER_COLOURS = {
     "no alerts": "#8c959f",
 }
 ADOPTION_BANDS = ((0.7, "70 %", "#1a7f37"), (0.4, "40 %", "#bf8700"), (0.2, "20 %", "#cf222e"))
-NO_DATA = Markup("<p class='empty'>No data yet.</p>")
 
 
 def pct(v: Any) -> str:
-    return "—" if v is None else f"{float(v):.0%}"
+    return "—" if v is None else f"{float(v) * 100:.0f} %"
+
+
+def pts(v: Any) -> str:
+    """A difference of two rates in percentage points, signed."""
+    return "—" if v is None else f"{float(v) * 100:+.1f} pts"
 
 
 def num(v: Any, fmt: str = "{:,.1f}") -> str:
@@ -40,6 +44,8 @@ def cell(v: Any, kind: str) -> str:
         return "—"
     if kind == "pct":
         return pct(v)
+    if kind == "pts":
+        return pts(v)
     if kind == "num":
         return num(v)
     if kind == "num3":
@@ -47,56 +53,6 @@ def cell(v: Any, kind: str) -> str:
     if kind == "int":
         return f"{int(v):,}"
     return str(v)
-
-
-def bars(
-    values: Sequence[tuple[str, float | None]],
-    *,
-    max_value: float = 1.0,
-    lines: Sequence[tuple[float, str, str]] = (),
-    percent: bool = True,
-    whiskers: Sequence[tuple[float | None, float | None]] | None = None,
-) -> Markup:
-    """A vertical bar chart; ``lines`` are horizontal references (value, label, colour)."""
-    if not values:
-        return NO_DATA
-    n = len(values)
-    bw = (W - 2 * PAD) / n
-
-    def y(v: float) -> float:
-        return H - PAD - (H - 2 * PAD) * min(v, max_value) / max_value
-
-    parts = [f"<svg viewBox='0 0 {W} {H}' role='img' width='{W}' height='{H}'>"]
-    parts.append(f"<line x1='{PAD}' y1='{H - PAD}' x2='{W - PAD}' y2='{H - PAD}' stroke='#888'/>")
-    for ref, ref_label, colour in lines:
-        parts.append(
-            f"<line x1='{PAD}' y1='{y(ref):.1f}' x2='{W - PAD}' y2='{y(ref):.1f}' "
-            f"stroke='{escape(colour)}' stroke-dasharray='4 3'/><text x='{W - PAD + 2}' "
-            f"y='{y(ref) + 4:.1f}' font-size='10' fill='{escape(colour)}'>"
-            f"{escape(ref_label)}</text>"
-        )
-    for i, (label, value) in enumerate(values):
-        x = PAD + i * bw + bw * 0.15
-        if value is not None:
-            shown = pct(value) if percent else num(value)
-            parts.append(
-                f"<rect x='{x:.1f}' y='{y(value):.1f}' width='{bw * 0.7:.1f}' "
-                f"height='{H - PAD - y(value):.1f}' fill='#0969da'><title>{escape(label)}: "
-                f"{shown}</title></rect>"
-            )
-        if whiskers and whiskers[i][0] is not None and whiskers[i][1] is not None:
-            lo, hi = whiskers[i]
-            cx = x + bw * 0.35
-            parts.append(
-                f"<line x1='{cx:.1f}' x2='{cx:.1f}' y1='{y(lo or 0):.1f}' "
-                f"y2='{y(hi or 0):.1f}' stroke='#111' stroke-width='2'/>"
-            )
-        if n <= 16 or i % max(1, n // 12) == 0:
-            parts.append(
-                f"<text x='{x:.1f}' y='{H - PAD + 14}' font-size='10'>{escape(label[:12])}</text>"
-            )
-    parts.append("</svg>")
-    return Markup("".join(parts))  # numbers, constants, escaped labels
 
 
 @functools.cache
@@ -108,8 +64,35 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(pct=pct, num=num, cell=cell)
+    env.filters.update(pct=pct, pts=pts, num=num, cell=cell)
     return env
+
+
+def _adoption_bars(weeks: list[dict[str, Any]]) -> list[Bar]:
+    return [
+        Bar(
+            str(w["week"]),
+            w["adoption_rate"] if w["alerts"] and not w["in_progress"] else None,
+            note="no alerts" if not w["alerts"] else ("in progress" if w["in_progress"] else ""),
+            muted=bool(w["in_progress"]),
+        )
+        for w in weeks
+    ]
+
+
+def _group_bar(label: str, g: dict[str, Any] | None) -> Bar:
+    if not g or g["rate"] is None:
+        return Bar(label, None, note="no outcomes yet")
+    return Bar(f"{label} (n={g['n']})", g["rate"], g["ci_low"], g["ci_high"])
+
+
+def _accuracy_bars(days: list[dict[str, Any]]) -> list[Bar]:
+    dates = [dt.date.fromisoformat(str(d["as_of"])[:10]) for d in days]
+    span = max(1, (max(dates) - min(dates)).days) if dates else 1
+    return [
+        Bar(str(day), d["value"], at=(day - dates[0]).days / span)
+        for day, d in zip(dates, days, strict=True)
+    ]
 
 
 def render_html(
@@ -117,18 +100,34 @@ def render_html(
 ) -> str:
     """The page for a report from ``build_report``."""
     acc = report["accuracy"]
+    lift, obs = report["lift"], report["observational"]
     charts = {
-        "adoption": bars(
-            [(str(w["week"]), w["adoption_rate"]) for w in report["weekly_adoption"]],
+        "adoption": bar_chart(
+            _adoption_bars(report["weekly_adoption"]),
+            y_label="CSMs who chose a playbook (%)",
+            x_label="week (starting Monday)",
             lines=ADOPTION_BANDS,
         ),
-        "retention": bars(
-            [(str(r["group"]), r["rate"]) for r in report["retention"]],
-            whiskers=[(r["ci_low"], r["ci_high"]) for r in report["retention"]],
+        "lift": bar_chart(
+            [_group_bar("alerted", lift["alerted"]), _group_bar("held out", lift["holdout"])],
+            y_label="retained after the horizon (%)",
+            x_label="intent to treat: every posted alert vs every held-out one (95 % CI)",
+            digits=1,
         ),
-        "accuracy": bars(
-            [(str(r["as_of"]), r["value"]) for r in acc["by_day"]],
+        "observational": bar_chart(
+            [_group_bar("playbook chosen", obs["acted"]), _group_bar("no action", obs["no_action"])]
+            + [_group_bar(p["playbook_id"], p) for p in obs["per_playbook"]],
+            y_label="retained after the horizon (%)",
+            x_label="observational: chosen by the CSM, not randomised (95 % CI)",
+            digits=1,
+        ),
+        "accuracy": bar_chart(
+            _accuracy_bars(acc["by_day"]),
+            y_label=str(acc["metric_name"]),
+            x_label="scoring day (time axis: gaps are days without a matured score)",
+            y_min=0.5,
             percent=False,
+            digits=3,
             lines=((acc["target"], "target", "#1a7f37"), (acc["floor"], "floor", "#cf222e")),
         ),
     }

@@ -28,7 +28,7 @@ from bot.blockkit.alerts import (
 from bot.blockkit.text import clip, hidden_json, safe
 from bot.daily.fallback import Serving
 from bot.daily.status import Status
-from bot.report.figures import tier
+from bot.report.adoption import AdoptionWeek
 from playbooks import DISMISSAL_REASONS
 from scoring.evaluate import METRIC_NAMES
 
@@ -184,20 +184,35 @@ def lookup(answer: LookupAnswer) -> dict[str, Any]:
     return message(text, [_section(text), _context("`/atrisk help` lists what I can answer.")])
 
 
+def _week_line(week: AdoptionWeek) -> str:
+    return (
+        f"{week.alerts} alerts sent · playbook chosen on *{week.acted}* "
+        f"({percent(week.action_rate or 0.0)}) · dismissed as not a risk: {week.dismissed} · "
+        f"CSMs who chose a playbook / CSMs alerted: *{week.csms_acted} / {week.csms_alerted}*"
+    )
+
+
 def report(answer: AdoptionAnswer) -> dict[str, Any]:
-    """``/atrisk report``: last week's adoption, compact."""
-    rate = answer.rate
-    rate_text = f"{percent(rate)} ({tier(rate)})" if rate is not None else "no alerts sent"
-    title = f"Adoption, last {answer.days} days — {safe(answer.label, 200)}"
-    lines = [
-        f"*{title}*",
-        f"Alerts sent: *{answer.sent}* · acted on: *{answer.acted}* · "
-        f"dismissed as not a risk: *{answer.dismissed}*",
-        f"CSMs who acted / CSMs who received: *{answer.csms_acted} / {answer.csms_received}* "
-        f"→ adoption {rate_text}",
-    ]
+    """``/atrisk report``: adoption of the last full week with alerts, and this week so far."""
+    title = f"Adoption — {safe(answer.label, 200)}"
+    lines = [f"*{title}*"]
+    if answer.latest is None:
+        lines.append("No full week with alerts yet: adoption is not graded.")
+    else:
+        w = answer.latest
+        lines.append(
+            f"Week of {long_date(w.week)}: adoption *{percent(w.adoption_rate or 0.0)}* ({w.tier})"
+        )
+        lines.append(_week_line(w))
+    if answer.current is not None:
+        lines.append(f"This week so far (not graded): {_week_line(answer.current)}")
     blocks = [*_banner(answer.served), _section("\n".join(lines))]
-    blocks.append(_context("Tiers: best-in-class > 70 % · healthy 40–70 % · at risk 20–40 %"))
+    blocks.append(
+        _context(
+            "Adoption: CSMs who chose a playbook on at least one of their alerts in the week. "
+            "Tiers: best-in-class > 70 % · healthy 40–70 % · at risk 20–40 % · failing below 20 %"
+        )
+    )
     return message(title, blocks)
 
 

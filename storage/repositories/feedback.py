@@ -71,6 +71,9 @@ def load_report_frames(engine: Engine, *, since: dt.date | None = None) -> Repor
         Alert.created_at,
         Alert.posted_at,
         Alert.fallback,
+        Alert.arr,
+        Alert.reasons,
+        Alert.playbooks,
     )
     if since is not None:
         a = a.where(Alert.as_of >= since)
@@ -87,6 +90,9 @@ def load_report_frames(engine: Engine, *, since: dt.date | None = None) -> Repor
             "created_at",
             "posted_at",
             "fallback",
+            "arr",
+            "reasons",
+            "playbooks",
         ],
     )
     actions = _frame(
@@ -117,11 +123,13 @@ def load_report_frames(engine: Engine, *, since: dt.date | None = None) -> Repor
     )
     team = _frame(
         engine,
-        select(TeamMember.email, TeamMember.name, TeamMember.role),
-        ["email", "name", "role"],
+        select(TeamMember.email, TeamMember.name, TeamMember.role, TeamMember.manager_email),
+        ["email", "name", "role", "manager_email"],
     )
     accounts = _frame(
-        engine, select(Account.account_id, Account.churned_at), ["account_id", "churned_at"]
+        engine,
+        select(Account.account_id, Account.name, Account.segment, Account.churned_at),
+        ["account_id", "name", "segment", "churned_at"],
     )
     scores = _frame(
         engine,
@@ -144,3 +152,13 @@ def load_report_frames(engine: Engine, *, since: dt.date | None = None) -> Repor
         ["feature", "psi", "drifted"],
     )
     return ReportFrames(alerts, actions, outcomes, team, accounts, scores, drift)
+
+
+def treated_accounts(session: Session) -> pd.DataFrame:
+    """Every alert with a playbook chosen: ``account_id`` and ``acted_on`` (the alert's day)."""
+    rows = session.execute(
+        select(Alert.account_id, Alert.as_of)
+        .join(Action, Action.alert_id == Alert.id)
+        .where(Action.kind == "playbook")
+    ).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=["account_id", "acted_on"])

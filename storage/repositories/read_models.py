@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, case, distinct, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -240,30 +240,14 @@ def actions_since(
     return [(act, al, ac) for act, al, ac in rows]
 
 
-def adoption_counts(
-    session: Session, *, csm_emails: Collection[str] | None, since: dt.datetime
-) -> dict[str, int]:
-    """Alerts posted since ``since`` in scope: sent, acted on, dismissed, CSMs reached/acting."""
-    acted = Action.id.is_not(None)
+def posted_alert_answers(
+    session: Session, *, csm_emails: Collection[str] | None, since: dt.date
+) -> list[tuple[str | None, dt.date, str | None]]:
+    """Posted alerts scored on or after ``since`` in scope: (CSM email, as_of, action kind)."""
     stmt = (
-        select(
-            func.count(Alert.id),
-            func.count(Action.id),
-            func.count(Action.id).filter(Action.kind == "dismissal"),
-            func.count(distinct(Alert.csm_email)),
-            func.count(distinct(Alert.csm_email)).filter(acted),
-        )
+        select(Alert.csm_email, Alert.as_of, Action.kind)
         .select_from(Alert)
         .outerjoin(Action, Action.alert_id == Alert.id)
-        .where(and_(Alert.status == "posted", Alert.posted_at >= since))
+        .where(and_(Alert.status == "posted", Alert.as_of >= since))
     )
-    sent, acted_on, dismissed, reached, acting = session.execute(
-        _scoped(stmt, Alert.csm_email, csm_emails)
-    ).one()
-    return {
-        "sent": int(sent),
-        "acted": int(acted_on),
-        "dismissed": int(dismissed),
-        "csms_received": int(reached),
-        "csms_acted": int(acting),
-    }
+    return [(e, d, k) for e, d, k in session.execute(_scoped(stmt, Alert.csm_email, csm_emails))]

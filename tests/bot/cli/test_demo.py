@@ -22,6 +22,7 @@ def test_the_demo_runs_every_step_of_the_loop_and_writes_the_report(tmp_path, mo
         "train",
         "replay daily runs",
         "simulated CSM clicks",
+        "true effects of the playbooks",
         "30-day outcomes",
         "today's run",
         "report",

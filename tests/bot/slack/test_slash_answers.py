@@ -79,14 +79,15 @@ def test_csm_nobody_knows_is_named_as_unknown(app: Harness) -> None:
     assert "Nobody called “Nobody Atall” is in atrisk's team table" in text
 
 
-def test_report_counts_last_weeks_alerts_and_csms_acting(app: Harness) -> None:
+def test_report_shows_this_weeks_alerts_ungraded_until_the_week_ends(app: Harness) -> None:
     app.click_playbook(user=JANE)
     wait_until(lambda: app.actions())
     text = text_of(app.answer("report", user=ANALYST))
-    assert "Alerts sent: *2* · acted on: *1* · dismissed as not a risk: *0*" in text
-    assert "*1 / 2* → adoption 50 % (healthy)" in text
+    assert "No full week with alerts yet: adoption is not graded." in text
+    assert "This week so far (not graded): 2 alerts sent · playbook chosen on *1* (50 %)" in text
+    assert "*1 / 2*" in text and "best-in-class" not in text.split("Tiers")[0]
     manager = text_of(app.answer("report", user=MANAGER))
-    assert "Alerts sent: *1* · acted on: *1*" in manager and "*1 / 1*" in manager
+    assert "1 alerts sent · playbook chosen on *1*" in manager and "*1 / 1*" in manager
 
 
 def test_status_names_model_run_freshness_and_fallback(app: Harness) -> None:

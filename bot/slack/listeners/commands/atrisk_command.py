@@ -52,7 +52,7 @@ def answer(services: AppServices, caller: lookups.Caller, command: Command) -> d
             found = lookups.csm_accounts(ctx, caller, user_id=user_id, name=name, today=today)
             return views.top(found)
         case commands.Report():
-            return views.report(activity.adoption(ctx, caller, today=today, now=services.now()))
+            return views.report(activity.adoption(ctx, caller, today=today))
         case commands.Status():
             return views.status(read_status(ctx, services.now()))
         case commands.ModelDisable() | commands.ModelEnable():
