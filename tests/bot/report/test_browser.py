@@ -20,7 +20,8 @@ def chromium() -> str:
     """Debian's ``chromium``: installed under CI if missing; a local run without it skips."""
     found = shutil.which("chromium")
     if found is None and os.environ.get("CI"):
-        subprocess.run(["apt-get", "install", "-y", "chromium"], check=True, timeout=900)
+        subprocess.run(["apt-get", "update", "-qq"], check=True, timeout=900)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, timeout=900)
         found = shutil.which("chromium")
     if found is None:
         if os.environ.get("CI"):
