@@ -1,5 +1,6 @@
 """The scheduler inside ``atrisk serve``: the daily run, the weekly retrain, an hourly health
-check, and the plays' reminders and outcome checks every morning.
+check, the plays' reminders and outcome checks every morning, and the managers' Monday
+digest (checked hourly, sent from 06:00 on Monday).
 
 APScheduler 3's ``BackgroundScheduler`` with in-memory jobs, rebuilt from ``atrisk.yml`` at
 start. Times are in ``freshness.timezone``, so ``0 6 * * *`` in Europe/Berlin is 05:00 UTC in
@@ -26,6 +27,7 @@ from bot.daily.cron import cron_trigger
 from bot.daily.health import health_check
 from bot.daily.job import run_daily, today_in
 from bot.errors import AtriskError
+from bot.feedback.digest import send_digests
 from bot.feedback.follow_ups import run_follow_ups
 from bot.lifecycle import model_state
 from bot.lifecycle.training import train_model
@@ -135,8 +137,17 @@ def plays_job(ctx: Context, clock: Clock) -> None:
         )
 
 
+def digest_job(ctx: Context, clock: Clock) -> None:
+    """Hourly: on Monday from 06:00 in ``freshness.timezone``, each manager's digest, once."""
+    report = send_digests(ctx, now=clock())
+    if report.sent or report.failed:
+        log.info(
+            "digest for %s: %d sent, %d failed", report.monday, len(report.sent), len(report.failed)
+        )
+
+
 def build_scheduler(ctx: Context, *, clock: Clock | None = None) -> BackgroundScheduler:
-    """The scheduler with its four jobs, not started (``start`` starts it); every job reads
+    """The scheduler with its five jobs, not started (``start`` starts it); every job reads
     the time from ``clock`` (default: the context's)."""
     spec = ctx.spec
     clock = clock or ctx.clock
@@ -169,6 +180,13 @@ def build_scheduler(ctx: Context, *, clock: Clock | None = None) -> BackgroundSc
         args=(ctx, clock),
         id="plays",
         name="play reminders and outcome checks",
+    )
+    scheduler.add_job(
+        digest_job,
+        cron_trigger("0 * * * *", tz),
+        args=(ctx, clock),
+        id="digest",
+        name="the managers' Monday digest",
     )
     return scheduler
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,13 +20,13 @@ from bot.daily.fallback import Serving, serving
 from bot.errors import AtriskError
 from playbooks import NOT_A_RISK_TITLE, dismissal_label
 from scoring.reasons import SHOWN_REASONS, reasons_of
-from storage.models import Account, Action, Alert, Score, TeamMember
+from storage.models import Account, Action, Alert, Play, Score, TeamMember
 from storage.repositories import read_models as q
+from storage.repositories.plays import open_plays
 
 if TYPE_CHECKING:
     from bot.ports import Root
 
-TOP_LIMIT = 10
 MATCH_LIMIT = 8
 FUZZY_MATCH = 0.85  # a fuzzy match this close counts as the account asked for
 FUZZY_SUGGEST = 0.6  # closer than this is worth a "did you mean"
@@ -82,6 +82,9 @@ class AccountLine:
     renewal_date: dt.date | None = None
     alerted_on: dt.date | None = None
     acted: Acted | None = None
+    churned_on: dt.date | None = None
+    flagged: bool | None = None  # None: not scored
+    created_on: dt.date | None = None
 
     @property
     def top_reason(self) -> str | None:
@@ -90,9 +93,17 @@ class AccountLine:
 
 @dataclass(frozen=True)
 class TopAnswer:
+    """A queue of accounts: ``lines`` shown of ``at_risk`` flagged in scope, whose ARR sums to
+    ``arr_at_risk``; ``unacted`` of them were alerted with nobody acting yet."""
+
     label: str
     lines: tuple[AccountLine, ...]
     served: Serving
+    at_risk: int = 0
+    arr_at_risk: float = 0.0
+    unacted: int = 0
+    sort: str = "risk"
+    only_unacted: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,7 @@ class LookupAnswer:
     account: AccountLine | None = None
     matches: tuple[AccountLine, ...] = ()
     suggestions: tuple[str, ...] = ()
+    did_you_mean: str | None = None  # the command a mistyped subcommand was close to
 
 
 # ---------------------------------------------------------------- caller and served scores
@@ -183,6 +195,7 @@ def lines_for(
         if before is not None:
             previous = q.scores_for(session, run_id=before.id, account_ids=ids)
     alerts = q.latest_posted_alerts(session, account_ids=ids)
+    playing = {p.account_id: p for p in open_plays(session, account_ids=ids)}
     names = {m.email.lower(): m.name for m in q.team(session)}
     lines = []
     for account in accounts:
@@ -201,34 +214,25 @@ def lines_for(
                 segment=account.segment,
                 renewal_date=account.renewal_date,
                 alerted_on=alert.as_of if alert else None,
-                acted=acted_line(alert, action, names) if alert and action else None,
+                acted=_acted(alert, action, playing.get(account.account_id), names),
+                churned_on=account.churned_at,
+                flagged=score.flagged if score else None,
+                created_on=account.created_at,
             )
         )
     return lines
 
 
-def _top(
-    session: Session, label: str, csm_emails: Collection[str] | None, today: dt.date
-) -> TopAnswer:
-    served = serving(session, today)
-    if served.run_id is None or served.scored_on is None:
-        return TopAnswer(label, (), served)
-    pairs = q.top_scores(
-        session,
-        run_id=served.run_id,
-        as_of=served.scored_on,
-        csm_emails=csm_emails,
-        limit=TOP_LIMIT,
-    )
-    scores = {a.account_id: s for s, a in pairs}
-    lines = lines_for(session, served, [a for _, a in pairs], scores)
-    return TopAnswer(label, tuple(lines), served)
-
-
-def top_accounts(ctx: Root, caller: Caller, *, today: dt.date) -> TopAnswer:
-    """``/atrisk``: the riskiest accounts in the caller's scope, riskiest first."""
-    with ctx.uow() as uow:
-        return _top(uow.session, caller.scope_label, caller.csm_emails, today)
+def _acted(
+    alert: Alert | None, action: Action | None, play: Play | None, names: dict[str, str]
+) -> Acted | None:
+    """The action on the latest alert; else the play open on the account (someone acted)."""
+    if alert is not None and action is not None:
+        return acted_line(alert, action, names)
+    if play is not None:
+        who = names.get((play.owner_email or "").lower())
+        return Acted(who, play.owner_slack_id, play.title, play.opened_on)
+    return None
 
 
 # ---------------------------------------------------------------- one account by name or id
@@ -251,8 +255,13 @@ def _fuzzy(query: str, names: list[tuple[str, str]]) -> tuple[list[str], list[st
     return strong, suggestions[:3]
 
 
-def lookup(ctx: Root, caller: Caller, query: str, *, today: dt.date) -> LookupAnswer:
-    """``/atrisk <name or id>``: exact, then contained, then fuzzy (difflib) matches in scope."""
+def lookup(
+    ctx: Root, caller: Caller, query: str, *, today: dt.date, did_you_mean: str | None = None
+) -> LookupAnswer:
+    """``/atrisk <name or id>``: exact, then contained, then fuzzy (difflib) matches in scope.
+
+    ``did_you_mean`` (a command the text was a typo of) rides along to the answer."""
+    hint = did_you_mean
     with ctx.uow() as uow:
         s = uow.session
         served = serving(s, today)
@@ -266,7 +275,7 @@ def lookup(ctx: Root, caller: Caller, query: str, *, today: dt.date) -> LookupAn
             strong, suggestions = _fuzzy(query, candidates)
             found = list(q.accounts_by_id(s, account_ids=strong[:MATCH_LIMIT]).values())
         if not found:
-            return LookupAnswer(query, served, suggestions=tuple(suggestions))
+            return LookupAnswer(query, served, suggestions=tuple(suggestions), did_you_mean=hint)
         scores: dict[str, Score] = {}
         if served.run_id is not None:
             ids = [a.account_id for a in found]
@@ -274,45 +283,5 @@ def lookup(ctx: Root, caller: Caller, query: str, *, today: dt.date) -> LookupAn
         found.sort(key=lambda a: -(scores[a.account_id].risk if a.account_id in scores else -1))
         lines = lines_for(s, served, found, scores)
     if len(lines) == 1:
-        return LookupAnswer(query, served, account=lines[0])
-    return LookupAnswer(query, served, matches=tuple(lines))
-
-
-# ---------------------------------------------------------------- one CSM's accounts
-
-
-def _find_person(team: Sequence[TeamMember], user_id: str | None, name: str | None) -> TeamMember:
-    if user_id:
-        for m in team:
-            if m.slack_user_id == user_id:
-                return m
-        raise QueryRefused(
-            f"{name or 'That person'} is not in atrisk's team table, so has no accounts here."
-        )
-    wanted = (name or "").strip().lower()
-    for m in team:
-        if wanted in (m.email.lower(), m.name.lower()):
-            return m
-    names = {m.name.lower(): m for m in team}
-    close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=FUZZY_MATCH)
-    if close:
-        return names[close[0]]
-    raise QueryRefused(
-        f"Nobody called “{name}” is in atrisk's team table. "
-        "Try `/atrisk csm @name` with their Slack handle, or their email."
-    )
-
-
-def csm_accounts(
-    ctx: Root, caller: Caller, *, user_id: str | None, name: str | None, today: dt.date
-) -> TopAnswer:
-    """``/atrisk csm @user``: that person's accounts, if the caller may see them."""
-    with ctx.uow() as uow:
-        person = _find_person(q.team(uow.session), user_id, name)
-        if caller.csm_emails is not None and person.email not in caller.csm_emails:
-            raise QueryRefused(
-                f"{person.name}'s accounts are outside what you can see: "
-                "a manager sees their own CSMs, a CSM their own accounts."
-            )
-        label = "your accounts" if person.email == caller.email else f"{person.name}'s accounts"
-        return _top(uow.session, label, {person.email, person.email.lower()}, today)
+        return LookupAnswer(query, served, account=lines[0], did_you_mean=hint)
+    return LookupAnswer(query, served, matches=tuple(lines), did_you_mean=hint)

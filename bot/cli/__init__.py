@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "check": "bot.cli.check_cmd",
     "spec": "bot.cli.spec_cmd",
     "serve": "bot.cli.serve_cmd",
+    "digest": "bot.cli.digest_cmd",
 }
 
 log = logging.getLogger("atrisk")

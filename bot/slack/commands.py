@@ -2,7 +2,8 @@
 
 Slack sends the text with ``&``, ``<`` and ``>`` escaped and mentions as ``<@U123|name>``
 (the manifest sets ``should_escape``). Anything not understood becomes ``Help`` with a note,
-never an error.
+never an error. A first word one or two typing slips from a subcommand (``staus``, ``hepl``,
+``modle``) is still looked up as an account, but carries the command it probably meant.
 """
 
 from __future__ import annotations
@@ -15,16 +16,34 @@ MAX_QUERY = 100  # longer than any account name or id worth searching for
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
 
 
+TOP_DEFAULT = 10
+TOP_MAX = 40  # lines in one answer: Block Kit allows 50 blocks a message
+SORTS = ("risk", "arr")
+
+
 @dataclass(frozen=True)
 class Top:
-    """``/atrisk``: the top at-risk accounts in the caller's scope."""
+    """``/atrisk [top N] [unacted] [by risk|arr]``: the at-risk queue in the caller's scope.
+
+    ``limit`` lines (1–``TOP_MAX``), ordered by ``sort``; ``unacted`` keeps only accounts
+    alerted with nobody acting yet."""
+
+    limit: int = TOP_DEFAULT
+    sort: str = "risk"
+    unacted: bool = False
+
+
+@dataclass(frozen=True)
+class Team:
+    """``/atrisk team``: one line per CSM in scope: at risk, ARR at risk, nobody acted."""
 
 
 @dataclass(frozen=True)
 class Lookup:
-    """``/atrisk <account name or id>``."""
+    """``/atrisk <account name or id>``; ``did_you_mean`` is the command a typo was close to."""
 
     query: str
+    did_you_mean: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,9 +83,38 @@ class ModelEnable:
     """``/atrisk model enable`` (admins only)."""
 
 
-Command = Top | Lookup | CsmAccounts | Report | Status | Help | ModelDisable | ModelEnable
+Command = Top | Team | Lookup | CsmAccounts | Report | Status | Help | ModelDisable | ModelEnable
 
 HELP_WORDS = frozenset({"help", "?", "-h", "--help", "usage"})
+SUBCOMMANDS = ("status", "report", "help", "model", "csm", "team", "top", "unacted")
+QUEUE_WORDS = frozenset({"top", "unacted", "by"})
+
+
+def slips(a: str, b: str) -> int:
+    """Typing slips between ``a`` and ``b``: insertions, deletions, substitutions and swaps of
+    two neighbouring letters (optimal string alignment distance, Damerau 1964)."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def meant(word: str) -> str | None:
+    """The subcommand ``word`` is a slip away from: one slip for words of up to four letters,
+    two for longer ones; the closest wins, ties in ``SUBCOMMANDS`` order. None when none is."""
+    word = word.lower()
+    if word in SUBCOMMANDS or not word.isalpha():
+        return None
+    allowed = 1 if len(word) <= 4 else 2
+    near = [(slips(word, sub), n, sub) for n, sub in enumerate(SUBCOMMANDS)]
+    distance, _, sub = min(near)
+    return sub if distance <= allowed else None
 
 
 def _clean(text: str) -> str:
@@ -99,6 +147,27 @@ def _model(rest: str) -> Command:
     return Help("`/atrisk model` takes `disable <reason>` or `enable`.")
 
 
+def _queue(words: list[str]) -> Command | None:
+    """``top N``, ``unacted``, ``by risk|arr`` in any order; None when the words are not
+    those (an account called "Top Notch" is looked up)."""
+    limit, sort, unacted = TOP_DEFAULT, "risk", False
+    rest = [w.lower() for w in words]
+    while rest:
+        word = rest.pop(0)
+        if word == "unacted":
+            unacted = True
+        elif word == "top":
+            if rest and rest[0].isdigit():
+                limit = int(rest.pop(0))
+                if not 1 <= limit <= TOP_MAX:
+                    return Help(f"`/atrisk top` shows 1 to {TOP_MAX} accounts at a time.")
+        elif word == "by" and rest and rest[0] in SORTS:
+            sort = rest.pop(0)
+        else:
+            return None
+    return Top(limit=limit, sort=sort, unacted=unacted)
+
+
 def parse(text: str | None) -> Command:
     """The command in ``text``; unknown words are treated as an account to look up."""
     cleaned = _clean(text or "")
@@ -116,7 +185,14 @@ def parse(text: str | None) -> Command:
         return Report()
     if not rest and word == "status":
         return Status()
+    if not rest and word == "team":
+        return Team()
+    queue = _queue(cleaned.split()) if word in QUEUE_WORDS else None
+    if queue is not None:
+        return queue
     query = html.unescape(cleaned).strip()
     if len(query) > MAX_QUERY:
         return Help(f"That is longer than any account name ({len(query)} characters).")
-    return Lookup(query=query)
+    sub = meant(word)
+    hint = f"/atrisk {sub} {html.unescape(rest)}".strip() if sub else None
+    return Lookup(query=query, did_you_mean=hint)

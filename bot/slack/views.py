@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.answers.activity import AdoptionAnswer, HomeAnswer
-from bot.answers.lookups import AccountLine, Acted, LookupAnswer, TopAnswer
+from bot.answers.lookups import AccountLine, Acted, LookupAnswer
 from bot.blockkit.alerts import (
     MAX_SECTION_TEXT,
     SLACK_USER_ID,
@@ -40,9 +40,12 @@ NOTE_BLOCK, NOTE_ACTION = "atrisk.note", "note"
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 
 COMMANDS = (
-    ("/atrisk", "the riskiest accounts you look after (your team's, for managers)"),
+    ("/atrisk", "the at-risk queue you look after (your team's, for managers): top 10"),
+    ("/atrisk top 25 [by arr]", "more of the queue, riskiest or most ARR first"),
+    ("/atrisk unacted", "at-risk accounts alerted with nobody acting yet"),
+    ("/atrisk team", "per CSM: accounts at risk, ARR at risk, nobody acted"),
     ("/atrisk <account name or id>", "one account: risk, reasons, and who acted"),
-    ("/atrisk csm @someone", "one CSM's accounts"),
+    ("/atrisk csm @someone", "one CSM's accounts (a name or part of one works too)"),
     ("/atrisk report", "adoption over the last 7 days"),
     ("/atrisk status", "model, last run, freshness, fallback"),
     ("/atrisk help", "this message"),
@@ -54,11 +57,11 @@ def _md(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT), "verbatim": True}
 
 
-def _section(text: str) -> dict[str, Any]:
+def section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": _md(text)}
 
 
-def _context(text: str) -> dict[str, Any]:
+def context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [_md(text)]}
 
 
@@ -66,7 +69,7 @@ def message(text: str, blocks: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """An ephemeral answer: notification text plus blocks (or the text as one section).
 
     ``text`` is atrisk's words with any data in it already ``safe``, like the blocks."""
-    body = list(blocks) or [_section(text)]
+    body = list(blocks) or [section(text)]
     return {
         "response_type": "ephemeral",
         "text": clip(text, 3000),
@@ -79,8 +82,8 @@ def notice(text: str) -> dict[str, Any]:
     return message(safe(text, MAX_SECTION_TEXT))
 
 
-def _banner(served: Serving) -> list[dict[str, Any]]:
-    return [_section(f"⏸️ {safe(served.banner, 500)}")] if served.banner else []
+def banner(served: Serving) -> list[dict[str, Any]]:
+    return [section(f"⏸️ {safe(served.banner, 500)}")] if served.banner else []
 
 
 def _who(acted: Acted) -> str:
@@ -102,9 +105,14 @@ def already_handled(acted: Acted) -> dict[str, Any]:
 
 
 def _risk(line: AccountLine) -> str:
+    """The account's state in words: churned, not yet scored, or its risk (and whether it
+    is below the alert line)."""
+    if line.churned_on is not None:
+        return f"churned on {long_date(line.churned_on)}"
     if line.risk is None:
-        return "not scored"
-    return f"{severity(line.risk)} · {risk_change(line.risk, line.previous_risk)}"
+        return "not yet scored"
+    text = f"{severity(line.risk)} · {risk_change(line.risk, line.previous_risk)}"
+    return text + (" · below the alert line" if line.flagged is False else "")
 
 
 def _status_of(line: AccountLine) -> str:
@@ -115,7 +123,7 @@ def _status_of(line: AccountLine) -> str:
     return "not alerted"
 
 
-def _line(n: int | None, line: AccountLine) -> str:
+def account_line(n: int | None, line: AccountLine) -> str:
     title = safe(line.name, 150)
     head = f"*{n}. {title}*" if n else f"*{title}*"
     facts = [_risk(line)]
@@ -127,25 +135,8 @@ def _line(n: int | None, line: AccountLine) -> str:
     return text + f"\n_CSM {safe(line.csm, 100)} · {_status_of(line)}_"
 
 
-def _scored(served: Serving) -> str:
-    return f" (scored {long_date(served.scored_on)})" if served.scored_on else ""
-
-
-def top(answer: TopAnswer) -> dict[str, Any]:
-    """``/atrisk`` and ``/atrisk csm``: the riskiest accounts in scope, riskiest first."""
-    title = f"Riskiest accounts — {safe(answer.label, 200)}{_scored(answer.served)}"
-    if answer.served.run_id is None:
-        return message(title, [*_banner(answer.served), _section(f"*{title}*"), _no_scores()])
-    if not answer.lines:
-        return message(title, [*_banner(answer.served), _section(f"*{title}*\nNo accounts.")])
-    blocks = [*_banner(answer.served), _section(f"*{title}*")]
-    blocks += [_section(_line(n, line)) for n, line in enumerate(answer.lines, 1)]
-    blocks.append(_context("`/atrisk &lt;account&gt;` for one account · `/atrisk help` for more"))
-    return message(title, blocks)
-
-
-def _no_scores() -> dict[str, Any]:
-    return _section("No scores yet: the daily run has not scored any accounts.")
+def no_scores() -> dict[str, Any]:
+    return section("No scores yet: the daily run has not scored any accounts.")
 
 
 def _detail(line: AccountLine, served: Serving) -> list[dict[str, Any]]:
@@ -158,12 +149,18 @@ def _detail(line: AccountLine, served: Serving) -> list[dict[str, Any]]:
         facts.append(f"*Renewal* {long_date(line.renewal_date)}")
     facts.append(f"*CSM* {safe(line.csm, 100)}")
     text = f"*{safe(line.name, 150)}* ({safe(line.account_id, 128)})\n" + " · ".join(facts)
-    blocks = [*_banner(served), _section(text)]
+    blocks = [*banner(served), section(text)]
     if line.reasons:
         why = "\n".join(f"• {safe(r, 800)}" for r in line.reasons)
-        blocks.append(_section(f"Why it is at risk:\n{why}"))
-    blocks.append(_context(_status_of(line)))
+        blocks.append(section(f"Why it is at risk:\n{why}"))
+    blocks.append(context(_status_of(line)))
     return blocks
+
+
+def _meant(answer: LookupAnswer) -> list[dict[str, Any]]:
+    if not answer.did_you_mean:
+        return []
+    return [context(f"Or did you mean `{safe(answer.did_you_mean, 150)}`?")]
 
 
 def lookup(answer: LookupAnswer) -> dict[str, Any]:
@@ -171,17 +168,21 @@ def lookup(answer: LookupAnswer) -> dict[str, Any]:
     asked = safe(answer.query, 100)
     if answer.account is not None:
         line = answer.account
-        return message(f"{safe(line.name, 150)}: {_risk(line)}", _detail(line, answer.served))
+        blocks = _detail(line, answer.served) + _meant(answer)
+        return message(f"{safe(line.name, 150)}: {_risk(line)}", blocks)
     if answer.matches:
-        blocks = [*_banner(answer.served), _section(f"Accounts matching “{asked}”:")]
-        blocks += [_section(_line(None, line)) for line in answer.matches]
-        blocks.append(_context("Ask again with the exact name or id for the details."))
+        blocks = [*banner(answer.served), section(f"Accounts matching “{asked}”:")]
+        blocks += [section(account_line(None, line)) for line in answer.matches]
+        blocks.append(context("Ask again with the exact name or id for the details."))
+        blocks += _meant(answer)
         return message(f"{len(answer.matches)} accounts match “{asked}”", blocks)
     text = f"No account in your scope matches “{asked}”."
-    if answer.suggestions:
+    if answer.did_you_mean:
+        text += f" Did you mean `{safe(answer.did_you_mean, 150)}`?"
+    elif answer.suggestions:
         text += " Did you mean " + " or ".join(f"“{safe(s, 150)}”" for s in answer.suggestions)
         text += "?"
-    return message(text, [_section(text), _context("`/atrisk help` lists what I can answer.")])
+    return message(text, [section(text), context("`/atrisk help` lists what I can answer.")])
 
 
 def _week_line(week: AdoptionWeek) -> str:
@@ -206,9 +207,9 @@ def report(answer: AdoptionAnswer) -> dict[str, Any]:
         lines.append(_week_line(w))
     if answer.current is not None:
         lines.append(f"This week so far (not graded): {_week_line(answer.current)}")
-    blocks = [*_banner(answer.served), _section("\n".join(lines))]
+    blocks = [*banner(answer.served), section("\n".join(lines))]
     blocks.append(
-        _context(
+        context(
             "Adoption: CSMs who chose a playbook on at least one of their alerts in the week. "
             "Tiers: best-in-class > 70 % · healthy 40–70 % · at risk 20–40 % · failing below 20 %"
         )
@@ -253,7 +254,7 @@ def status(answer: Status) -> dict[str, Any]:
         lines.append(f"*Fallback* yes — {safe(answer.serving.cause or 'paused', 500)}")
     else:
         lines.append("*Fallback* no: answers use the latest scores")
-    blocks = [*_banner(answer.serving), _section("\n".join(lines))]
+    blocks = [*banner(answer.serving), section("\n".join(lines))]
     return message(f"atrisk status: model {safe(answer.model_state, 32)}", blocks)
 
 
@@ -261,10 +262,10 @@ def help_message(persona: str, job: str, note: str | None = None) -> dict[str, A
     """``/atrisk help`` (and the answer to anything not understood)."""
     blocks: list[dict[str, Any]] = []
     if note:
-        blocks.append(_section(safe(note, 500)))
-    blocks.append(_section(f"*atrisk* is for {safe(persona, 500)}.\n_{safe(job, 1000)}_"))
+        blocks.append(section(safe(note, 500)))
+    blocks.append(section(f"*atrisk* is for {safe(persona, 500)}.\n_{safe(job, 1000)}_"))
     usage = "\n".join(f"`{safe(cmd, 100)}` — {safe(what, 200)}" for cmd, what in COMMANDS)
-    blocks.append(_section(usage))
+    blocks.append(section(usage))
     return message(safe(note, 500) if note else "atrisk: what I can answer", blocks)
 
 
@@ -277,7 +278,7 @@ def unknown_caller(slack_user_id: str, owners: Sequence[str]) -> dict[str, Any]:
         f"Ask {who} to add a row for you to the `team` table with your email, your role "
         f"(csm, manager, analyst or admin) and `slack_user_id` {uid}."
     )
-    return message("You are not in atrisk's team table yet.", [_section(text)])
+    return message("You are not in atrisk's team table yet.", [section(text)])
 
 
 # ---------------------------------------------------------------- App Home
@@ -292,11 +293,11 @@ def home(answer: HomeAnswer) -> dict[str, Any]:
     """The Home tab: open alerts, my open plays (overdue first) and this week's actions."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "atrisk", "emoji": True}},
-        *_banner(answer.served),
-        _section(f"*Open alerts* — {safe(answer.label, 100)}, last {answer.open_days} days"),
+        *banner(answer.served),
+        section(f"*Open alerts* — {safe(answer.label, 100)}, last {answer.open_days} days"),
     ]
     if not answer.open_alerts:
-        blocks.append(_context("Nothing open: every alert has been acted on."))
+        blocks.append(context("Nothing open: every alert has been acted on."))
     for a in answer.open_alerts:
         where = f" in <#{a.channel}>" if a.channel and SLACK_CHANNEL_ID.match(a.channel) else ""
         level = severity(a.risk)
@@ -305,20 +306,20 @@ def home(answer: HomeAnswer) -> dict[str, Any]:
         )
         if a.reason:
             text += f"\n{safe(a.reason, 300)}"
-        blocks.append(_section(text))
-    blocks += [{"type": "divider"}, _section("*My open plays* — overdue first")]
+        blocks.append(section(text))
+    blocks += [{"type": "divider"}, section("*My open plays* — overdue first")]
     if not answer.plays:
-        blocks.append(_context("No open plays."))
+        blocks.append(context("No open plays."))
     for play in answer.plays[:20]:
         due = f"due {short_date(play.due_on)}" if play.due_on else "no due date"
         mark = "⚠️ overdue, " if play.overdue else ""
         text = f"*{safe(play.account, 150)}* · {safe(play.title, 200)} · {mark}{due}"
-        blocks.append(_section(text))
-    blocks += [{"type": "divider"}, _section("*Actions this week*")]
+        blocks.append(section(text))
+    blocks += [{"type": "divider"}, section("*Actions this week*")]
     if not answer.actions:
-        blocks.append(_context("No actions yet this week."))
+        blocks.append(context("No actions yet this week."))
     for done in answer.actions:
-        blocks.append(_section(f"*{safe(done.account, 150)}*: {acted_words(done.acted)}"))
+        blocks.append(section(f"*{safe(done.account, 150)}*: {acted_words(done.acted)}"))
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 
 
@@ -339,7 +340,7 @@ def dismissal_modal(alert_id: int, account: str, meta: dict[str, Any]) -> dict[s
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            _section(f"Why is *{safe(account, 150)}* not at risk?"),
+            section(f"Why is *{safe(account, 150)}* not at risk?"),
             {
                 "type": "input",
                 "block_id": REASON_BLOCK,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot.answers import lookups
+from bot.answers import lookups, queue
 from bot.bootstrap import Context
 from bot.daily.status import read_status
 from bot.lifecycle import model_state
-from bot.slack import views
+from bot.slack import queue_views, views
 from tests.bot.daily.factories import AS_OF, OpsRecorder, add_model, add_run, risks_for, seed_world
 
 BANNER = "Model paused — using last week's data (scored 8 Jan 2025)"
@@ -26,7 +26,7 @@ def test_a_disabled_model_puts_the_banner_on_a_csms_answer(ctx: Context, ops: Op
     caller = lookups.resolve_caller(ctx, "U0CSM0")
     assert caller is not None
     payload = json.dumps(
-        views.top(lookups.top_accounts(ctx, caller, today=AS_OF)), ensure_ascii=False
+        queue_views.top(queue.top_accounts(ctx, caller, today=AS_OF)), ensure_ascii=False
     )
     assert BANNER in payload
     assert "Account A001" in payload  # last week's scores are still shown
@@ -46,6 +46,6 @@ def test_an_active_model_answers_without_a_banner(ctx: Context) -> None:
     seeded(ctx)
     caller = lookups.resolve_caller(ctx, "U0CSM0")
     assert caller is not None
-    answer = lookups.top_accounts(ctx, caller, today=AS_OF)
+    answer = queue.top_accounts(ctx, caller, today=AS_OF)
     assert answer.served.banner is None
-    assert "Model paused" not in json.dumps(views.top(answer), ensure_ascii=False)
+    assert "Model paused" not in json.dumps(queue_views.top(answer), ensure_ascii=False)

@@ -52,7 +52,7 @@ def test_jobs_coalesce_allow_an_hour_late_and_never_overlap(sqlite_ctx: Context)
     scheduler.start(paused=True)  # job defaults apply when the jobs are scheduled
     jobs = {job.id: job for job in scheduler.get_jobs()}
     scheduler.shutdown()
-    assert set(jobs) == {"daily", "retrain", "health", "plays"}
+    assert set(jobs) == {"daily", "retrain", "health", "plays", "digest"}
     for job in jobs.values():
         assert job.coalesce is True
         assert job.misfire_grace_time == 3600

@@ -15,6 +15,7 @@ from bot.slack.commands import (
     ModelEnable,
     Report,
     Status,
+    Team,
     Top,
     parse,
 )
@@ -66,3 +67,26 @@ def test_any_text_is_a_command_and_never_an_error(text: str) -> None:
     command = parse(text)
     if isinstance(command, Lookup):
         assert command.query and len(command.query) <= MAX_QUERY and "\x00" not in command.query
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("top 25", Top(limit=25)),
+        ("top 25 by arr", Top(limit=25, sort="arr")),
+        ("TOP 5 BY ARR", Top(limit=5, sort="arr")),
+        ("by arr", Top(sort="arr")),
+        ("unacted", Top(unacted=True)),
+        ("unacted top 3 by arr", Top(limit=3, sort="arr", unacted=True)),
+        ("team", Team()),
+        ("top notch", Lookup("top notch")),
+    ],
+)
+def test_queue_forms_are_read_as_meant(text: str, command: object) -> None:
+    assert parse(text) == command
+
+
+@pytest.mark.parametrize("text", ["top 0", "top 41", "top 1000"])
+def test_a_queue_longer_than_one_answer_gets_help(text: str) -> None:
+    command = parse(text)
+    assert isinstance(command, Help) and "1 to 40" in (command.note or "")

@@ -34,18 +34,18 @@ def accounts_in(answer: dict[str, Any]) -> list[str]:
     return re.findall(r"^\*\d+\. (.+?)\*", text, flags=re.M)
 
 
-def test_a_manager_sees_only_their_csms_accounts_riskiest_first(app: Harness) -> None:
+def test_a_manager_sees_only_their_csms_at_risk_accounts_riskiest_first(app: Harness) -> None:
     answer = app.answer("", user=MANAGER)
-    assert accounts_in(answer) == ["Acme Corp", "Initech", "Globex &amp; Sons &lt;Ltd&gt;"]
+    assert accounts_in(answer) == ["Acme Corp", "Initech"]  # Globex is below the alert line
 
 
 def test_a_csm_sees_only_their_own_accounts(app: Harness) -> None:
-    assert accounts_in(app.answer("", user=JANE)) == ["Acme Corp", "Globex &amp; Sons &lt;Ltd&gt;"]
-    assert accounts_in(app.answer("", user=ZOE)) == ["Umbrella Health", "Hooli"]
+    assert accounts_in(app.answer("", user=JANE)) == ["Acme Corp"]
+    assert accounts_in(app.answer("", user=ZOE)) == ["Umbrella Health"]
 
 
 def test_an_analyst_and_an_admin_see_every_account(app: Harness) -> None:
-    expected = ["Umbrella Health", "Acme Corp", "Initech", "Globex &amp; Sons &lt;Ltd&gt;", "Hooli"]
+    expected = ["Umbrella Health", "Acme Corp", "Initech"]
     assert accounts_in(app.answer("", user=ANALYST)) == expected
     assert accounts_in(app.answer("", user=ADMIN)) == expected
 

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Respond
 
-from bot.answers import activity, lookups
+from bot.answers import activity, lookups, queue
 from bot.daily.status import read_status
 from bot.lifecycle import model_state
-from bot.slack import commands, views
+from bot.slack import commands, queue_views, views
 from bot.slack.commands import Command
 
 if TYPE_CHECKING:
@@ -44,13 +44,19 @@ def answer(services: AppServices, caller: lookups.Caller, command: Command) -> d
     """The ephemeral message that answers ``command`` for ``caller``."""
     ctx, today = services.ctx, services.today()
     match command:
-        case commands.Top():
-            return views.top(lookups.top_accounts(ctx, caller, today=today))
-        case commands.Lookup(query=query):
-            return views.lookup(lookups.lookup(ctx, caller, query, today=today))
+        case commands.Top(limit=limit, sort=sort, unacted=unacted):
+            found = queue.top_accounts(
+                ctx, caller, today=today, limit=limit, sort=sort, unacted=unacted
+            )
+            return queue_views.top(found)
+        case commands.Team():
+            return queue_views.team(queue.team_summary(ctx, caller, today=today))
+        case commands.Lookup(query=query, did_you_mean=hint):
+            found_one = lookups.lookup(ctx, caller, query, today=today, did_you_mean=hint)
+            return views.lookup(found_one)
         case commands.CsmAccounts(user_id=user_id, name=name):
-            found = lookups.csm_accounts(ctx, caller, user_id=user_id, name=name, today=today)
-            return views.top(found)
+            found = queue.csm_accounts(ctx, caller, user_id=user_id, name=name, today=today)
+            return queue_views.top(found)
         case commands.Report():
             return views.report(activity.adoption(ctx, caller, today=today))
         case commands.Status():

@@ -1,0 +1,57 @@
+"""Who ``/atrisk csm …`` means: by Slack mention, email, full name, part of a name, or a
+near spelling — searched among the people the caller may see first.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+from bot.answers.lookups import FUZZY_MATCH, Caller, QueryRefused
+from storage.models import TeamMember
+
+
+def _visible(caller: Caller, member: TeamMember) -> bool:
+    scope = caller.csm_emails
+    return scope is None or member.email in scope or member.email.lower() in scope
+
+
+def _named(people: Sequence[TeamMember], wanted: str) -> list[TeamMember]:
+    """Exact email or name; else names containing ``wanted`` or emails starting with it;
+    else names a near spelling away (difflib ratio ≥ ``FUZZY_MATCH``)."""
+    exact = [m for m in people if wanted in (m.email.lower(), m.name.lower())]
+    if exact:
+        return exact
+    part = [m for m in people if wanted in m.name.lower() or m.email.lower().startswith(wanted)]
+    if part:
+        return part
+    names = {m.name.lower(): m for m in people}
+    return [names[c] for c in difflib.get_close_matches(wanted, names, n=3, cutoff=FUZZY_MATCH)]
+
+
+def find_person(
+    team: Sequence[TeamMember], caller: Caller, user_id: str | None, name: str | None
+) -> TeamMember:
+    """The one team member meant; ``QueryRefused`` (a sentence for the caller) when nobody,
+    several people, or someone outside the caller's scope is meant."""
+    if user_id:
+        for m in team:
+            if m.slack_user_id == user_id:
+                return m
+        raise QueryRefused(
+            f"{name or 'That person'} is not in atrisk's team table, so has no accounts here."
+        )
+    wanted = " ".join((name or "").split()).lower()
+    found = _named([m for m in team if _visible(caller, m)], wanted) if wanted else []
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        names = ", ".join(sorted(m.name for m in found)[:5])
+        raise QueryRefused(f"“{name}” could be {names}: say which, with more of the name.")
+    outside = [m for m in team if wanted in (m.email.lower(), m.name.lower())]
+    if outside:
+        return outside[0]  # csm_accounts explains that it is outside the caller's scope
+    raise QueryRefused(
+        f"Nobody called “{name}” is in atrisk's team table. "
+        "Try `/atrisk csm @name` with their Slack handle, or their email."
+    )

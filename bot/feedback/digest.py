@@ -1,0 +1,189 @@
+"""The Monday digest: each manager's week in one DM, at 06:00 on Monday in ``freshness.timezone``.
+
+For the manager's scope (their CSMs' accounts, as ``/atrisk`` sees it): the open at-risk
+accounts by ARR at risk, the alerts nobody acted on, overdue plays, saves confirmed by
+outcomes in the seven days before Monday, and the team's adoption over those days with its
+tier (``bot.answers.activity.adoption`` and ``bot.report.figures.tier``). Each manager's
+digest for a Monday is claimed in ``job_runs`` (job ``digest``, key ``<monday>:<slack id>``),
+so replicas, hourly ticks and a rerun by hand send it once; a failed post is retried later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.answers.activity import adoption
+from bot.answers.lookups import caller_in
+from bot.blockkit.alerts import short_date
+from bot.blockkit.digest import DigestLine, DigestView, render_digest
+from bot.daily.fallback import serving
+from bot.ports import Message, SlackCallFailed
+from storage import job_lock
+from storage.models import Account, Alert, Outcome, TeamMember
+from storage.repositories import plays as plays_repo
+from storage.repositories import queue as qq
+from storage.repositories import read_models as q
+
+if TYPE_CHECKING:
+    from bot.ports import Root
+
+log = logging.getLogger(__name__)
+
+DIGEST_HOUR = 6  # local time on Monday
+SHOWN = 10  # lines per section
+
+
+@dataclass
+class DigestReport:
+    """Which managers (Slack ids) got the digest of ``monday``, were already sent it, or
+    failed (retried on the next tick)."""
+
+    monday: dt.date | None
+    sent: list[str] = field(default_factory=list)
+    already_sent: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def monday_of(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def due_monday(ctx: Root, now: dt.datetime) -> dt.date | None:
+    """Today's date when it is Monday at or after 06:00 in ``freshness.timezone``, else None."""
+    local = now.astimezone(ZoneInfo(ctx.spec.freshness.timezone))
+    return local.date() if local.weekday() == 0 and local.hour >= DIGEST_HOUR else None
+
+
+def _line(session: Session, account: Account, alert_id: int | None, detail: str) -> DigestLine:
+    alert = session.get(Alert, alert_id) if alert_id is not None else None
+    return DigestLine(
+        account=account.name,
+        detail=detail,
+        channel=alert.posted_channel if alert else None,
+        ts=alert.posted_ts if alert else None,
+    )
+
+
+def _money(arr: float | None) -> str:
+    return f"ARR {arr:,.0f}" if arr is not None else "ARR unknown"
+
+
+def build_view(ctx: Root, session: Session, manager: TeamMember, monday: dt.date) -> DigestView:
+    """The digest of ``monday`` for ``manager`` (last week: the seven days before it)."""
+    caller = caller_in(session, manager.slack_user_id or "")
+    scope = (caller.csm_emails if caller else None) or frozenset()
+    team = scope - {manager.email, manager.email.lower()}
+    view = DigestView(manager=manager.name, monday=monday, has_team=bool(team))
+    if caller is None or not team:
+        return view
+    names = {m.email.lower(): m.name for m in q.team(session)}
+    served = serving(session, monday)
+    flagged: list[qq.Flagged] = []
+    if served.run_id is not None and served.scored_on is not None:
+        flagged = qq.flagged(
+            session, run_id=served.run_id, as_of=served.scored_on, csm_emails=scope
+        )
+    handled = qq.handling(session, account_ids=[f.account_id for f in flagged])
+    accounts = q.accounts_by_id(session, account_ids=[f.account_id for f in flagged])
+    by_arr = sorted(flagged, key=lambda f: (-(f.arr or 0.0), -f.risk, f.account_id))
+
+    def line(f: qq.Flagged, extra: str = "") -> DigestLine:
+        h = handled.get(f.account_id)
+        csm = names.get(f.csm_email.lower(), f.csm_email)
+        detail = f"{_money(f.arr)} · risk {f.risk:.0%} · {csm}{extra}"
+        return _line(session, accounts[f.account_id], h.alert_id if h else None, detail)
+
+    unacted = [f for f in by_arr if (h := handled.get(f.account_id)) and not h.acted]
+    view.at_risk, view.arr_at_risk = len(flagged), sum(f.arr or 0.0 for f in flagged)
+    view.top = [line(f) for f in by_arr[:SHOWN]]
+    view.unacted_total = len(unacted)
+    view.unacted = [
+        line(f, f" · alerted {short_date(handled[f.account_id].alerted_on)}")
+        for f in unacted[:SHOWN]
+    ]
+    overdue = [
+        p
+        for p in plays_repo.open_plays_of(session, owner_emails=scope)
+        if p.due_on is not None and p.due_on < monday
+    ]
+    overdue.sort(key=lambda p: (p.due_on or monday, p.id))
+    play_accounts = q.accounts_by_id(session, account_ids=[p.account_id for p in overdue])
+    view.overdue_total = len(overdue)
+    view.overdue = [
+        _line(
+            session,
+            play_accounts[p.account_id],
+            p.alert_id,
+            f"{p.title} · due {short_date(p.due_on or monday)} · "
+            f"{names.get((p.owner_email or '').lower(), p.owner_email or 'nobody')}",
+        )
+        for p in overdue[:SHOWN]
+        if p.account_id in play_accounts
+    ]
+    view.saves = [
+        _line(session, a, o.alert_id, _money(o.arr_after))
+        for o, a in _saves(session, scope, monday)
+    ]
+    week = adoption(ctx, caller, today=monday).latest  # the last full week, graded
+    view.adoption = week.adoption_rate if week is not None else None
+    view.tier = week.tier if week is not None else "no alerts"
+    return view
+
+
+def _saves(
+    session: Session, scope: frozenset[str], monday: dt.date
+) -> list[tuple[Outcome, Account]]:
+    """Outcomes observed last week that confirm a save: retained, acted on, not held out."""
+    stmt = (
+        select(Outcome, Account)
+        .join(Account, Account.account_id == Outcome.account_id)
+        .where(
+            Outcome.observed_on >= monday - dt.timedelta(days=7),
+            Outcome.observed_on < monday,
+            Outcome.state == "retained",
+            Outcome.acted.is_(True),
+            Outcome.held_out.is_(False),
+            Account.csm_email.in_(sorted(scope)),
+        )
+        .order_by(Account.arr.desc(), Outcome.id)
+    )
+    return [(o, a) for o, a in session.execute(stmt)][:SHOWN]
+
+
+def send_digests(ctx: Root, *, now: dt.datetime, as_of: dt.date | None = None) -> DigestReport:
+    """Send each manager's digest for the Monday due at ``now`` (or the Monday on or before
+    ``as_of``, by hand); nothing when it is not Monday 06:00 yet. A DM to the manager's
+    ``slack_user_id`` (the dry run writes it to the outbox folder ``digest``)."""
+    monday = monday_of(as_of) if as_of is not None else due_monday(ctx, now)
+    report = DigestReport(monday)
+    if monday is None:
+        return report
+    with ctx.uow() as uow:
+        managers = [
+            m
+            for m in q.team(uow.session)
+            if (m.role or "").strip().lower() == "manager" and m.slack_user_id
+        ]
+    for manager in managers:
+        user = manager.slack_user_id or ""
+        try:
+            with job_lock.run_once(ctx.engine, "digest", f"{monday}:{user}") as held:
+                if held is None:
+                    report.already_sent.append(user)
+                    continue
+                with ctx.uow() as uow:
+                    text, blocks = render_digest(build_view(ctx, uow.session, manager, monday))
+                message = Message(channel=user, text=text, blocks=blocks)
+                ctx.slack.post(message, key=f"digest-{monday}-{user}", folder="digest")
+                report.sent.append(user)
+        except SlackCallFailed as e:
+            log.warning("digest for %s not sent: %s", user, e)
+            report.failed.append(user)
+    return report

@@ -1,0 +1,86 @@
+"""Read-only queries behind the at-risk queue: every flagged account in scope, and which of
+them were alerted and which someone acted on (an action on the latest alert, or an open play).
+
+``csm_emails`` None means every account. Account ids are read in chunks so a scope of any
+size stays within the database's limit on bound parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Account, Action, Alert, Play, Score
+
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """One at-risk account of a run: its risk (0–1), ARR (None when unknown) and CSM."""
+
+    account_id: str
+    risk: float
+    arr: float | None
+    csm_email: str
+
+
+@dataclass(frozen=True)
+class Handling:
+    """Per account: its latest posted alert (id, day) and whether anyone acted on it."""
+
+    alert_id: int
+    alerted_on: dt.date
+    acted: bool
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def flagged(
+    session: Session, *, run_id: int, as_of: dt.date, csm_emails: Collection[str] | None
+) -> list[Flagged]:
+    """The run's flagged live (not shadow) scores in scope, riskiest first."""
+    stmt = (
+        select(Score.account_id, Score.risk, Account.arr, Account.csm_email)
+        .join(Account, Account.account_id == Score.account_id)
+        .where(
+            Score.as_of == as_of,
+            Score.run_id == run_id,
+            Score.shadow.is_(False),
+            Score.flagged.is_(True),
+        )
+        .order_by(Score.risk.desc(), Score.account_id)
+    )
+    if csm_emails is not None:
+        stmt = stmt.where(Account.csm_email.in_(sorted(csm_emails)))
+    return [Flagged(a, float(r), arr, csm) for a, r, arr, csm in session.execute(stmt)]
+
+
+def handling(session: Session, *, account_ids: Sequence[str]) -> dict[str, Handling]:
+    """Each alerted account's latest posted alert and whether someone acted: an action on
+    that alert, or a play still open on the account. Accounts never alerted are absent."""
+    ids = sorted(set(account_ids))
+    latest: dict[str, tuple[int, dt.date, bool]] = {}
+    open_play: set[str] = set()
+    for part in _chunks(ids):
+        rows = session.execute(
+            select(Alert.account_id, Alert.id, Alert.as_of, Action.id)
+            .outerjoin(Action, Action.alert_id == Alert.id)
+            .where(Alert.account_id.in_(part), Alert.status == "posted")
+            .order_by(Alert.as_of.desc(), Alert.id.desc())
+        )
+        for account_id, alert_id, as_of, action_id in rows:
+            latest.setdefault(account_id, (alert_id, as_of, action_id is not None))
+        plays = select(Play.account_id).where(Play.account_id.in_(part), Play.status == "open")
+        open_play |= set(session.scalars(plays))
+    return {
+        a: Handling(alert_id, on, acted or a in open_play)
+        for a, (alert_id, on, acted) in latest.items()
+    }

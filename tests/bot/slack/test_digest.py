@@ -1,0 +1,139 @@
+"""The Monday digest: one DM per manager, sent once however often or wherever it runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.blockkit.digest import DigestView, render_digest
+from bot.bootstrap import Context
+from bot.feedback.digest import send_digests
+from storage.models import Outcome, Play, TeamMember
+from tests.bot.slack.app_harness import JANE, MANAGER, Harness, running_app, settings_for
+from tests.bot.slack.slack_double import SlackDouble
+
+MONDAY = dt.date(2026, 3, 16)
+SIX_AM = dt.datetime(2026, 3, 16, 5, 0, tzinfo=dt.UTC)  # 06:00 in Europe/Berlin (the spec's)
+NEWBOSS = "U0NEWBOSS1"
+
+
+@pytest.fixture
+def app(db_url: str, slack_double: SlackDouble) -> Iterator[Harness]:
+    with running_app(db_url, slack_double) as harness:
+        with harness.ctx.uow() as uow:
+            s = uow.session
+            s.add(
+                TeamMember(
+                    email="nora@example.com",
+                    name="Nora Newboss",
+                    role="manager",
+                    slack_user_id=NEWBOSS,
+                )
+            )
+            s.add(  # Jane's play on Acme's alert, due last Thursday
+                Play(
+                    alert_id=harness.alerts["acme"],
+                    account_id="acme",
+                    kind="playbook",
+                    title="Integration health check",
+                    owner_email="jane@example.com",
+                    owner_slack_id=JANE,
+                    risk=0.81,
+                    opened_on=dt.date(2026, 3, 10),
+                    due_on=dt.date(2026, 3, 12),
+                    status="open",
+                )
+            )
+            s.add(
+                Outcome(
+                    alert_id=harness.alerts["acme"],
+                    account_id="acme",
+                    observed_on=dt.date(2026, 3, 11),
+                    state="retained",
+                    arr_before=48_000.0,
+                    arr_after=48_000.0,
+                    acted=True,
+                )
+            )
+            uow.commit()
+        yield harness
+
+
+def dms(double: SlackDouble) -> dict[str, list[str]]:
+    """The text of every chat.postMessage, by channel."""
+    found: dict[str, list[str]] = {}
+    for call in double.calls:
+        if call.method == "chat.postMessage" and str(call.params.get("channel", "")).startswith(
+            "U"
+        ):
+            blocks: Any = call.params.get("blocks") or "[]"
+            blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+            text = "\n".join(b["text"]["text"] for b in blocks)
+            found.setdefault(str(call.params["channel"]), []).append(text)
+    return found
+
+
+def test_each_manager_gets_one_dm_with_the_weeks_lines(app: Harness) -> None:
+    report = send_digests(app.ctx, now=SIX_AM)
+    assert sorted(report.sent) == sorted([MANAGER, NEWBOSS])
+    sent = dms(app.double)
+    [maria] = sent[MANAGER]
+    assert "week of 16 Mar 2026" in maria
+    assert "2 at risk · ARR at risk 96,000 · 0 alerted, nobody acted · 1 plays overdue" in maria
+    assert "|Acme Corp> · ARR 48,000 · risk 81% · Jane Doe" in maria
+    assert "Initech · ARR 48,000 · risk 67% · Omar Khan" in maria
+    assert "Integration health check · due 12 Mar · Jane Doe" in maria
+    assert "*Saves confirmed last week*\n• <https://slack.com/archives/" in maria
+    assert "Umbrella" not in maria and "Zoe" not in maria
+    [nora] = sent[NEWBOSS]
+    assert "no CSMs report to you" in nora
+
+
+def test_a_second_run_the_same_day_sends_nothing(app: Harness) -> None:
+    send_digests(app.ctx, now=SIX_AM)
+    again = send_digests(app.ctx, now=SIX_AM + dt.timedelta(hours=3))
+    assert again.sent == [] and sorted(again.already_sent) == sorted([MANAGER, NEWBOSS])
+    assert len(dms(app.double)[MANAGER]) == 1
+
+
+def test_nothing_is_sent_before_monday_six_or_on_other_days(app: Harness) -> None:
+    assert send_digests(app.ctx, now=SIX_AM - dt.timedelta(minutes=1)).sent == []
+    assert send_digests(app.ctx, now=SIX_AM + dt.timedelta(days=1)).sent == []
+    assert dms(app.double) == {}
+
+
+def test_two_replicas_send_one_digest_per_manager(
+    app: Harness, slack_double: SlackDouble, tmp_path: Path
+) -> None:
+    other = Context(settings=settings_for(app.ctx.settings.database_url, slack_double))
+    start = threading.Barrier(2)
+
+    def replica(ctx: Context) -> None:
+        start.wait()
+        send_digests(ctx, now=SIX_AM)
+
+    threads = [threading.Thread(target=replica, args=(c,)) for c in (app.ctx, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other.close()
+    sent = dms(app.double)
+    assert len(sent[MANAGER]) == 1 and len(sent[NEWBOSS]) == 1
+
+
+def test_by_hand_any_day_of_the_week_sends_that_weeks_monday(app: Harness) -> None:
+    report = send_digests(app.ctx, now=SIX_AM + dt.timedelta(days=2), as_of=dt.date(2026, 3, 18))
+    assert report.monday == MONDAY and len(report.sent) == 2
+
+
+def test_a_quiet_week_gets_a_short_honest_message() -> None:
+    text, blocks = render_digest(DigestView(manager="Maria", monday=MONDAY, has_team=True))
+    assert "quiet week" in text and len(blocks) == 1
+    assert "Quiet week: nothing at risk" in blocks[0]["text"]["text"]
