@@ -59,13 +59,23 @@ def as_category(col: pd.Series, levels: list[str]) -> pd.Categorical:
 
 
 def raw_margin(model: ModelArtifact, matrix: pd.DataFrame) -> np.ndarray:
+    """The model's log-odds before calibration, one value per row."""
+    if model.kind == "logistic":
+        assert model.linear is not None
+        return model.linear.margin(matrix)
+    assert model.booster is not None
     return np.asarray(
         model.booster.predict(matrix, raw_score=True, num_threads=THREADS), dtype=float
     )
 
 
 def contributions(model: ModelArtifact, matrix: pd.DataFrame) -> np.ndarray:
-    """Exact TreeSHAP values (one column per feature, then the bias), in raw-score space."""
+    """Exact contributions (one column per feature, then the bias), in raw-score space:
+    TreeSHAP for LightGBM, coefficient × standardised value for a logistic model."""
+    if model.kind == "logistic":
+        assert model.linear is not None
+        return model.linear.contributions(matrix, model.features)
+    assert model.booster is not None
     return np.asarray(
         model.booster.predict(matrix, pred_contrib=True, num_threads=THREADS), dtype=float
     )

@@ -13,7 +13,7 @@ from scoring.errors import FeatureSpecError, NotEnoughSignal
 from scoring.labels import split_by_time
 from scoring.model_metrics import Gate, ModelMetrics, PeriodMetrics
 from scoring.predict import model_matrix, risk
-from scoring.train import TrainConfig, fit, gate, purge, split_held_out
+from scoring.train import TrainConfig, fit, purge, split_held_out
 from tests.scoring.model_frames import CATEGORICAL, FAST, FEATURES, churn_frame
 
 
@@ -79,23 +79,6 @@ def test_held_out_rows_of_one_date_are_halved_at_random_keeping_both_classes() -
     assert (len(calib), len(test)) == (25, 25)
     assert calib["label"].sum() == 5 and test["label"].sum() == 5
     assert "one snapshot date" in sentence
-
-
-@pytest.mark.parametrize(
-    ("model", "base", "floor", "why"),
-    [
-        (0.80, 0.82, 0.7, "it does not beat the baseline: ROC AUC 0.800 vs baseline 0.820"),
-        (0.66, 0.60, 0.7, "roc_auc 0.660 is below the accuracy floor 0.70"),
-        (None, 0.60, 0.7, "the test period holds a single class"),
-    ],
-)
-def test_the_gate_says_why_a_model_is_not_promoted(
-    model: float | None, base: float, floor: float, why: str
-) -> None:
-    passed, reason = gate(
-        PeriodMetrics(roc_auc=model), PeriodMetrics(roc_auc=base), TrainConfig(floor=floor)
-    )
-    assert not passed and reason.startswith(why)
 
 
 def test_too_few_churned_snapshots_is_refused_with_the_numbers(frame: pd.DataFrame) -> None:
