@@ -137,7 +137,7 @@ def _verdict(
     readings = "; ".join(c.words() for c in candidates.values())
     winner = candidates[chosen]
     if winner.metric is None:
-        return False, f"the test period holds a single class, so accuracy cannot be measured"
+        return False, "the test period holds a single class, so accuracy cannot be measured"
     if difference is None:
         choice = f"{KIND_NAMES[chosen]} chosen"
     elif chosen == SIMPLEST_FIRST[0]:

@@ -26,6 +26,7 @@ class PeriodMetrics:
     recall_at_budget: float | None = None
     brier: float | None = None
     ece: float | None = None
+    note: str | None = None  # why a metric is missing (e.g. too few churned rows)
 
     def get(self, name: str) -> float | None:
         """A metric by its spec name (``roc_auc``, ``pr_auc``, ``ece``…)."""

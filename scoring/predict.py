@@ -14,7 +14,7 @@ import pandas as pd
 
 from scoring.catalog import FEATURES, family_of, render_reason
 from scoring.errors import FeatureSpecError
-from scoring.evaluate import flag_mask
+from scoring.evaluate import flag_mask, risk_order
 from scoring.reasons import (
     FamilyOf,
     Render,
@@ -134,16 +134,20 @@ def score_accounts(
     threshold: float | None,
     top_share: float | None,
     wording: Wording | None = None,
+    floor: float = 0.0,
 ) -> pd.DataFrame:
     """Risk, flag and rank for every row; reasons (best first) for the flagged ones.
 
-    Returns columns ``risk, flagged, rank, reasons`` indexed like ``features``. Without
-    ``wording`` nothing is explained (e.g. a shadow model).
+    Returns columns ``risk, flagged, rank, reasons`` indexed like ``features``. Nothing with a
+    risk below ``floor`` is flagged; equal risks rank by higher ``arr``, then account id.
+    Without ``wording`` nothing is explained (e.g. a shadow model).
     """
     matrix = model_matrix(features, model.features, model.categories)
     p = risk(model, matrix)
-    flagged = flag_mask(p, threshold=threshold, top_share=top_share)
-    order = np.argsort(-p, kind="stable")
+    arr = pd.to_numeric(features["arr"], errors="coerce") if "arr" in features else None
+    ids = features.index
+    flagged = flag_mask(p, threshold=threshold, top_share=top_share, floor=floor, arr=arr, ids=ids)
+    order = risk_order(p, arr, ids)
     rank = np.empty(len(p), dtype=int)
     rank[order] = np.arange(1, len(p) + 1)
     out = pd.DataFrame({"risk": p, "flagged": flagged, "rank": rank}, index=features.index)

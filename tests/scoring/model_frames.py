@@ -8,7 +8,6 @@ logistic baseline on them.
 from __future__ import annotations
 
 import datetime as dt
-
 from dataclasses import replace
 
 import numpy as np

@@ -56,7 +56,7 @@ def test_a_clearly_better_complex_model_is_chosen() -> None:
 
 
 def test_a_winner_below_the_floor_is_refused_with_the_numbers_and_what_to_do() -> None:
-    y, accounts, signal = _data(300, 2)
+    y, accounts, _ = _data(300, 2)
     noise = np.random.default_rng(4).normal(size=len(y))
     verdict = judge(
         y,

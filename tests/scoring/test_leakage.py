@@ -28,7 +28,7 @@ def test_a_renewal_date_moved_to_the_churn_date_stops_training_naming_the_featur
     frame = _frame()
     leaks = find_leaks(frame, ["open_tickets", "days_to_renewal"], "label")
     assert [leak.feature for leak in leaks] == ["days_to_renewal"]
-    with pytest.raises(LeakSuspected, match="days_to_renewal .* updated after the outcome"):
+    with pytest.raises(LeakSuspected, match=r"days_to_renewal .* updated after the outcome"):
         refuse_leaks(leaks)
 
 

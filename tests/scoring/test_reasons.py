@@ -27,7 +27,7 @@ from scoring.reasons import (
     one_hot_groups,
 )
 from scoring.train import fit
-from tests.scoring.model_frames import CATEGORICAL, FAST, FEATURES, TREES, churn_frame
+from tests.scoring.model_frames import CATEGORICAL, FEATURES, TREES, churn_frame
 
 
 def _family(name: str) -> str:
@@ -163,6 +163,4 @@ def test_only_flagged_accounts_are_explained_with_at_most_five_reasons(model_and
     assert all(1 <= len(r) <= 5 for r in flagged["reasons"])
     assert all(r == [] for r in out.loc[~out["flagged"], "reasons"])
     texts = [r[0]["text"] for r in flagged["reasons"]]
-    assert any(
-        "key features never used" in t or "fail" in t or "urgent" in t for t in texts
-    )
+    assert any("key features never used" in t or "fail" in t or "urgent" in t for t in texts)

@@ -105,7 +105,7 @@ def test_a_logistic_model_is_stored_as_json_text_and_explained_exactly() -> None
     assert phi.shape == (len(rows), len(again.features) + 1)
     assert np.allclose(phi.sum(axis=1), raw_margin(again, x))
     assert np.array_equal(risk(model, x), risk(again, x))
-    with pytest.raises(ArtifactTampered, match="2026-11-22.2 does not match its SHA-256"):
+    with pytest.raises(ArtifactTampered, match=r"2026-11-22\.2 does not match its SHA-256"):
         load(
             version=model.version,
             artifact=text.replace("0", "1", 1),

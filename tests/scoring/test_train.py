@@ -11,9 +11,9 @@ import pytest
 
 from scoring.errors import FeatureSpecError, NotEnoughSignal
 from scoring.labels import split_by_time
-from scoring.model_metrics import Gate, ModelMetrics, PeriodMetrics
+from scoring.model_metrics import Gate, ModelMetrics
 from scoring.predict import model_matrix, risk
-from scoring.train import TrainConfig, fit, purge, split_held_out
+from scoring.train import fit, purge, split_held_out
 from tests.scoring.model_frames import CATEGORICAL, FAST, FEATURES, churn_frame
 
 
