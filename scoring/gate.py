@@ -123,6 +123,10 @@ def judge(
         difference = (round(b - a, 4), low, high)
         if low > 0:
             chosen = challenger
+    below = candidates[chosen].metric is None or (candidates[chosen].metric or 0.0) < floor
+    meets = [k for k in kinds if (candidates[k].metric or 0.0) >= floor]
+    if below and meets:
+        chosen = meets[0]  # the simpler model fails the floor: the best one that meets it serves
     passed, why = _verdict(candidates, chosen, difference, metric, floor)
     return Verdict(chosen, passed, why, candidates, difference)
 
@@ -140,6 +144,12 @@ def _verdict(
         return False, "the test period holds a single class, so accuracy cannot be measured"
     if difference is None:
         choice = f"{KIND_NAMES[chosen]} chosen"
+    elif chosen != SIMPLEST_FIRST[0] and difference[1] <= 0:
+        choice = (
+            f"{KIND_NAMES[chosen]} chosen: the logistic model is below the floor and LightGBM "
+            f"meets it (difference {difference[0]:+.3f}, 95 % interval {difference[1]:+.3f} to "
+            f"{difference[2]:+.3f})"
+        )
     elif chosen == SIMPLEST_FIRST[0]:
         choice = (
             f"{KIND_NAMES[chosen]} chosen: LightGBM is not clearly better "
