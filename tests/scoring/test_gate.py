@@ -74,9 +74,10 @@ def test_a_winner_below_the_floor_is_refused_with_the_numbers_and_what_to_do() -
 
 def test_when_only_the_complex_model_meets_the_floor_it_serves() -> None:
     y, accounts, signal = _data(200, 2)
-    noise = np.random.default_rng(5).normal(size=len(y))
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=len(y)), rng.normal(size=len(y))
     verdict = judge(
-        y, {"logistic": noise, "lightgbm": noise + 0.01 * signal},
+        y, {"logistic": a + 0.1 * signal, "lightgbm": b + 0.1 * signal},
         {"logistic": 0.66, "lightgbm": 0.74}, accounts, metric="roc_auc", floor=0.7,
         resamples=100,
     )  # fmt: skip
