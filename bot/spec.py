@@ -121,6 +121,7 @@ class Surface(_Section):
     threshold: float | None = Field(None, gt=0, lt=1)
     top_share: float | None = Field(None, gt=0, le=1)
     currency: str = ""  # shown before money amounts (ARR, declared currency columns), e.g. "€"
+    risk_floor: float = Field(0.05, ge=0, lt=1)  # nothing below this risk is flagged
 
     @model_validator(mode="after")
     def _one_flag_rule(self) -> Surface:
@@ -160,6 +161,7 @@ class Training(_Section):
     validation_share: float = Field(0.2, gt=0, lt=1)
     min_positives: int = Field(50, ge=1)
     retrain_cron: str = "0 3 * * 0"
+    exclude_features: list[str] = Field(default_factory=list)  # e.g. a leaking field
 
 
 class Drift(_Section):

@@ -31,10 +31,31 @@ class Baseline:
         """The model matrix: standardised numerics, then one column per categorical level."""
         return _design(frame, self.numeric, self.medians, self.means, self.scales, self.categorical)
 
+    def margin(self, frame: pd.DataFrame) -> np.ndarray:
+        """The log-odds of churn for each row."""
+        return np.asarray(self.design(frame) @ np.asarray(self.coef) + self.intercept, dtype=float)
+
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Probability of churn within the horizon for each row."""
-        z = self.design(frame) @ np.asarray(self.coef) + self.intercept
+        z = self.margin(frame)
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))))
+
+    def contributions(self, frame: pd.DataFrame, features: list[str]) -> np.ndarray:
+        """Exact additive contributions in log-odds, one column per name of ``features``, then
+        the intercept: ``coef · z`` for a standardised numeric (its training mean is the zero
+        point), the coefficient of the account's level for a categorical. Rows sum to
+        ``margin``; this is what ``shap.LinearExplainer`` gives for independent features."""
+        terms = self.design(frame) * np.asarray(self.coef)
+        columns: dict[str, np.ndarray] = {}
+        at = len(self.numeric)
+        for j, name in enumerate(self.numeric):
+            columns[name] = terms[:, j]
+        for name, levels in self.categorical.items():
+            columns[name] = terms[:, at : at + len(levels)].sum(axis=1)
+            at += len(levels)
+        zero = np.zeros(len(frame))
+        out = [columns.get(f, zero) for f in features]
+        return np.column_stack([*out, np.full(len(frame), self.intercept)])
 
     def to_json(self) -> dict[str, Any]:
         return {

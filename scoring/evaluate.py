@@ -61,17 +61,34 @@ def matured_metric(
     return MetricReading(metric, float(score(y, p)), n, churned)
 
 
-def flag_mask(risk: np.ndarray, *, threshold: float | None, top_share: float | None) -> np.ndarray:
-    """Which accounts are flagged: risk ≥ ``threshold``, else the top ``top_share`` by risk."""
+def risk_order(risk: np.ndarray, arr: Any = None, ids: Any = None) -> np.ndarray:
+    """Row positions from the highest risk down; equal risks by higher ARR, then by id."""
+    r = np.asarray(risk, dtype=float)
+    a = np.zeros(len(r)) if arr is None else np.nan_to_num(np.asarray(arr, dtype=float))
+    i = np.arange(len(r)) if ids is None else np.asarray([str(v) for v in ids])
+    return np.lexsort((i, -a, -r))
+
+
+def flag_mask(
+    risk: np.ndarray,
+    *,
+    threshold: float | None,
+    top_share: float | None,
+    floor: float = 0.0,
+    arr: Any = None,
+    ids: Any = None,
+) -> np.ndarray:
+    """Which accounts are flagged: risk ≥ ``threshold``, else the top ``top_share`` by risk
+    (ties broken by higher ``arr``, then ``ids``); never one whose risk is below ``floor``."""
     r = np.asarray(risk, dtype=float)
     if threshold is not None:
-        return np.asarray(r >= threshold)
+        return np.asarray((r >= threshold) & (r >= floor))
     share = 0.05 if top_share is None else top_share
     k = min(len(r), math.ceil(share * len(r))) if len(r) else 0
     mask = np.zeros(len(r), dtype=bool)
     if k:
-        mask[np.argsort(-r, kind="stable")[:k]] = True
-    return mask
+        mask[risk_order(r, arr, ids)[:k]] = True
+    return mask & (r >= floor) & (r > 0)
 
 
 def budget_flags(
@@ -146,10 +163,13 @@ def metrics_by_segment(
     threshold: float | None = None,
     top_share: float | None = None,
     flagged: np.ndarray | None = None,
+    min_positives: int = 10,
 ) -> dict[str, dict[str, Any]]:
     """The same metrics for each segment (missing segment is reported as ``(none)``).
 
-    The budget is applied over all rows first, as in production, then read per segment.
+    The budget is applied over all rows first, as in production, then read per segment. A
+    segment with fewer than ``min_positives`` churned rows gets no ranking metrics, and a
+    ``note`` saying so: an AUC on a handful of churned rows means nothing.
     """
     seg = pd.Series(segments).astype("string").fillna("(none)").to_numpy()
     yv, pv = np.asarray(y), np.asarray(p)
@@ -158,5 +178,12 @@ def metrics_by_segment(
     out: dict[str, dict[str, Any]] = {}
     for name in sorted(set(seg)):
         sel = seg == name
-        out[str(name)] = metrics(yv[sel], pv[sel], flagged=flagged[sel])
+        reading = metrics(yv[sel], pv[sel], flagged=flagged[sel])
+        if reading["positives"] < min_positives:
+            reading.update(roc_auc=None, pr_auc=None)
+            reading["note"] = (
+                f"{reading['positives']} churned rows: too few to judge (at least "
+                f"{min_positives} needed)"
+            )
+        out[str(name)] = reading
     return out

@@ -26,6 +26,7 @@ class PeriodMetrics:
     recall_at_budget: float | None = None
     brier: float | None = None
     ece: float | None = None
+    note: str | None = None  # why a metric is missing (e.g. too few churned rows)
 
     def get(self, name: str) -> float | None:
         """A metric by its spec name (``roc_auc``, ``pr_auc``, ``ece``…)."""
@@ -61,6 +62,8 @@ class ModelMetrics:
     best_iteration: int | None = None
     rows: dict[str, int] = field(default_factory=dict)
     split: str = ""
+    kind: str = "lightgbm"  # the model family chosen: lightgbm | logistic
+    candidates: dict[str, dict[str, Any]] = field(default_factory=dict)  # ROC AUC and interval
 
     def metric(self, name: str) -> float | None:
         """The model's test-period value of ``name`` (the spec's ``accuracy.metric``)."""
@@ -83,4 +86,6 @@ class ModelMetrics:
             best_iteration=data.get("best_iteration"),
             rows={str(k): int(v) for k, v in (data.get("rows") or {}).items()},
             split=str(data.get("split") or ""),
+            kind=str(data.get("kind") or "lightgbm"),
+            candidates={str(k): dict(v) for k, v in (data.get("candidates") or {}).items()},
         )

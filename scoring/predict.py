@@ -22,7 +22,7 @@ from scoring.catalog import (
     render_reason,
 )
 from scoring.errors import FeatureSpecError
-from scoring.evaluate import flag_mask
+from scoring.evaluate import flag_mask, risk_order
 from scoring.reasons import (
     Actionable,
     FamilyOf,
@@ -66,13 +66,23 @@ def as_category(col: pd.Series, levels: list[str]) -> pd.Categorical:
 
 
 def raw_margin(model: ModelArtifact, matrix: pd.DataFrame) -> np.ndarray:
+    """The model's log-odds before calibration, one value per row."""
+    if model.kind == "logistic":
+        assert model.linear is not None
+        return model.linear.margin(matrix)
+    assert model.booster is not None
     return np.asarray(
         model.booster.predict(matrix, raw_score=True, num_threads=THREADS), dtype=float
     )
 
 
 def contributions(model: ModelArtifact, matrix: pd.DataFrame) -> np.ndarray:
-    """Exact TreeSHAP values (one column per feature, then the bias), in raw-score space."""
+    """Exact contributions (one column per feature, then the bias), in raw-score space:
+    TreeSHAP for LightGBM, coefficient × standardised value for a logistic model."""
+    if model.kind == "logistic":
+        assert model.linear is not None
+        return model.linear.contributions(matrix, model.features)
+    assert model.booster is not None
     return np.asarray(
         model.booster.predict(matrix, pred_contrib=True, num_threads=THREADS), dtype=float
     )
@@ -166,16 +176,20 @@ def score_accounts(
     threshold: float | None,
     top_share: float | None,
     wording: Wording | None = None,
+    floor: float = 0.0,
 ) -> pd.DataFrame:
     """Risk, flag and rank for every row; reasons (best first) for the flagged ones.
 
-    Returns columns ``risk, flagged, rank, reasons`` indexed like ``features``. Without
-    ``wording`` nothing is explained (e.g. a shadow model).
+    Returns columns ``risk, flagged, rank, reasons`` indexed like ``features``. Nothing with a
+    risk below ``floor`` is flagged; equal risks rank by higher ``arr``, then account id.
+    Without ``wording`` nothing is explained (e.g. a shadow model).
     """
     matrix = model_matrix(features, model.features, model.categories)
     p = risk(model, matrix)
-    flagged = flag_mask(p, threshold=threshold, top_share=top_share)
-    order = np.argsort(-p, kind="stable")
+    arr = pd.to_numeric(features["arr"], errors="coerce") if "arr" in features else None
+    ids = features.index
+    flagged = flag_mask(p, threshold=threshold, top_share=top_share, floor=floor, arr=arr, ids=ids)
+    order = risk_order(p, arr, ids)
     rank = np.empty(len(p), dtype=int)
     rank[order] = np.arange(1, len(p) + 1)
     out = pd.DataFrame({"risk": p, "flagged": flagged, "rank": rank}, index=features.index)

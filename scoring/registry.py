@@ -1,18 +1,21 @@
-"""Model artifacts: the LightGBM text model plus JSON extras, and the hash that guards them.
+"""Model artifacts: the model as text plus JSON extras, and the hash that guards them.
 
-A trained model is stored as ``booster.model_to_string()`` (text, readable, diffable) with
-its SHA-256; calibration, baseline coefficients, category levels and drift references are
-JSON numbers in ``extras``. Every load checks the hash first, so a model changed after
-training is refused. Nothing is pickled.
+Two kinds share one format. A LightGBM model is stored as ``booster.model_to_string()``; a
+logistic model as the canonical JSON of its coefficients and preprocessing
+(``Baseline.to_json``). Either text is stored with its SHA-256; calibration, the comparison
+baseline, category levels and drift references are JSON numbers in ``extras`` (``kind`` says
+which model it is). Every load checks the hash first, so a model changed after training is
+refused. Nothing is pickled.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import lightgbm as lgb
 import numpy as np
@@ -24,6 +27,8 @@ from scoring.drift import Reference
 from scoring.errors import ArtifactTampered
 
 EXTRAS_SCHEMA = 1
+Kind = Literal["lightgbm", "logistic"]
+KIND_NAMES: dict[str, str] = {"lightgbm": "LightGBM", "logistic": "logistic regression"}
 
 
 def sha256_text(text: str) -> str:
@@ -64,7 +69,7 @@ class ModelArtifact:
     """Everything needed to score with a model, rebuilt from its stored text and extras."""
 
     version: str
-    booster: lgb.Booster
+    booster: lgb.Booster | None  # None for a logistic model
     features: list[str]
     categories: dict[str, list[str]]
     calibration: Calibration
@@ -74,11 +79,14 @@ class ModelArtifact:
     groups: dict[str, str] = field(default_factory=dict)
     one_hot: dict[str, str] = field(default_factory=dict)
     typical: dict[str, float] = field(default_factory=dict)  # training medians
+    kind: Kind = "lightgbm"
+    linear: Baseline | None = None  # the model itself when ``kind`` is logistic
 
     def extras(self) -> dict[str, Any]:
         return json_safe(
             {
                 "schema": EXTRAS_SCHEMA,
+                "kind": self.kind,
                 "categories": self.categories,
                 "calibration": self.calibration.to_json(),
                 "baseline": self.baseline.to_json() if self.baseline else None,
@@ -90,6 +98,11 @@ class ModelArtifact:
         )
 
     def text(self) -> str:
+        """The stored artifact: LightGBM's model text, or the logistic model's canonical JSON."""
+        if self.kind == "logistic":
+            assert self.linear is not None
+            return json.dumps(json_safe(self.linear.to_json()))  # key order is column order
+        assert self.booster is not None
         return str(self.booster.model_to_string())
 
 
@@ -114,18 +127,26 @@ def load(
             f"model {version} does not match its SHA-256: it was changed after training; "
             "retrain or restore it"
         )
+    kind: Kind = "logistic" if extras.get("kind") == "logistic" else "lightgbm"
+    booster: lgb.Booster | None = None
+    linear: Baseline | None = None
     try:
-        booster = lgb.Booster(model_str=artifact)
+        if kind == "logistic":
+            linear = Baseline.from_json(json.loads(artifact))
+            names = [*linear.numeric, *linear.categorical]
+        else:
+            booster = lgb.Booster(model_str=artifact)
+            names = list(booster.feature_name())
         calibration = Calibration.from_json(extras["calibration"])
         baseline = Baseline.from_json(extras["baseline"]) if extras.get("baseline") else None
         references = {
             k: Reference.from_json(k, v) for k, v in (extras.get("references") or {}).items()
         }
-    except (lgb.basic.LightGBMError, KeyError, TypeError, ValueError) as e:
+    except (lgb.basic.LightGBMError, KeyError, TypeError, ValueError, AttributeError) as e:
         raise ArtifactTampered(
             f"model {version} cannot be read ({type(e).__name__}: {e}); retrain or restore it"
         ) from None
-    if list(booster.feature_name()) != list(features):
+    if sorted(names) != sorted(features) or (booster is not None and names != list(features)):
         raise ArtifactTampered(
             f"model {version} lists features that differ from its artifact; retrain or restore it"
         )
@@ -143,4 +164,6 @@ def load(
         typical={
             str(k): float(v) for k, v in (extras.get("typical") or {}).items() if v is not None
         },
+        kind=kind,
+        linear=linear,
     )

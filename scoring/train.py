@@ -1,11 +1,12 @@
-"""Training: LightGBM against a logistic-regression baseline, calibrated, judged on later data.
+"""Training: a logistic model and LightGBM, judged on later data, the winner refitted.
 
 The rows are point-in-time snapshots (``as_of``, ``account_id``, features…, ``label``). The
 latest snapshots are held out by time and split again by time: the earlier half picks the
 number of boosting rounds and fits the calibration, the later half is the test period every
 reported metric comes from. Training rows whose label window reaches into the held-out
-period are dropped (the "purge"), so no churn is seen twice. A model is promoted only if it
-beats the baseline on ROC AUC and meets the accuracy floor.
+period are dropped (the "purge"), so no churn is seen twice. The gate (``scoring.gate``)
+serves the logistic model unless LightGBM is clearly better, and the winner must meet the
+accuracy floor; the winner is then refitted on every labelled row.
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from scoring.baseline import fit_baseline
-from scoring.calibration import Method, fit_calibration
+from scoring.baseline import Baseline, fit_baseline
+from scoring.calibration import Calibration, Method, fit_calibration
 from scoring.drift import reference_of
 from scoring.errors import FeatureSpecError, NotEnoughSignal
 from scoring.evaluate import budget_flags, metrics, metrics_by_segment
+from scoring.gate import Verdict, judge
+from scoring.leakage import find_leaks, refuse_leaks
 from scoring.model_metrics import Gate, ModelMetrics, PeriodMetrics
 from scoring.predict import as_category, risk
-from scoring.registry import ModelArtifact, data_fingerprint
+from scoring.registry import Kind, ModelArtifact, data_fingerprint
 
 LABEL = "label"
 Split = Callable[[pd.DataFrame, float], tuple[pd.DataFrame, pd.DataFrame, str]]
@@ -57,6 +60,7 @@ class TrainConfig:
     seed: int = 7
     num_threads: int = 1  # one thread: the same data gives the same model on any machine
     drop_empty_features: bool = True
+    candidates: tuple[str, ...] = ("logistic", "lightgbm")  # simplest first; one: always it
 
 
 @dataclass
@@ -205,13 +209,18 @@ def fit(
     one_hot: dict[str, str] | None = None,
     feature_source: str = "builtin",
 ) -> TrainResult:
-    """Train, calibrate and evaluate on ``frame``; ``split`` holds the latest rows out by time."""
+    """Train both candidates, judge them on later data, refit the winner on every labelled row.
+
+    ``split`` holds the latest rows out by time. Raises ``NotEnoughSignal`` (too few churned
+    rows, one class) and ``LeakSuspected`` (a feature alone nearly separates the labels).
+    """
     used, warnings = usable_features(frame, features, drop_empty=config.drop_empty_features)
     frame = frame.dropna(subset=[LABEL])
     _check_labels(frame, config.min_positives, "training")
     train, held, sentence = split(frame, config.validation_share)
     train, purged = purge(train, held, config.horizon_days)
     _check_labels(train, max(1, config.min_positives // 2), "training (before the held-out)")
+    refuse_leaks(find_leaks(train, [f for f in used if f not in categorical], LABEL))
     calib, test, held_sentence = split_held_out(held, config.seed)
     _check_labels(calib, 1, "calibration")
     _check_labels(test, 1, "test")
@@ -222,23 +231,90 @@ def fit(
     }
     x_train, x_calib, x_test = (_matrix(f, used, cats) for f in (train, calib, test))
     params = lgb_params(config, len(train))
-    dtrain = lgb.Dataset(x_train, label=train[LABEL].to_numpy(int), free_raw_data=False)
-    dcalib = lgb.Dataset(x_calib, label=calib[LABEL].to_numpy(int), reference=dtrain)
-    booster = lgb.train(
-        params,
-        dtrain,
-        num_boost_round=config.num_boost_round,
-        valid_sets=[dcalib],
-        valid_names=["calibration"],
-        callbacks=[lgb.early_stopping(config.early_stopping_rounds, verbose=False)],
-    )
-    booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
+    booster = _boost(params, x_train, train, config, valid=(x_calib, calib))
     margin = np.asarray(booster.predict(x_calib, raw_score=True))
     calibration = fit_calibration(margin, calib[LABEL].to_numpy(int), config.calibration)
     numeric = [f for f in used if f not in cats]
     baseline = fit_baseline(train, train[LABEL].to_numpy(int), numeric, list(cats))
-    sample = train.sample(min(len(train), 200_000), random_state=config.seed)
-    model = ModelArtifact(
+    trees = _artifact(booster, "lightgbm", used, cats, calibration, baseline, train, config)
+    linear = _artifact(None, "logistic", used, cats, IDENTITY, baseline, train, config)
+    evaluated, verdict = _judge(trees, linear, test, x_test, config)
+    chosen_rounds = int(booster.num_trees())
+    model = _refit(verdict.chosen, frame, used, cats, calibration, config, chosen_rounds)
+    model.groups = {k: v for k, v in (groups or {}).items() if k in used}
+    model.one_hot = {k: v for k, v in (one_hot or {}).items() if k in used}
+    model.feature_source = feature_source
+    warnings += _test_warnings(test, config)
+    report = replace(
+        evaluated,
+        best_iteration=chosen_rounds if verdict.chosen == "lightgbm" else None,
+        rows={
+            "train": len(train),
+            "purged": purged,
+            "calibration": len(calib),
+            "test": len(test),
+            "refit": len(frame),
+        },
+        split=f"{sentence}; {held_sentence}; the chosen model was then refitted on all "
+        f"{len(frame)} labelled rows",
+        gate=Gate(verdict.passed, verdict.why),
+    )
+    params = {"kind": verdict.chosen, **params, "num_boost_round": chosen_rounds}
+    return TrainResult(
+        model=model,
+        metrics=report,
+        params=params,
+        promoted=verdict.passed,
+        why=verdict.why,
+        train_start=frame["as_of"].min() if "as_of" in frame else None,
+        train_end=frame["as_of"].max() if "as_of" in frame else None,
+        fingerprint=data_fingerprint(frame[["account_id", "as_of", *used, LABEL]]),
+        split_sentence=report.split,
+        warnings=warnings,
+    )
+
+
+IDENTITY = Calibration("platt", a=1.0, b=0.0)  # a logistic model's probability is its own
+
+
+def _boost(
+    params: dict[str, Any],
+    x: pd.DataFrame,
+    rows: pd.DataFrame,
+    config: TrainConfig,
+    *,
+    valid: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    rounds: int | None = None,
+) -> lgb.Booster:
+    """LightGBM with early stopping on ``valid``, or exactly ``rounds`` rounds without it."""
+    dtrain = lgb.Dataset(x, label=rows[LABEL].to_numpy(int), free_raw_data=False)
+    if valid is None:
+        return lgb.train(params, dtrain, num_boost_round=max(1, rounds or 1))
+    dvalid = lgb.Dataset(valid[0], label=valid[1][LABEL].to_numpy(int), reference=dtrain)
+    booster = lgb.train(
+        params,
+        dtrain,
+        num_boost_round=config.num_boost_round,
+        valid_sets=[dvalid],
+        valid_names=["calibration"],
+        callbacks=[lgb.early_stopping(config.early_stopping_rounds, verbose=False)],
+    )
+    return lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
+
+
+def _artifact(
+    booster: lgb.Booster | None,
+    kind: Kind,
+    used: list[str],
+    cats: dict[str, list[str]],
+    calibration: Calibration,
+    baseline: Baseline,
+    rows: pd.DataFrame,
+    config: TrainConfig,
+) -> ModelArtifact:
+    sample = rows.sample(min(len(rows), 200_000), random_state=config.seed)
+    x = _matrix(rows, used, cats)
+    return ModelArtifact(
         version="(unregistered)",
         booster=booster,
         features=used,
@@ -246,71 +322,86 @@ def fit(
         calibration=calibration,
         baseline=baseline,
         references={f: reference_of(f, sample[f]) for f in used},
-        feature_source=feature_source,
-        groups={k: v for k, v in (groups or {}).items() if k in used},
-        one_hot={k: v for k, v in (one_hot or {}).items() if k in used},
         typical={
-            f: float(np.nanmedian(x_train[f].to_numpy(dtype=float)))
+            f: float(np.nanmedian(x[f].to_numpy(dtype=float)))
             for f in used
-            if f not in cats and x_train[f].notna().any()
+            if f not in cats and x[f].notna().any()
         },
-    )
-    evaluated = _evaluate(model, test, x_test, config)
-    promoted, why = gate(evaluated.test, evaluated.baseline_test, config)
-    report = replace(
-        evaluated,
-        best_iteration=int(booster.num_trees()),
-        rows={"train": len(train), "purged": purged, "calibration": len(calib), "test": len(test)},
-        split=f"{sentence}; {held_sentence}",
-        gate=Gate(promoted, why),
-    )
-    params["num_boost_round"] = int(booster.num_trees())
-    return TrainResult(
-        model=model,
-        metrics=report,
-        params=params,
-        promoted=promoted,
-        why=why,
-        train_start=train["as_of"].min() if "as_of" in train else None,
-        train_end=train["as_of"].max() if "as_of" in train else None,
-        fingerprint=data_fingerprint(frame[["account_id", "as_of", *used, LABEL]]),
-        split_sentence=report.split,
-        warnings=warnings,
+        kind=kind,
+        linear=baseline if kind == "logistic" else None,
     )
 
 
-def _evaluate(
-    model: ModelArtifact, test: pd.DataFrame, x_test: pd.DataFrame, config: TrainConfig
-) -> ModelMetrics:
-    """Test-period metrics of the model and the baseline, overall and per segment."""
+def _refit(
+    kind: str,
+    frame: pd.DataFrame,
+    used: list[str],
+    cats: dict[str, list[str]],
+    calibration: Calibration,
+    config: TrainConfig,
+    rounds: int,
+) -> ModelArtifact:
+    """The chosen model fitted again on every labelled row (LightGBM: the rounds it kept, and
+    the calibration fitted on the held-out rows)."""
+    numeric = [f for f in used if f not in cats]
+    baseline = fit_baseline(frame, frame[LABEL].to_numpy(int), numeric, list(cats))
+    if kind == "logistic":
+        return _artifact(None, "logistic", used, cats, IDENTITY, baseline, frame, config)
+    params = lgb_params(config, len(frame))
+    booster = _boost(params, _matrix(frame, used, cats), frame, config, rounds=rounds)
+    return _artifact(booster, "lightgbm", used, cats, calibration, baseline, frame, config)
+
+
+def _test_warnings(test: pd.DataFrame, config: TrainConfig) -> list[str]:
+    churned = test.loc[test[LABEL] == 1]
+    accounts = churned["account_id"].nunique() if "account_id" in test else len(churned)
+    if len(churned) >= config.min_positives:
+        return []
+    return [
+        f"the test period holds only {len(churned)} churned rows ({accounts} accounts), fewer "
+        f"than training.min_positives ({config.min_positives}): its metrics are uncertain (see "
+        "the intervals); a longer history or a larger training.validation_share tests on more"
+    ]
+
+
+def _judge(
+    trees: ModelArtifact,
+    linear: ModelArtifact,
+    test: pd.DataFrame,
+    x_test: pd.DataFrame,
+    config: TrainConfig,
+) -> tuple[ModelMetrics, Verdict]:
+    """Test-period metrics of both candidates, the gate's verdict, and the chosen one's."""
     y = test[LABEL].to_numpy(int)
-    p = risk(model, x_test)
-    assert model.baseline is not None
-    b = model.baseline.predict(test)
     days = test["as_of"] if "as_of" in test else pd.Series(0, index=test.index)
-    fm = budget_flags(p, days, config.threshold, config.top_share)
-    fb = budget_flags(b, days, config.threshold, config.top_share)
+    scores = {"logistic": risk(linear, x_test), "lightgbm": risk(trees, x_test)}
+    flags = {
+        k: budget_flags(p, days, config.threshold, config.top_share) for k, p in scores.items()
+    }
+    readings = {k: metrics(y, p, flagged=flags[k]) for k, p in scores.items()}
+    accounts = test["account_id"] if "account_id" in test else pd.Series(test.index)
+    verdict = judge(
+        y,
+        {k: p for k, p in scores.items() if k in config.candidates},
+        {k: r.get(config.metric) for k, r in readings.items()},
+        accounts,
+        metric=config.metric,
+        floor=config.floor,
+        seed=config.seed,
+    )
+    chosen = verdict.chosen
     by_segment = (
-        metrics_by_segment(y, p, test["segment"], flagged=fm) if "segment" in test.columns else {}
+        metrics_by_segment(y, scores[chosen], test["segment"], flagged=flags[chosen])
+        if "segment" in test.columns
+        else {}
     )
-    return ModelMetrics(
-        test=PeriodMetrics.from_json(metrics(y, p, flagged=fm)),
-        baseline_test=PeriodMetrics.from_json(metrics(y, b, flagged=fb)),
-        by_segment={k: PeriodMetrics.from_json(v) for k, v in by_segment.items()},
-    )
-
-
-def gate(model: PeriodMetrics, baseline: PeriodMetrics, config: TrainConfig) -> tuple[bool, str]:
-    """Promote only a model that beats the baseline on ROC AUC and meets the accuracy floor."""
-    auc, base = model.roc_auc, baseline.roc_auc
-    score = model.get(config.metric)
-    if auc is None or score is None:
-        return False, "the test period holds a single class, so accuracy cannot be measured"
-    if base is not None and auc <= base:
-        return False, f"it does not beat the baseline: ROC AUC {auc:.3f} vs baseline {base:.3f}"
-    if score < config.floor:
-        return False, f"{config.metric} {score:.3f} is below the accuracy floor {config.floor:.2f}"
-    versus = f" vs baseline {base:.3f}" if base is not None else ""
-    return True, (
-        f"ROC AUC {auc:.3f}{versus}; {config.metric} {score:.3f} meets the floor {config.floor:.2f}"
+    return (
+        ModelMetrics(
+            test=PeriodMetrics.from_json(readings[chosen]),
+            baseline_test=PeriodMetrics.from_json(readings["logistic"]),
+            by_segment={k: PeriodMetrics.from_json(v) for k, v in by_segment.items()},
+            kind=chosen,
+            candidates={k: c.to_json() for k, c in verdict.candidates.items()},
+        ),
+        verdict,
     )

@@ -102,11 +102,21 @@ class DayPlan:
         return self.cause is not None
 
 
+# Features that move by construction as days pass (a customer base ages, renewals come
+# round): their drift is expected, reported, and never pauses the model.
+SHIFTS_BY_CONSTRUCTION = frozenset({"tenure_days", "days_to_renewal"})
+
+
 def drift_cause(drift: Sequence[Mapping[str, Any]], spec: Spec) -> FallbackCause | None:
-    """Drift: more than ``drift.max_drifted_features`` features over ``drift.psi_threshold``."""
+    """Drift: more than ``drift.max_drifted_features`` features over ``drift.psi_threshold``,
+    not counting features that shift by construction (``SHIFTS_BY_CONSTRUCTION``)."""
     threshold, most = spec.drift.psi_threshold, spec.drift.max_drifted_features
     over = sorted(
-        ((str(d["feature"]), float(d["psi"])) for d in drift if float(d["psi"]) > threshold),
+        (
+            (str(d["feature"]), float(d["psi"]))
+            for d in drift
+            if float(d["psi"]) > threshold and d["feature"] not in SHIFTS_BY_CONSTRUCTION
+        ),
         key=lambda fp: -fp[1],
     )
     if len(over) <= most:

@@ -94,6 +94,7 @@ def score_with(
         threshold=spec.surface.threshold,
         top_share=spec.surface.top_share,
         wording=wording_for(model, spec.declared_columns()) if explain else None,
+        floor=spec.surface.risk_floor,
     )
     return Scored(model.version, frame)
 

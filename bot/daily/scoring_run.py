@@ -30,7 +30,7 @@ from bot.daily.scoring_frames import (
     score_with,
 )
 from bot.errors import RunFailed, expected_errors
-from bot.lifecycle.model_registry import artifact_of, require_live
+from bot.lifecycle.model_registry import artifact_of, model_for_day
 from bot.lifecycle.training import default_as_of
 from scoring.errors import ArtifactTampered
 from scoring.registry import ModelArtifact
@@ -127,10 +127,16 @@ def compute_scoring(ctx: Root, as_of: dt.date) -> ScoringResult:
         warnings: list[str] = []
         shadow: Loaded | None = None
         with ctx.uow() as uow:
-            live_row = require_live(uow.session)
+            live_row, note = model_for_day(uow.session, as_of)
+            if note:
+                warnings.append(note)
             live = Loaded(artifact_of(live_row), live_row.id)
             shadow_row = model_repo.in_state(uow.session, state="shadow")
-            if shadow_row is not None:
+            if shadow_row is not None and (shadow_row.trained_as_of or as_of) > as_of:
+                warnings.append(
+                    f"shadow model {shadow_row.version} skipped: trained on data after {as_of}"
+                )
+            elif shadow_row is not None and note is None:
                 try:
                     shadow = Loaded(artifact_of(shadow_row), shadow_row.id)
                 except ArtifactTampered as e:

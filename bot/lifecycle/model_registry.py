@@ -31,6 +31,10 @@ class ModelNotFound(AtriskError):
     """A version named on the command line does not exist."""
 
 
+class NoModelForDate(AtriskError):
+    """Every servable model was trained with data from after the day asked for."""
+
+
 class PromotionRefused(AtriskError):
     """A promotion or retirement that would break the registry's rules."""
 
@@ -55,6 +59,38 @@ def require_live(session: Session) -> ModelVersion:
             "`atrisk model promote VERSION`)"
         )
     return row
+
+
+def model_for_day(session: Session, as_of: dt.date) -> tuple[ModelVersion, str | None]:
+    """The model to score ``as_of`` with, and a note when it is not the live one.
+
+    The live model serves any day from its training date on. An earlier day is scored with
+    the newest model (live, shadow or retired) trained on or before it, so no label from after
+    the day reaches its scores; with none, ``NoModelForDate`` says so.
+    """
+    live = require_live(session)
+    if live.trained_as_of is None or as_of >= live.trained_as_of:
+        return live, None
+    earlier = [
+        row
+        for row in repo.list_versions(session)
+        if row.state in ("live", "shadow", "retired")
+        and row.trained_as_of is not None
+        and row.trained_as_of <= as_of
+        and ModelMetrics.from_json(row.metrics).gate.passed
+    ]
+    if not earlier:
+        raise NoModelForDate(
+            f"cannot score {as_of}: the live model {live.version} was trained on data up to "
+            f"{live.trained_as_of}, so its scores for an earlier day would know the future, and "
+            f"no model trained on or before {as_of} exists; train one with `atrisk train "
+            f"--as-of {as_of}` first, or score a day from {live.trained_as_of} on"
+        )
+    row = max(earlier, key=lambda r: (r.trained_as_of, r.id))
+    return row, (
+        f"{as_of} is before the live model's training date {live.trained_as_of}: scored with "
+        f"{row.version}, trained on data up to {row.trained_as_of}"
+    )
 
 
 def require_version(session: Session, version: str) -> ModelVersion:

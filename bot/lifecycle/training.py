@@ -212,7 +212,11 @@ def train_model(
         one_hot = reasons.one_hot_groups(frame, [f for f in features if f not in cats])
     else:
         frame, warnings = builtin_frame(ctx, as_of, progress=progress)
-        features = [f for f in catalog.MODEL_FEATURES if f in frame.columns]
+        features = [
+            f
+            for f in catalog.MODEL_FEATURES
+            if f in frame.columns and f not in spec.training.exclude_features
+        ]
         cats = [c for c in catalog.CATEGORICAL_FEATURES if c in features]
         groups, one_hot = dict(reasons.BUILTIN_GROUPS), {}
     frame, note = without_treated(ctx, frame)

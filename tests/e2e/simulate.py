@@ -87,6 +87,8 @@ class Simulation:
         stays_idle = rng.random(n) > 0.15
         goes_idle = alive & (rng.random(n) < 0.02)
         idle = np.where(self.idle_weeks > 0, stays_idle, goes_idle)
+        if w0 >= self.n_days - 14:
+            idle[pop.spotlight] = True  # broken, then quiet: in trouble on the scored days
         self.idle_weeks = np.where(idle, self.idle_weeks + 1, 0)
         self._usage(w0, week_len, alive, idle)
         self._runs(w0, week_len, np.flatnonzero(alive))

@@ -51,13 +51,24 @@ def _texts(node: Any) -> Iterator[str]:
             yield from _texts(value)
 
 
+ESCAPED = {
+    "Smith & Sons <EU>": "Smith &amp; Sons &lt;EU&gt;",
+    "<!channel> Ltd": "&lt;!channel&gt; Ltd",
+    "Müller, Schmidt & Co": "Müller, Schmidt &amp; Co",
+}
+
+
 def test_names_from_the_data_cannot_ping_or_forge_links(journey: Journey) -> None:
     payloads = _payloads(journey)
     everything = json.dumps(payloads, ensure_ascii=False)
     assert "<!channel>" not in everything
-    assert "Smith & Sons <EU>" not in everything
-    seen = [t for p in payloads.values() for t in _texts(p) if "Smith" in t]
-    assert seen and all("Smith &amp; Sons &lt;EU&gt;" in t for t in seen)
+    assert not [raw for raw in ESCAPED if raw in everything]
+    texts = [t for p in payloads.values() for t in _texts(p)]
+    shown = {raw for raw, safe in ESCAPED.items() if any(safe in t for t in texts)}
+    assert len(shown) >= 2, "names with < and & reached the alerts, escaped"
+    for raw, safe in ESCAPED.items():
+        stem = raw.split(" ")[0].strip("<!>")
+        assert all(safe in t for t in texts if stem in t), raw
 
 
 def test_alerts_go_to_the_csms_channel_or_else_the_default_one(
@@ -79,7 +90,7 @@ def test_no_csm_gets_more_alerts_a_day_than_the_daily_cap(journey: Journey) -> N
     posted = Counter(
         (r["as_of"], r["csm_email"]) for r in journey.csv("report.csv") if r["status"] == "posted"
     )
-    assert posted and max(posted.values()) <= 5  # surface.daily_cap_per_csm in the example
+    assert posted and max(posted.values()) == 10  # surface.daily_cap_per_csm of the user
 
 
 def test_some_flagged_accounts_are_held_out_as_the_control_group(journey: Journey) -> None:

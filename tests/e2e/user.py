@@ -22,7 +22,8 @@ from tests.e2e.company import KEY_FEATURES, Company, CompanyConfig
 
 SPEC_CHANGES: dict[str, dict[str, Any]] = {
     "contract": {"key_features": list(KEY_FEATURES)},
-    "surface": {"top_share": 0.1},
+    # 15 % of the accounts a day, from 3 % risk up (this company's 30-day churn is ~2.5 %)
+    "surface": {"top_share": 0.15, "risk_floor": 0.03, "daily_cap_per_csm": 10},
     "freshness": {"timezone": "America/New_York"},
 }
 

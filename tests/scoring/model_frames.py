@@ -8,6 +8,7 @@ logistic baseline on them.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,8 @@ CATEGORICAL = ["segment", "plan"]
 FAST = TrainConfig(
     num_boost_round=60, early_stopping_rounds=15, min_positives=5, min_data_in_leaf=20
 )
+TREES = replace(FAST, candidates=("lightgbm",))  # a LightGBM model whatever the gate prefers
+LINEAR = replace(FAST, candidates=("logistic",))
 
 
 def churn_frame(n: int = 600, snapshots: int = 8, seed: int = 0) -> pd.DataFrame:

@@ -11,16 +11,16 @@ import pytest
 
 from scoring.errors import ArtifactTampered
 from scoring.labels import split_by_time
-from scoring.predict import contributions, model_matrix, risk
+from scoring.predict import contributions, model_matrix, raw_margin, risk
 from scoring.registry import data_fingerprint, load, next_version, serialise
 from scoring.train import fit
-from tests.scoring.model_frames import CATEGORICAL, FAST, FEATURES, churn_frame
+from tests.scoring.model_frames import CATEGORICAL, FEATURES, LINEAR, TREES, churn_frame
 
 
 @pytest.fixture(scope="module")
 def stored():
     frame = churn_frame(n=300, snapshots=8, seed=3)
-    result = fit(frame, FEATURES, CATEGORICAL, FAST, split=split_by_time)
+    result = fit(frame, FEATURES, CATEGORICAL, TREES, split=split_by_time)
     result.model.version = "2026-11-22.1"
     text, sha, extras = serialise(result.model)
     return result.model, text, sha, extras, frame
@@ -83,3 +83,33 @@ def test_the_fingerprint_follows_the_data_not_the_object() -> None:
     assert data_fingerprint(a) == data_fingerprint(a.copy())
     assert data_fingerprint(a) != data_fingerprint(a.assign(x=[1.0, 2.5]))
     assert data_fingerprint(a) != data_fingerprint(a.rename(columns={"y": "z"}))
+
+
+def test_a_logistic_model_is_stored_as_json_text_and_explained_exactly() -> None:
+    frame = churn_frame(n=300, snapshots=8, seed=3)
+    result = fit(frame, FEATURES, CATEGORICAL, LINEAR, split=split_by_time)
+    model = result.model
+    model.version = "2026-11-22.2"
+    text, sha, extras = serialise(model)
+    again = load(
+        version=model.version,
+        artifact=text,
+        artifact_sha256=sha,
+        features=model.features,
+        extras=json.loads(json.dumps(extras, allow_nan=False)),
+    )
+    assert again.kind == "logistic" and json.loads(text)["coef"]
+    rows = frame.tail(300).set_index("account_id")
+    x = model_matrix(rows, again.features, again.categories)
+    phi = contributions(again, x)
+    assert phi.shape == (len(rows), len(again.features) + 1)
+    assert np.allclose(phi.sum(axis=1), raw_margin(again, x))
+    assert np.array_equal(risk(model, x), risk(again, x))
+    with pytest.raises(ArtifactTampered, match=r"2026-11-22\.2 does not match its SHA-256"):
+        load(
+            version=model.version,
+            artifact=text.replace("0", "1", 1),
+            artifact_sha256=sha,
+            features=model.features,
+            extras=extras,
+        )

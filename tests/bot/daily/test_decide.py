@@ -127,3 +127,16 @@ def test_fresh_and_fallback_alerts_are_built_alike_with_the_feature_values(spec:
     assert a["channel"] == "C0JANE001" and a["arr"] == 1200.0 and a["previous_risk"] == 0.5
     assert a["status"] == "pending" and a["alert_key"] == "L1:2025-01-15"
     assert "escalate-broken-integration" in [p["id"] for p in a["playbooks"]]
+
+
+def test_an_ageing_customer_base_alone_does_not_pause_the_model(spec: Spec) -> None:
+    drift = {"tenure_days": 0.84, "days_to_renewal": 0.9, "f1": 0.9, "f2": 0.9, "f3": 0.9}
+    plan = decide_day(
+        as_of=DAY,
+        scoring=scored(drift=drift),
+        cause=None,
+        model_state="active",
+        last_good=None,
+        spec=spec,
+    )
+    assert not plan.fallback

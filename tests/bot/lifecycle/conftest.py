@@ -23,6 +23,7 @@ from storage.ingest import ingest
 from synth import generate, write_company
 
 END = dt.date(2026, 11, 1)  # the company's data runs up to the day before
+EARLY = END - dt.timedelta(days=60)  # a training day whose 30-day outcomes have matured by END
 SMALL = {
     "training": {"min_positives": 10, "history_days": 200},
     "feedback": {"holdout_share": 0.0},
@@ -146,4 +147,28 @@ def shadowed_url(_shadowed_db: Path, tmp_path: Path) -> str:
     """A fresh copy of the company database with a live and a shadow model."""
     path = tmp_path / "atrisk.db"
     shutil.copy(_shadowed_db, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def _shadowed_early_db(_company_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The company with a live and a shadow model both trained 60 days before its data ends,
+    so the days since then can be scored without a model that knows their future."""
+    from bot.lifecycle.training import train_model
+
+    folder = tmp_path_factory.mktemp("shadowed-early")
+    path = folder / "shadowed-early.db"
+    shutil.copy(_company_db, path)
+    c = make_ctx(f"sqlite:///{path}", folder)
+    states = [train_model(c, as_of=EARLY).state for _ in range(2)]
+    c.close()
+    assert states == ["live", "shadow"], states
+    return path
+
+
+@pytest.fixture
+def shadowed_early_url(_shadowed_early_db: Path, tmp_path: Path) -> str:
+    """A fresh copy of the company with live and shadow models trained on ``EARLY``."""
+    path = tmp_path / "atrisk.db"
+    shutil.copy(_shadowed_early_db, path)
     return f"sqlite:///{path}"

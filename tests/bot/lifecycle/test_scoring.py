@@ -228,3 +228,12 @@ def test_a_key_feature_no_account_ever_used_is_a_warning_of_the_run(
     ctx.close()
     assert report.status == "succeeded"
     assert any("key feature 'Teleport' never appears in usage" in w for w in report.warnings)
+
+
+def test_scoring_a_day_before_the_live_model_was_trained_is_refused_not_leaked(
+    trained_ctx: Context,
+) -> None:
+    from bot.lifecycle.model_registry import NoModelForDate
+
+    with pytest.raises(NoModelForDate, match="would know the future"):
+        run_scoring(trained_ctx, as_of=END - dt.timedelta(days=60), post=False)
