@@ -50,6 +50,8 @@ class Entity(_Section):
 
 class Contract(_Section):
     source: str | None = None
+    #: the schema holding the tables of a URL source (e.g. the schema dbt builds into)
+    source_schema: str | None = None
     key_features: list[str] = Field(default_factory=list)
 
     @field_validator("key_features")

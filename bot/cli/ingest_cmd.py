@@ -84,6 +84,7 @@ def register(app: typer.Typer) -> None:
                     where,
                     ctx.engine,
                     required_tables=required_tables(contract),
+                    source_engine=ctx.source_engine,
                     progress=on_progress,
                 )
         finally:
