@@ -82,12 +82,19 @@ class Context:
             self.settings.database_url, create=self.create_database, label="DATABASE_URL"
         )
 
+    def _contract_source(self) -> tuple[str | None, str | None]:
+        """``contract.source`` and ``contract.source_schema``; none without an atrisk.yml."""
+        path = self.spec_path or self.settings.atrisk_spec
+        if "spec" not in self.__dict__ and not Path(path).exists():
+            return None, None
+        return self.spec.contract.source, self.spec.contract.source_schema
+
     @property
     def source_url(self) -> str | None:
         """The source engine's URL: a URL ``contract.source`` (read in place), else
         ``ATRISK_SOURCE_URL``, else a DuckDB file beside a SQLite ``DATABASE_URL``; ``None``
         means the application database holds the source tables too."""
-        source = self.spec.contract.source
+        source, _ = self._contract_source()
         if source and "://" in source:
             return source
         return self.settings.atrisk_source_url or default_source_url(self.settings.database_url)
@@ -95,7 +102,7 @@ class Context:
     @property
     def source_in_place(self) -> bool:
         """Whether the source is read where it lives (a URL ``contract.source``): never ingested."""
-        source = self.spec.contract.source
+        source, _ = self._contract_source()
         return bool(source and "://" in source)
 
     @cached_property
@@ -107,7 +114,7 @@ class Context:
         url = self.source_url
         if url is None:
             return self.engine
-        schema = self.spec.contract.source_schema if self.source_in_place else None
+        schema = self._contract_source()[1] if self.source_in_place else None
         label = "contract.source" if self.source_in_place else "ATRISK_SOURCE_URL"
         engine = make_source_engine(url, schema=schema, label=label)
         if not self.source_in_place:
