@@ -31,7 +31,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     @field_validator(
-        "slack_bot_token", "slack_signing_secret", "slack_app_token", "atrisk_source_url", mode="before"
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "atrisk_source_url",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, v: object) -> object:

@@ -26,7 +26,14 @@ from storage.db import make_engine
 from storage.models import Base
 
 #: the contract tables a source engine holds (``account_features`` only when a team brings it)
-SOURCE_TABLE_NAMES = ("accounts", "team", "usage", "integration_runs", "tickets", "account_features")
+SOURCE_TABLE_NAMES = (
+    "accounts",
+    "team",
+    "usage",
+    "integration_runs",
+    "tickets",
+    "account_features",
+)
 #: the tables the application store keeps a copy of: alerts, routing and ``/atrisk`` join them
 MIRRORED = ("accounts", "team")
 

@@ -72,9 +72,7 @@ def newest_event(source: Session | Connection, spec: Spec, as_of: dt.date) -> dt
     return max(days, default=None)
 
 
-def stale_cause(
-    source: Session | Connection, spec: Spec, as_of: dt.date
-) -> FallbackCause | None:
+def stale_cause(source: Session | Connection, spec: Spec, as_of: dt.date) -> FallbackCause | None:
     """Stale: the newest event is more than ``freshness.stale_after_days`` before ``as_of``."""
     limit = spec.freshness.stale_after_days
     newest = newest_event(source, spec, as_of)

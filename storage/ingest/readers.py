@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, column, inspect, select, table
+from sqlalchemy import Engine, column, inspect, literal_column, select, table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -252,7 +252,6 @@ def _first_line(e: BaseException) -> str:
 def _read_url(url: str) -> Extract:
     try:
         parsed = make_url(url)
-        shown = parsed.render_as_string(hide_password=True)
         database = str(parsed.database or "")
         on_disk = parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
         if on_disk and not Path(database).exists():
@@ -286,7 +285,8 @@ def read_tables(engine: Engine, names: Iterable[str]) -> Extract:
                 if name not in present:
                     continue
                 real = present[name]
-                raw = [c["name"] for c in inspect(conn).get_columns(real, schema=schema)]
+                probe: Any = select(literal_column("*")).select_from(table(real, schema=schema))
+                raw = list(conn.execute(probe.limit(0)).keys())
                 norm = [normalize_column(n) for n in raw]
                 idx = _first_positions(norm, spec, f"table {real}", extract.problems)
                 cols: list[Any] = [column(raw[i]).label(n) for n, i in idx.items()]

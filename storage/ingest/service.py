@@ -114,7 +114,7 @@ def ingest(
             load_tables(conn, {n: typed[n] for n in MIRRORED if n in typed})
         report.warnings = [w for t in typed.values() for w in t.warnings]
         report.warnings += warnings_after_load(src, typed)
-        report.run_id = _record(conn, report, started_at)
+        report.run_id = record_run(conn, report, started_at)
     report.seconds = time.perf_counter() - clock
     report.phases["load"] = report.seconds - report.phases["read"] - report.phases["check"]
     return report
@@ -155,7 +155,8 @@ def _stored_accounts(conn: Connection, wanted: set[str]) -> set[str]:
     return found
 
 
-def _record(conn: Connection, report: IngestReport, started_at: dt.datetime) -> int:
+def record_run(conn: Connection, report: IngestReport, started_at: dt.datetime) -> int:
+    """Record a succeeded ingest (or check in place) as an ``IngestRun``; its id."""
     summary = "; ".join(
         f"{name}: {c.inserted} new, {c.updated} changed, {c.unchanged} unchanged"
         for name, c in report.tables.items()
