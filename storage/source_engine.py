@@ -20,7 +20,9 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import NullPool
+from sqlalchemy.types import Float
 
 from storage.db import make_engine
 from storage.models import Base
@@ -36,6 +38,12 @@ SOURCE_TABLE_NAMES = (
 )
 #: the tables the application store keeps a copy of: alerts, routing and ``/atrisk`` join them
 MIRRORED = ("accounts", "team")
+
+
+@compiles(Float, "duckdb")
+def _double(_type: Float, _compiler: Any, **_kw: Any) -> str:
+    # DuckDB's FLOAT is 4 bytes: an ARR of 1.2e12 would come back as 1199999942656
+    return "DOUBLE"
 
 
 def source_tables() -> list[Table]:

@@ -128,6 +128,30 @@ def test_a_clean_source_read_in_place_copies_only_accounts_and_team(
     app.dispose()
 
 
+def test_an_arr_of_a_trillion_is_stored_exactly_in_the_embedded_file(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from storage.models import Account
+
+    engine = make_source_engine(f"duckdb:///{tmp_path / 's.duckdb'}")
+    prepare_embedded(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Account),
+            [
+                {
+                    "account_id": "A",
+                    "name": "A",
+                    "csm_email": "a@x.io",
+                    "arr": 1.2e12,
+                    "created_at": dt.date(2024, 1, 1),
+                }
+            ],
+        )
+        assert conn.execute(select(Account.arr)).scalar_one() == 1.2e12
+    engine.dispose()
+
+
 def test_the_embedded_source_file_sits_beside_a_sqlite_application_database() -> None:
     assert default_source_url("sqlite:///data/atrisk.db") == "duckdb:///data/atrisk.sources.duckdb"
     assert default_source_url("postgresql://u@h/db") is None
