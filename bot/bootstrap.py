@@ -22,6 +22,7 @@ from bot.spec import Spec, load_spec
 from playbooks import Library, load_library
 from storage.db import make_engine, session_factory
 from storage.migrate import require_head
+from storage.source_engine import default_source_url, make_source_engine, prepare_embedded
 from storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -81,6 +82,45 @@ class Context:
             self.settings.database_url, create=self.create_database, label="DATABASE_URL"
         )
 
+    def _contract_source(self) -> tuple[str | None, str | None]:
+        """``contract.source`` and ``contract.source_schema``; none without an atrisk.yml."""
+        path = self.spec_path or self.settings.atrisk_spec
+        if "spec" not in self.__dict__ and not Path(path).exists():
+            return None, None
+        return self.spec.contract.source, self.spec.contract.source_schema
+
+    @property
+    def source_url(self) -> str | None:
+        """The source engine's URL: a URL ``contract.source`` (read in place), else
+        ``ATRISK_SOURCE_URL``, else a DuckDB file beside a SQLite ``DATABASE_URL``; ``None``
+        means the application database holds the source tables too."""
+        source, _ = self._contract_source()
+        if source and "://" in source:
+            return source
+        return self.settings.atrisk_source_url or default_source_url(self.settings.database_url)
+
+    @property
+    def source_in_place(self) -> bool:
+        """Whether the source is read where it lives (a URL ``contract.source``): never ingested."""
+        source, _ = self._contract_source()
+        return bool(source and "://" in source)
+
+    @cached_property
+    def source_engine(self) -> Engine:
+        """The engine holding the contract's tables (features and their checks run there).
+
+        An embedded DuckDB file gets its tables on first use; a URL source is only read.
+        """
+        url = self.source_url
+        if url is None:
+            return self.engine
+        schema = self._contract_source()[1] if self.source_in_place else None
+        label = "contract.source" if self.source_in_place else "ATRISK_SOURCE_URL"
+        engine = make_source_engine(url, schema=schema, label=label)
+        if not self.source_in_place:
+            prepare_embedded(engine)
+        return engine
+
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
         return session_factory(self.engine)
@@ -117,5 +157,9 @@ class Context:
         require_head(self.engine)
 
     def close(self) -> None:
+        if "source_engine" in self.__dict__ and self.source_engine is not self.__dict__.get(
+            "engine"
+        ):
+            self.source_engine.dispose()
         if "engine" in self.__dict__:
             self.engine.dispose()

@@ -188,7 +188,12 @@ def run_demo(
     step("database", database)
 
     def load() -> str:
-        r = ingest(company_dir, ctx.engine, required_tables=spec.contract.required_tables)
+        r = ingest(
+            company_dir,
+            ctx.engine,
+            required_tables=spec.contract.required_tables,
+            source_engine=ctx.source_engine,
+        )
         return f"{r.rows:,} rows in one transaction"
 
     step("ingest", load)

@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
 
     database_url: str = "sqlite:///atrisk.db"
+    #: where ingested source tables live; unset: a DuckDB file beside a SQLite DATABASE_URL
+    #: (``atrisk.sources.duckdb``), else the application database itself
+    atrisk_source_url: str | None = None
     atrisk_spec: Path = Field(default=Path("atrisk.yml"))
     atrisk_outbox_dir: Path = Field(default=Path("outbox"))
     slack_bot_token: SecretStr | None = None
@@ -27,7 +30,13 @@ class Settings(BaseSettings):
     port: int = 3000
     log_level: str = "INFO"
 
-    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "atrisk_source_url",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, v: object) -> object:
         return None if v in ("", None) else v

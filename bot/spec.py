@@ -62,6 +62,8 @@ class Column(_Section):
 class Contract(_Section):
     source: str | None = None
     columns: dict[str, Column] = Field(default_factory=dict)
+    #: the schema holding the tables of a URL source (e.g. the schema dbt builds into)
+    source_schema: str | None = None
     key_features: list[str] = Field(default_factory=list)
 
     @field_validator("key_features")

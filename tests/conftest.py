@@ -111,3 +111,27 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = make_engine(db_url)
     yield eng
     eng.dispose()
+
+
+def copy_database(src: Path, dst: Path) -> None:
+    """Copy a SQLite application database and the embedded source file beside it, if any."""
+    shutil.copy(src, dst)
+    beside = src.with_name(src.stem + ".sources.duckdb")
+    if beside.exists():
+        shutil.copy(beside, dst.with_name(dst.stem + ".sources.duckdb"))
+
+
+def ingest_beside(folder: Path, engine: Engine, **options: object) -> object:
+    """``ingest`` the way ``atrisk ingest`` does: the source tables into the source engine."""
+    from storage.ingest import ingest
+    from storage.source_engine import default_source_url, make_source_engine, prepare_embedded
+
+    url = default_source_url(engine.url.render_as_string(hide_password=False))
+    if url is None:
+        return ingest(folder, engine, **options)  # type: ignore[arg-type]
+    source = make_source_engine(url)
+    prepare_embedded(source)
+    try:
+        return ingest(folder, engine, source_engine=source, **options)  # type: ignore[arg-type]
+    finally:
+        source.dispose()

@@ -30,13 +30,13 @@ def run_audit(ctx: Context, as_of: dt.date | None, *, show_progress: bool) -> Au
     spec = ctx.spec
     if spec.contract.features == "account_features":
         return audit_account_features(
-            load_account_features(ctx.engine), min_positives=spec.training.min_positives
+            load_account_features(ctx.source_engine), min_positives=spec.training.min_positives
         )
     as_of = as_of or default_as_of(ctx)
     params = feature_params(spec)
     history = spec.training.history_days
     since = as_of - dt.timedelta(days=history + params.horizon_days + lookback_days(params))
-    src = load_sources(ctx.engine, since=since, until=as_of)
+    src = load_sources(ctx.source_engine, since=since, until=as_of)
     every = spec.training.snapshot_every_days
     with progress(disable=not show_progress) as bar:
         task = bar.add_task("Building snapshots", total=None)

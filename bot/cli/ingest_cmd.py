@@ -66,6 +66,12 @@ def register(app: typer.Typer) -> None:
         try:
             ctx.require_schema()
             contract = contract_of(ctx)
+            if ctx.source_in_place:
+                raise typer.BadParameter(
+                    f"contract.source is a database read in place ({contract.source}); "
+                    "nothing is copied from it, so there is nothing to ingest",
+                    param_hint="SOURCE",
+                )
             where = source or (ctx.spec.resolve(contract.source) if contract.source else None)
             if not where:
                 raise typer.BadParameter(
@@ -84,6 +90,7 @@ def register(app: typer.Typer) -> None:
                     where,
                     ctx.engine,
                     required_tables=required_tables(contract),
+                    source_engine=ctx.source_engine,
                     progress=on_progress,
                 )
         finally:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from bot.blockkit.alerts import banner_text
@@ -48,8 +48,13 @@ def disabled_cause(session: Session) -> FallbackCause | None:
     return FallbackCause("disabled", f"disabled by {state.changed_by}: {state.reason}")
 
 
-def newest_event(session: Session, spec: Spec, as_of: dt.date) -> dt.date | None:
-    """The newest day with input data usable for ``as_of`` (features see data before it)."""
+def newest_event(source: Session | Connection, spec: Spec, as_of: dt.date) -> dt.date | None:
+    """The newest day with input data usable for ``as_of`` (features see data before it).
+
+    ``source``: a connection to the source engine (or a session where the application
+    database holds the source tables too).
+    """
+    session = source
     if spec.contract.features == "account_features":
         day = session.scalar(
             select(func.max(AccountFeatureRow.as_of)).where(AccountFeatureRow.as_of <= as_of)
@@ -67,10 +72,10 @@ def newest_event(session: Session, spec: Spec, as_of: dt.date) -> dt.date | None
     return max(days, default=None)
 
 
-def stale_cause(session: Session, spec: Spec, as_of: dt.date) -> FallbackCause | None:
+def stale_cause(source: Session | Connection, spec: Spec, as_of: dt.date) -> FallbackCause | None:
     """Stale: the newest event is more than ``freshness.stale_after_days`` before ``as_of``."""
     limit = spec.freshness.stale_after_days
-    newest = newest_event(session, spec, as_of)
+    newest = newest_event(source, spec, as_of)
     if newest is None:
         return FallbackCause("stale_input", f"there is no input data before {as_of.isoformat()}")
     age = (as_of - newest).days
@@ -93,11 +98,16 @@ def accuracy_cause(session: Session, spec: Spec, as_of: dt.date) -> FallbackCaus
     )
 
 
-def before_scoring(session: Session, spec: Spec, as_of: dt.date) -> FallbackCause | None:
-    """The causes known before the model runs, in order: disabled, stale input, accuracy."""
+def before_scoring(
+    session: Session, spec: Spec, as_of: dt.date, source: Connection | None = None
+) -> FallbackCause | None:
+    """The causes known before the model runs, in order: disabled, stale input, accuracy.
+
+    ``source``: a connection to the source engine (default: ``session``'s database).
+    """
     return (
         disabled_cause(session)
-        or stale_cause(session, spec, as_of)
+        or stale_cause(source if source is not None else session, spec, as_of)
         or accuracy_cause(session, spec, as_of)
     )
 

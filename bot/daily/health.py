@@ -39,9 +39,9 @@ def health_check(ctx: Root, now: dt.datetime | None = None) -> list[str]:
     now = now or dt.datetime.now(dt.UTC)
     spec = ctx.spec
     notices: list[tuple[str, str, str]] = []
-    with ctx.uow() as uow:
+    with ctx.uow() as uow, ctx.source_engine.connect() as source:
         s = uow.session
-        fresh = freshness(s, spec, now)
+        fresh = freshness(s, spec, now, source)
         today = now.astimezone(zone(spec)).date()
         good = fallback.last_good_run(s, today)
         drifted = drifted_features(s, spec, good.id) if good is not None else []

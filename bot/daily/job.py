@@ -208,8 +208,8 @@ def _decide_and_write(ctx: Root, report: DailyReport, steps: _Steps) -> int:
     as_of, spec = report.as_of, ctx.spec
     cause = _ingest(ctx, report, steps.ingester)
     if cause is None:
-        with ctx.uow() as uow:
-            cause = fallback.before_scoring(uow.session, spec, as_of)
+        with ctx.uow() as uow, ctx.source_engine.connect() as source:
+            cause = fallback.before_scoring(uow.session, spec, as_of, source=source)
     scoring: ScoringResult | None = None
     error: str | None = None
     if cause is None:
@@ -370,4 +370,8 @@ def _default_ingester(ctx: Root, source: str) -> Any:
     tables = list(contract.required_tables)
     if contract.features == "account_features" and "account_features" not in tables:
         tables.append("account_features")
-    return ingest(source, ctx.engine, required_tables=tables)
+    if ctx.source_in_place:
+        from storage.source_checks import check_in_place
+
+        return check_in_place(ctx.source_engine, ctx.engine, required_tables=tables)
+    return ingest(source, ctx.engine, required_tables=tables, source_engine=ctx.source_engine)

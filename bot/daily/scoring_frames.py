@@ -42,7 +42,7 @@ def features_at(ctx: Root, as_of: dt.date) -> tuple[pd.DataFrame, list[str]]:
     spec = ctx.spec
     if spec.contract.features == "account_features":
         return _byo_features(ctx, as_of)
-    features = build_features_sql(ctx.engine, as_of, feature_params(spec))
+    features = build_features_sql(ctx.source_engine, as_of, feature_params(spec))
     if features.empty:
         raise NotEnoughSignal(f"no active accounts on {as_of}: nothing to score")
     return features, _key_feature_warnings(features, spec.contract.key_features)
@@ -64,7 +64,7 @@ def _key_feature_warnings(features: pd.DataFrame, key_features: list[str]) -> li
 
 def _byo_features(ctx: Root, as_of: dt.date) -> tuple[pd.DataFrame, list[str]]:
     """The unlabelled rows of the newest ``account_features`` snapshot on or before ``as_of``."""
-    table = load_account_features(ctx.engine)
+    table = load_account_features(ctx.source_engine)
     table = table[table["as_of"] <= pd.Timestamp(as_of)]
     if BYO_LABEL in table.columns:
         table = table[table[BYO_LABEL].isna()]

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from bot.daily import fallback
@@ -129,11 +129,14 @@ def due_as_of(spec: Spec, now: dt.datetime) -> dt.date | None:
     return found[0] if found is not None else None
 
 
-def freshness(session: Session, spec: Spec, now: dt.datetime) -> Freshness:
-    """The one freshness reading (see the module docstring)."""
+def freshness(
+    session: Session, spec: Spec, now: dt.datetime, source: Connection | None = None
+) -> Freshness:
+    """The one freshness reading (see the module docstring); ``source`` is a connection to the
+    source engine (default: ``session``'s database)."""
     today = now.astimezone(zone(spec)).date()
     scores = fallback.serving(session, today).scored_on
-    newest = fallback.newest_event(session, spec, today)
+    newest = fallback.newest_event(source if source is not None else session, spec, today)
     limit = spec.freshness.stale_after_days
     return Freshness(
         scores_as_of=scores,
@@ -171,7 +174,7 @@ def read_status(ctx: Root, now: dt.datetime | None = None) -> Status:
     spec = ctx.spec
     today = now.astimezone(zone(spec)).date()
     metric = spec.accuracy.metric
-    with ctx.uow() as uow:
+    with ctx.uow() as uow, ctx.source_engine.connect() as source:
         s = uow.session
         state = model_state.read_state(s)
         model = live_model(s)
@@ -190,7 +193,7 @@ def read_status(ctx: Root, now: dt.datetime | None = None) -> Status:
             model_metric=(metric, value) if value is not None else None,
             last_run=_run_summary(s, last),
             serving=fallback.serving(s, today),
-            freshness=freshness(s, spec, now),
+            freshness=freshness(s, spec, now, source),
             accuracy=live_accuracy(s, spec, today),
             accuracy_target=spec.accuracy.target,
             next_daily_run=cron_trigger(spec.freshness.cron, zone(spec)).get_next_fire_time(

@@ -111,7 +111,7 @@ def builtin_frame(
     params = feature_params(spec)
     history, every = spec.training.history_days, spec.training.snapshot_every_days
     since = as_of - dt.timedelta(days=history + spec.entity.horizon_days + lookback_days(params))
-    src = load_sources(ctx.engine, since=since, until=as_of)
+    src = load_sources(ctx.source_engine, since=since, until=as_of)
     report = audit(
         src,
         as_of,
@@ -132,7 +132,7 @@ def builtin_frame(
 def byo_frame(ctx: Root, as_of: dt.date) -> tuple[pd.DataFrame, list[str]]:
     """Labelled rows of the team's ``account_features`` up to ``as_of``, label as ``label``."""
     spec = ctx.spec
-    table = load_account_features(ctx.engine)
+    table = load_account_features(ctx.source_engine)
     if table.empty:
         raise NotEnoughSignal(
             "the account_features table is empty: ingest it (`atrisk ingest SOURCE`) first"

@@ -3,7 +3,8 @@
 A row whose key is already stored is updated (only the columns the extract has; a row that is
 unchanged is not rewritten); rows stored earlier but absent from the extract are kept, because
 an extract may be incremental. Rows go in key order; each back end has its fast path
-(``load_postgres``: COPY; ``load_sqlite``: executemany of plain tuples).
+(``load_postgres``: COPY; ``load_sqlite``: executemany of plain tuples; ``load_duckdb``: the
+arrow table upserted by DuckDB itself).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import Connection
 
 from storage.ingest.coerce import Typed
 from storage.ingest.contract import LOAD_ORDER
+from storage.ingest.load_duckdb import load_duckdb
 from storage.ingest.load_postgres import load_postgres
 from storage.ingest.load_sqlite import begin_sqlite, load_sqlite
 from storage.ingest.upsert import LoadCounts, Progress
@@ -56,6 +58,8 @@ def load_table(
     report(name, 0, data.num_rows)
     if conn.dialect.name == "postgresql":
         return load_postgres(conn, model, data, report)
+    if conn.dialect.name == "duckdb":
+        return load_duckdb(conn, model, data, report)
     return load_sqlite(conn, model, data, report)
 
 

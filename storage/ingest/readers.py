@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from sqlalchemy import column, inspect, select, table
+from sqlalchemy import Engine, column, inspect, literal_column, select, table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -252,7 +252,6 @@ def _first_line(e: BaseException) -> str:
 def _read_url(url: str) -> Extract:
     try:
         parsed = make_url(url)
-        shown = parsed.render_as_string(hide_password=True)
         database = str(parsed.database or "")
         on_disk = parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
         if on_disk and not Path(database).exists():
@@ -266,25 +265,36 @@ def _read_url(url: str) -> Extract:
         raise ContractViolation([f"source: not a usable database URL ({why})"]) from None
     except DatabaseUnavailable as e:
         raise ContractViolation([str(e)]) from None
+    try:
+        return read_tables(engine, TABLES)
+    finally:
+        engine.dispose()
+
+
+def read_tables(engine: Engine, names: Iterable[str]) -> Extract:
+    """The contract tables ``names`` found in ``engine``'s database (its translated schema)."""
+    shown = engine.url.render_as_string(hide_password=True)
+    schema = (engine.get_execution_options().get("schema_translate_map") or {}).get(None)
     extract = Extract(source=shown)
     try:
         with engine.connect() as conn:
-            present = {n.lower(): n for n in inspect(conn).get_table_names()}
-            for name, spec in TABLES.items():
+            found = inspect(conn).get_table_names(schema=schema)
+            present = {n.lower(): n for n in found}
+            for name in names:
+                spec = TABLES[name]
                 if name not in present:
                     continue
                 real = present[name]
-                raw = [c["name"] for c in inspect(conn).get_columns(real)]
+                probe: Any = select(literal_column("*")).select_from(table(real, schema=schema))
+                raw = list(conn.execute(probe.limit(0)).keys())
                 norm = [normalize_column(n) for n in raw]
                 idx = _first_positions(norm, spec, f"table {real}", extract.problems)
                 cols: list[Any] = [column(raw[i]).label(n) for n, i in idx.items()]
-                frame = pd.read_sql(select(*cols).select_from(table(real)), conn)
+                frame = pd.read_sql(select(*cols).select_from(table(real, schema=schema)), conn)
                 extract.tables[name] = RawTable(name, f"table {real}", frame, tuple(norm))
     except DatabaseUnavailable as e:
         raise ContractViolation([str(e)]) from None
     except SQLAlchemyError as e:
         why = _first_line(getattr(e, "orig", None) or e)
         raise ContractViolation([f"source: cannot read the database {shown}: {why}"]) from None
-    finally:
-        engine.dispose()
     return extract

@@ -2,13 +2,18 @@
 
 Bad input raises ``ContractViolation`` listing every problem, and nothing is written; a failure
 while loading rolls everything back. A successful ingest records an ``IngestRun``.
+
+With a separate source engine (the embedded DuckDB file) every table goes there, and the
+application database receives a copy of ``accounts`` and ``team`` only (alerts, routing and
+``/atrisk`` join them); the source engine's transaction commits just before the application's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +28,7 @@ from storage.ingest.readers import Extract, is_url, read_source
 from storage.ingest.validate import data_through, reference_problems, referenced_accounts, validate
 from storage.ingest.warn import warnings_after_load
 from storage.models import Account, IngestRun
+from storage.source_engine import MIRRORED
 
 _IN_CHUNK = 500
 
@@ -74,8 +80,13 @@ def ingest(
     required_tables: Iterable[str] = DEFAULT_REQUIRED,
     progress: Progress | None = None,
     now: dt.datetime | None = None,
+    source_engine: Engine | None = None,
 ) -> IngestReport:
-    """Validate ``source`` (a folder or a SQLAlchemy URL) and upsert it into ``engine``'s DB."""
+    """Validate ``source`` (a folder or a SQLAlchemy URL) and upsert it into the source engine.
+
+    ``source_engine``: where the contract's tables live (default ``engine``, the application
+    database); when it is another engine, ``engine`` gets ``accounts`` and ``team`` only.
+    """
     clock = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC)
     now = now or started_at
@@ -87,24 +98,39 @@ def ingest(
     report = IngestReport(source=extract.source if is_url(source) else str(Path(source).resolve()))
     report.phases["read"] = time.perf_counter() - clock
     problems = extract.problems + validate(typed, now=now)
-    with engine.begin() as conn:
+    with engine.begin() as conn, _source_transaction(source_engine, engine, conn) as src:
         begin_write(conn)
         if _accounts_readable(extract, typed):
             wanted = referenced_accounts(typed)
-            problems += reference_problems(typed, _stored_accounts(conn, wanted))
+            problems += reference_problems(typed, _stored_accounts(src, wanted))
         if problems:
             raise ContractViolation(problems)
         report.phases["check"] = time.perf_counter() - clock - report.phases["read"]
         for t in typed.values():
             t.raw = t.raw.iloc[:0]  # the text was kept only to quote it in problems
         report.data_through = data_through(typed)
-        report.tables = load_tables(conn, typed, progress)
+        report.tables = load_tables(src, typed, progress)
+        if src is not conn:
+            load_tables(conn, {n: typed[n] for n in MIRRORED if n in typed})
         report.warnings = [w for t in typed.values() for w in t.warnings]
-        report.warnings += warnings_after_load(conn, typed)
-        report.run_id = _record(conn, report, started_at)
+        report.warnings += warnings_after_load(src, typed)
+        report.run_id = record_run(conn, report, started_at)
     report.seconds = time.perf_counter() - clock
     report.phases["load"] = report.seconds - report.phases["read"] - report.phases["check"]
     return report
+
+
+@contextmanager
+def _source_transaction(
+    source_engine: Engine | None, engine: Engine, conn: Connection
+) -> Iterator[Connection]:
+    """The connection the contract's tables are written on: ``conn`` itself, or a transaction
+    on the separate source engine."""
+    if source_engine is None or source_engine is engine:
+        yield conn
+        return
+    with source_engine.begin() as src:
+        yield src
 
 
 def _accounts_readable(extract: Extract, typed: Mapping[str, Typed]) -> bool:
@@ -129,7 +155,8 @@ def _stored_accounts(conn: Connection, wanted: set[str]) -> set[str]:
     return found
 
 
-def _record(conn: Connection, report: IngestReport, started_at: dt.datetime) -> int:
+def record_run(conn: Connection, report: IngestReport, started_at: dt.datetime) -> int:
+    """Record a succeeded ingest (or check in place) as an ``IngestRun``; its id."""
     summary = "; ".join(
         f"{name}: {c.inserted} new, {c.updated} changed, {c.unchanged} unchanged"
         for name, c in report.tables.items()

@@ -119,6 +119,8 @@ def stored(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     engine = make_engine(sqlite_url)
     store_sources(engine, churn_company(n_accounts=12))
     engine.dispose()
+    # the audit reads the source engine: here the application database itself
+    monkeypatch.setenv("ATRISK_SOURCE_URL", sqlite_url)
     spec = yaml.safe_load(default_spec_path().read_text())
     spec["training"]["min_positives"] = 3
     spec["training"]["history_days"] = 180

@@ -116,7 +116,20 @@ def seed_world(ctx: Context, *, n: int = 12, last_event: dt.date | None = None) 
                 Usage(account_id=aid, date=last_event, feature="Reports", active_users=3, events=9)
             )
         uow.commit()
+    copy_to_source(ctx)
     return ids
+
+
+def copy_to_source(ctx: Context) -> None:
+    """What an ingest does with a separate source engine: the contract's rows stored there too."""
+    if ctx.source_engine is ctx.engine:
+        return
+    with ctx.engine.connect() as app, ctx.source_engine.begin() as src:
+        for model in (TeamMember, Account, Usage):
+            rows = [dict(r._mapping) for r in app.execute(select(model.__table__))]
+            src.execute(model.__table__.delete())
+            if rows:
+                src.execute(model.__table__.insert(), rows)
 
 
 def add_model(ctx: Context, version: str = "2025-01-01.1", state: str = "live") -> int:

@@ -19,8 +19,8 @@ import yaml
 from bot.bootstrap import Context, default_spec_path
 from bot.settings import Settings
 from storage.db import make_engine
-from storage.ingest import ingest
 from synth import generate, write_company
+from tests.conftest import copy_database, ingest_beside
 
 END = dt.date(2026, 11, 1)  # the company's data runs up to the day before
 EARLY = END - dt.timedelta(days=60)  # a training day whose 30-day outcomes have matured by END
@@ -67,7 +67,7 @@ def _company_db(
     path = tmp_path_factory.mktemp("company-db") / "company.db"
     shutil.copy(_sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
-    ingest(company_dir, engine)
+    ingest_beside(company_dir, engine)
     engine.dispose()
     return path
 
@@ -76,7 +76,7 @@ def _company_db(
 def company_url(_company_db: Path, tmp_path: Path) -> str:
     """A migrated SQLite database holding the small company (a fresh copy per test)."""
     path = tmp_path / "atrisk.db"
-    shutil.copy(_company_db, path)
+    copy_database(_company_db, path)
     return f"sqlite:///{path}"
 
 
@@ -104,7 +104,7 @@ def _trained_db(_company_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
     folder = tmp_path_factory.mktemp("trained")
     path = folder / "trained.db"
-    shutil.copy(_company_db, path)
+    copy_database(_company_db, path)
     c = make_ctx(f"sqlite:///{path}", folder)
     report = train_model(c)
     c.close()
@@ -116,7 +116,7 @@ def _trained_db(_company_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def trained_url(_trained_db: Path, tmp_path: Path) -> str:
     """A fresh copy of the company database with a live model."""
     path = tmp_path / "atrisk.db"
-    shutil.copy(_trained_db, path)
+    copy_database(_trained_db, path)
     return f"sqlite:///{path}"
 
 
@@ -134,7 +134,7 @@ def _shadowed_db(_trained_db: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
     folder = tmp_path_factory.mktemp("shadowed")
     path = folder / "shadowed.db"
-    shutil.copy(_trained_db, path)
+    copy_database(_trained_db, path)
     c = make_ctx(f"sqlite:///{path}", folder)
     report = train_model(c)
     c.close()
@@ -146,7 +146,7 @@ def _shadowed_db(_trained_db: Path, tmp_path_factory: pytest.TempPathFactory) ->
 def shadowed_url(_shadowed_db: Path, tmp_path: Path) -> str:
     """A fresh copy of the company database with a live and a shadow model."""
     path = tmp_path / "atrisk.db"
-    shutil.copy(_shadowed_db, path)
+    copy_database(_shadowed_db, path)
     return f"sqlite:///{path}"
 
 

@@ -19,9 +19,9 @@ from sqlalchemy import Engine, event, select, text
 from bot.cli import run
 from bot.lifecycle.training import train_model
 from storage.db import make_engine
-from storage.ingest import ingest
 from storage.models import ScoringRun
 from tests.bot.lifecycle.conftest import END, make_ctx, use_env
+from tests.conftest import ingest_beside
 
 DAY = END - dt.timedelta(days=1)
 
@@ -29,7 +29,7 @@ DAY = END - dt.timedelta(days=1)
 @pytest.fixture
 def trained_pg(pg_url: str, company_dir: Path, tmp_path: Path) -> str:
     engine = make_engine(pg_url)
-    ingest(company_dir, engine)
+    ingest_beside(company_dir, engine)
     engine.dispose()
     ctx = make_ctx(pg_url, tmp_path)
     assert train_model(ctx, as_of=DAY).state == "live"

@@ -16,9 +16,9 @@ from bot.cli import run
 from bot.daily.scoring_run import run_scoring
 from bot.lifecycle.training import train_model
 from storage.db import make_engine
-from storage.ingest import ingest
 from storage.models import Alert
 from tests.bot.lifecycle.conftest import make_ctx, use_env
+from tests.conftest import ingest_beside
 
 OWN = {"contract": {"features": "account_features", "key_features": []}}
 MONTHS = [dt.date(2026, m, 1) for m in range(3, 11)]  # the last one is not labelled yet
@@ -72,7 +72,7 @@ def store(url: str, folder: Path, table: pd.DataFrame) -> None:
     ).to_csv(folder / "team.csv", index=False)
     table.to_csv(folder / "account_features.csv", index=False)
     engine = make_engine(url)
-    ingest(folder, engine, required_tables=TABLES)
+    ingest_beside(folder, engine, required_tables=TABLES)
     engine.dispose()
 
 

@@ -9,16 +9,16 @@ from sqlalchemy import func, select
 from bot.daily.scoring_run import run_scoring
 from bot.lifecycle.training import train_model
 from storage.db import make_engine
-from storage.ingest import ingest
 from storage.models import Alert, DriftStat, Score
 from tests.bot.lifecycle.conftest import make_ctx
+from tests.conftest import ingest_beside
 
 
 def test_train_score_and_rerun_on_postgresql(
     pg_url: str, company_dir: Path, tmp_path: Path
 ) -> None:
     engine = make_engine(pg_url)
-    ingest(company_dir, engine)
+    ingest_beside(company_dir, engine)
     engine.dispose()
     ctx = make_ctx(pg_url, tmp_path)
     assert train_model(ctx).state == "live"
