@@ -75,7 +75,10 @@ def test_on_synthetic_data_the_model_nears_the_oracle_beats_the_baseline_and_nam
     assert len(rows) > 0.95 * len(test)
     assert model_auc >= 0.97 * oracle_auc, (model_auc, oracle_auc)
     assert test_metrics.roc_auc is not None and test_metrics.ece is not None
-    assert test_metrics.roc_auc >= (result.metrics.baseline_test.roc_auc or 0.0) + 0.02
+    # LightGBM beats the logistic baseline on this company (the gate may still serve the
+    # simpler model when the difference's interval reaches zero)
+    candidates = result.metrics.candidates
+    assert candidates["lightgbm"]["roc_auc"] >= candidates["logistic"]["roc_auc"] + 0.02, candidates
     assert test_metrics.ece <= 0.05
 
     builder = FeatureBuilder(src, FeatureParams())
@@ -92,4 +95,4 @@ def test_on_synthetic_data_the_model_nears_the_oracle_beats_the_baseline_and_nam
     dominant = judged[judged["driver_share"] > 0.5]
     match = float(np.mean(dominant["top"] == dominant["driver"]))
     assert len(dominant) > 150
-    assert match >= 0.80, pd.crosstab(dominant["driver"], dominant["top"])
+    assert match >= 0.80, pd.crosstab(dominant["driver"], dominant["top"]).to_string()
