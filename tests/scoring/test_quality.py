@@ -82,7 +82,17 @@ def test_on_synthetic_data_the_model_nears_the_oracle_beats_the_baseline_and_nam
     snapshots = pd.concat([builder.at(d).assign(as_of=pd.Timestamp(d)) for d in DRIVER_MONTHS])
     p = risk(model, model_matrix(snapshots, model.features, model.categories))
     flagged = snapshots[budget_flags(p, snapshots["as_of"], None, config.top_share)]
-    told = score_accounts(model, flagged, threshold=None, top_share=1.0, wording=wording_for(model))
+    told = pd.concat(
+        score_accounts(
+            model,
+            flagged[flagged["as_of"] == day],
+            threshold=None,
+            top_share=1.0,
+            wording=wording_for(model),
+            population=snapshots[snapshots["as_of"] == day],  # that day's accounts
+        )
+        for day in snapshots["as_of"].unique()
+    )
     top = [r[0]["family"] if r else None for r in told["reasons"]]
     judged = (
         flagged.assign(top=top, month=flagged["as_of"])
