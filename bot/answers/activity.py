@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.answers.lookups import Acted, Caller, acted_line, reason_texts
+from bot.answers.lookups import Acted, Caller, acted_line, portfolio_of, reason_texts
 from bot.daily.fallback import Serving, serving
 from storage.repositories import plays as plays_repo
 from storage.repositories import read_models as q
@@ -66,6 +66,7 @@ class OpenAlert:
     reason: str | None
     as_of: dt.date
     channel: str | None
+    portfolio: tuple[int, int, float] | None = None  # rank, size, median risk of the CSM's
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ def home(
                 next(iter(reason_texts(al.reasons)), None),
                 al.as_of,
                 al.posted_channel,
+                portfolio_of(al),
             )
             for al, ac in q.open_alerts(s, csm_emails=scope, since=since, limit=20)
         ]

@@ -21,6 +21,7 @@ from bot.blockkit.alerts import (
     SLACK_USER_ID,
     long_date,
     percent,
+    portfolio_phrase,
     risk_change,
     severity,
     short_date,
@@ -104,7 +105,10 @@ def already_handled(acted: Acted) -> dict[str, Any]:
 def _risk(line: AccountLine) -> str:
     if line.risk is None:
         return "not scored"
-    return f"{severity(line.risk)} · {risk_change(line.risk, line.previous_risk)}"
+    text = f"{severity(line.risk)} · {risk_change(line.risk, line.previous_risk)}"
+    if line.portfolio is not None:
+        text += " · " + portfolio_phrase(*line.portfolio, whose=f"{safe(line.csm, 100)}'s")
+    return text
 
 
 def _status_of(line: AccountLine) -> str:
@@ -288,6 +292,8 @@ def home(answer: HomeAnswer) -> dict[str, Any]:
         text = (
             f"*{safe(a.account, 150)}* · {level} · {percent(a.risk)} · {short_date(a.as_of)}{where}"
         )
+        if a.portfolio is not None:
+            text += f"\n{portfolio_phrase(*a.portfolio)}"
         if a.reason:
             text += f"\n{safe(a.reason, 300)}"
         blocks.append(_section(text))
