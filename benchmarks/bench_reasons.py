@@ -52,10 +52,25 @@ def _builtin_model(src: Any, end: dt.date, params: FeatureParams) -> ModelArtifa
 def _flagged_reasons(
     model: ModelArtifact, snapshots: pd.DataFrame, wording: Any, top_share: float = 0.05
 ) -> pd.DataFrame:
+    """The flagged rows of each day's snapshot, explained against that day's accounts."""
     p = risk(model, model_matrix(snapshots, model.features, model.categories))
-    flagged = snapshots[budget_flags(p, snapshots["as_of"], None, top_share)]
-    told = score_accounts(model, flagged, threshold=None, top_share=1.0, wording=wording)
-    return flagged.assign(risk=told["risk"].to_numpy(), reasons=told["reasons"].to_numpy())
+    flags = budget_flags(p, snapshots["as_of"], None, top_share)
+    parts = []
+    for day in snapshots["as_of"].unique():
+        on_day = (snapshots["as_of"] == day).to_numpy()
+        flagged = snapshots[on_day & flags]
+        told = score_accounts(
+            model,
+            flagged,
+            threshold=None,
+            top_share=1.0,
+            wording=wording,
+            population=snapshots[on_day],
+        )
+        parts.append(
+            flagged.assign(risk=told["risk"].to_numpy(), reasons=told["reasons"].to_numpy())
+        )
+    return pd.concat(parts)
 
 
 def _summary(judged: pd.DataFrame, attributes: set[str]) -> dict[str, Any]:

@@ -35,12 +35,18 @@ class FeatureInfo:
     template: str | None
     higher_is_riskier: bool | None
     actionable: bool = True  # False: an attribute, context in the alert, never a reason
+    caused_by: str | None = None  # a feature that partly causes this one (see scoring.causes)
 
 
 def _f(
-    name: str, family: str, template: str, higher_is_riskier: bool | None, actionable: bool = True
+    name: str,
+    family: str,
+    template: str,
+    higher_is_riskier: bool | None,
+    actionable: bool = True,
+    caused_by: str | None = None,
 ) -> FeatureInfo:
-    return FeatureInfo(name, family, True, template, higher_is_riskier, actionable)
+    return FeatureInfo(name, family, True, template, higher_is_riskier, actionable, caused_by)
 
 
 def _h(name: str, family: str) -> FeatureInfo:
@@ -78,6 +84,7 @@ _MODEL = [
         "usage",
         "{active_users_per_day:count} of {seats:count} {seats|seat|seats} active on a typical day",
         False,
+        caused_by="unadopted_key_features",  # key features never used bring fewer users
     ),
     _f(
         "users_per_seat_trend",
@@ -197,6 +204,15 @@ ATTRIBUTES: tuple[str, ...] = tuple(f.name for f in _MODEL if not f.actionable)
 def reason_groups(features: list[str], catalog: Mapping[str, FeatureInfo]) -> dict[str, str]:
     """Each actionable feature's group: its family (features of a family measure one thing)."""
     return {f: catalog[f].family for f in features if f in catalog and catalog[f].actionable}
+
+
+def causal_edges(catalog: Mapping[str, FeatureInfo]) -> dict[str, str]:
+    """Symptom → cause for every model input whose catalog entry names a ``caused_by``."""
+    return {
+        name: info.caused_by
+        for name, info in catalog.items()
+        if info.model_input and info.caused_by and info.caused_by in catalog
+    }
 
 
 def is_actionable(name: str, catalog: Mapping[str, FeatureInfo] | None = None) -> bool:

@@ -17,10 +17,12 @@ from scoring.catalog import (
     FEATURES,
     NEUTRAL_FAMILY,
     FeatureInfo,
+    causal_edges,
     is_actionable,
     reason_groups,
     render_reason,
 )
+from scoring.causes import apply_shifts, cause_shifts
 from scoring.errors import FeatureSpecError
 from scoring.evaluate import flag_mask, risk_order
 from scoring.reasons import (
@@ -103,6 +105,16 @@ class Wording:
     one_hot: dict[str, str]
     tellable: Tellable | None = None
     actionable: Actionable | None = None
+    catalog: Mapping[str, FeatureInfo] | None = None  # for symptom → cause credit
+
+    def shifts(
+        self, population: pd.DataFrame, rows: pd.DataFrame, features: list[str]
+    ) -> dict[str, tuple[str, np.ndarray]]:
+        """How much of each symptom's push its declared cause explains (``scoring.causes``)."""
+        if self.catalog is None:
+            return {}
+        edges = causal_edges(self.catalog)
+        return cause_shifts(population, rows, features, edges, self.catalog)
 
 
 def risky_side(
@@ -153,6 +165,7 @@ def wording_for(model: ModelArtifact, declared: Mapping[str, FeatureInfo] | None
             dict(model.one_hot),
             risky_side(model.typical, catalog),
             actionable,
+            catalog,
         )
 
     def builtin_family(feature: str) -> str:
@@ -166,6 +179,7 @@ def wording_for(model: ModelArtifact, declared: Mapping[str, FeatureInfo] | None
         {},
         risky_side(model.typical),
         is_actionable,
+        FEATURES,
     )
 
 
@@ -177,12 +191,15 @@ def score_accounts(
     top_share: float | None,
     wording: Wording | None = None,
     floor: float = 0.0,
+    population: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Risk, flag and rank for every row; reasons (best first) for the flagged ones.
 
     Returns columns ``risk, flagged, rank, reasons`` indexed like ``features``. Nothing with a
     risk below ``floor`` is flagged; equal risks rank by higher ``arr``, then account id.
-    Without ``wording`` nothing is explained (e.g. a shadow model).
+    Without ``wording`` nothing is explained (e.g. a shadow model). A symptom's push is
+    credited to its declared cause by what the cause explains among ``population`` (default:
+    ``features``, the accounts scored together; see ``scoring.causes``).
     """
     matrix = model_matrix(features, model.features, model.categories)
     p = risk(model, matrix)
@@ -197,6 +214,10 @@ def score_accounts(
     if wording is not None and flagged.any():
         idx = np.flatnonzero(flagged)
         phi = contributions(model, matrix.iloc[idx])
+        reference = features if population is None else population
+        phi = apply_shifts(
+            phi, model.features, wording.shifts(reference, features.iloc[idx], model.features)
+        )
         told = explain_rows(
             phi,
             model.features,

@@ -210,6 +210,11 @@ class Score(Base):
     # the account's feature values on the scored day, for flagged live scores only: a day
     # served from this run later chooses playbooks (``when:`` conditions) with them
     features: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # where the account stands among its CSM's active accounts scored in the run (live only):
+    # 1 = riskiest of ``portfolio_size``, and the median risk of those accounts
+    portfolio_rank: Mapped[int | None] = mapped_column(Integer)
+    portfolio_size: Mapped[int | None] = mapped_column(Integer)
+    portfolio_median_risk: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (
         Index("ix_scores_account_as_of", "account_id", "as_of"),
@@ -261,6 +266,10 @@ class Alert(Base):
     # set when the alert updates an earlier alert's message (an open play or dismissal there)
     follows_alert_id: Mapped[int | None] = mapped_column(Integer)
     since_text: Mapped[str | None] = mapped_column(Text)  # what changed since that play
+    # the account's standing among its CSM's accounts on the scored day (see Score)
+    portfolio_rank: Mapped[int | None] = mapped_column(Integer)
+    portfolio_size: Mapped[int | None] = mapped_column(Integer)
+    portfolio_median_risk: Mapped[float | None] = mapped_column(Float)
 
 
 class Action(Base):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from bot.answers.lookups import Acted, Caller, acted_line, reason_texts
+from bot.answers.lookups import Acted, Caller, acted_line, portfolio_of, reason_texts
 from bot.daily.fallback import Serving, serving
 from bot.report.adoption import AdoptionWeek, adoption_weeks, current, latest_graded
 from storage.repositories import plays as plays_repo
@@ -62,6 +62,7 @@ class OpenAlert:
     reason: str | None
     as_of: dt.date
     channel: str | None
+    portfolio: tuple[int, int, float] | None = None  # rank, size, median risk of the CSM's
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ def home(
                 next(iter(reason_texts(al.reasons)), None),
                 al.as_of,
                 al.posted_channel,
+                portfolio_of(al),
             )
             for al, ac in q.open_alerts(s, csm_emails=scope, since=since, limit=20)
         ]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from bot.daily.fallback import Serving, serving
+from bot.daily.portfolio import standing_of
 from bot.errors import AtriskError
 from playbooks import NOT_A_RISK_TITLE, dismissal_label
 from scoring.reasons import SHOWN_REASONS, reasons_of
@@ -85,6 +86,7 @@ class AccountLine:
     churned_on: dt.date | None = None
     flagged: bool | None = None  # None: not scored
     created_on: dt.date | None = None
+    portfolio: tuple[int, int, float] | None = None  # rank, size, median risk of the CSM's
 
     @property
     def top_reason(self) -> str | None:
@@ -179,6 +181,12 @@ def playbook_title(alert: Alert, playbook_id: str) -> str:
     return playbook_id
 
 
+def portfolio_of(row: Score | Alert) -> tuple[int, int, float] | None:
+    """Rank, size and median risk of the CSM's accounts stored with a score or an alert."""
+    standing = standing_of(row)
+    return (standing.rank, standing.size, standing.median_risk) if standing else None
+
+
 def reason_texts(reasons: Any) -> tuple[str, ...]:
     """The first three reasons stored on a score or an alert, as text."""
     return tuple(r.text for r in reasons_of(reasons) if r.text)[:SHOWN_REASONS]
@@ -218,6 +226,7 @@ def lines_for(
                 churned_on=account.churned_at,
                 flagged=score.flagged if score else None,
                 created_on=account.created_at,
+                portfolio=portfolio_of(score) if score else None,
             )
         )
     return lines

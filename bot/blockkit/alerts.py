@@ -11,6 +11,7 @@ layout allows; ``mrkdwn`` objects are ``verbatim`` so Slack does not turn bare U
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,7 @@ class AlertView:
     as_of: dt.date
     fallback_banner: str | None = None
     since: str | None = None  # what changed since the account's open play or dismissal
+    portfolio: tuple[int, int, float] | None = None  # rank, size, median risk of the CSM's
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,21 @@ def risk_sentence(risk: float, horizon_days: int = 30) -> str:
     return f"{level} · {percent(risk)} chance of churning in the next {horizon_days} days"
 
 
+PORTFOLIO_SHARE_FROM = 20  # smaller portfolios are told by rank ("#2 of your 12 accounts")
+
+
+def portfolio_phrase(rank: int, size: int, median_risk: float, whose: str = "your") -> str:
+    """``riskiest 5 % of your accounts (typical: 2 %)``: the account's rank among its CSM's
+    active accounts (as a share rounded up, or ``#2 of your 12 accounts`` below 20 accounts)
+    and their median risk. ``whose`` is "your" or, already escaped, "Jane Doe's"."""
+    typical = "under 1 %" if median_risk < 0.005 else percent(median_risk)
+    if size < PORTFOLIO_SHARE_FROM:
+        where = f"#{rank} of {whose} {size} {'account' if size == 1 else 'accounts'}"
+    else:
+        where = f"riskiest {max(1, math.ceil(100 * rank / size))} % of {whose} accounts"
+    return f"{where} (typical: {typical})"
+
+
 def risk_change(risk: float, previous: float | None) -> str:
     """``62 % ↑ from 41 %``; the first alert says so."""
     now = percent(risk)
@@ -137,9 +154,10 @@ def alert_metadata(alert_key: str, alert_id: int) -> dict[str, Any]:
 
 
 def _facts(view: AlertView) -> dict[str, Any]:
-    fields: list[dict[str, Any]] = [
-        _mrkdwn(f"*Risk*\n{risk_sentence(view.risk)}\n{risk_change(view.risk, view.previous_risk)}")
-    ]
+    lines = [risk_sentence(view.risk), risk_change(view.risk, view.previous_risk)]
+    if view.portfolio is not None:
+        lines.append(safe(portfolio_phrase(*view.portfolio), MAX_FIELD_TEXT))
+    fields: list[dict[str, Any]] = [_mrkdwn("*Risk*\n" + "\n".join(lines))]
     if view.arr is not None:
         fields.append(_mrkdwn(f"*ARR*\n{view.arr:,.0f}"))
     if view.renewal_date is not None:

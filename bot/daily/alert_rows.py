@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.daily import alert_policy
 from bot.daily.decide import DayPlan
+from bot.daily.portfolio import Standing, columns_of
 from bot.spec import Spec
 from playbooks import Playbook, choose
 from scoring.reasons import SHOWN_REASONS
@@ -36,6 +37,7 @@ class AlertSetting:
     previous_risks: Mapping[str, float]
     history: Sequence[Mapping[str, Any]]
     holds: Mapping[str, alert_policy.Hold] = field(default_factory=dict)
+    standings: Mapping[str, Standing] = field(default_factory=dict)  # in the CSM's portfolio
 
 
 def build_alerts(
@@ -80,6 +82,7 @@ def build_alerts(
                 "last_error": d.why if d.status != "pending" else None,  # why not posted
                 "follows_alert_id": d.follows,
                 "since_text": d.since,
+                **columns_of(setting.standings.get(p.account_id)),
             }
         )
     return rows

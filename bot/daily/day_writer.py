@@ -21,6 +21,7 @@ from bot.daily import fallback
 from bot.daily.alert_policy import Hold
 from bot.daily.alert_rows import AlertSetting, Contact, build_alerts, days_of_history, pending
 from bot.daily.decide import DayPlan, FlaggedAccount, LastGood, ScoringResult
+from bot.daily.portfolio import Standing, columns_of, standing_of, standings
 from bot.lifecycle import model_state
 from bot.spec import Spec
 from playbooks import Playbook
@@ -72,7 +73,11 @@ def last_good(
 
 
 def alert_setting(
-    session: Session, account_ids: Iterable[str], spec: Spec, as_of: dt.date
+    session: Session,
+    account_ids: Iterable[str],
+    spec: Spec,
+    as_of: dt.date,
+    standings: dict[str, Standing] | None = None,
 ) -> AlertSetting:
     ids = list(account_ids)
     contacts = repo.account_contacts(session).reindex(ids)
@@ -88,7 +93,29 @@ def alert_setting(
             p.account_id: Hold(p.kind, p.alert_id, p.risk, p.opened_on, p.title)
             for p in reversed(plays_repo.open_plays(session, account_ids=ids))
         },
+        standings=standings or {},
     )
+
+
+def scores_with_standings(
+    session: Session, scores: Sequence[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, Standing]]:
+    """The score rows with each live account's standing in its CSM's portfolio, and those."""
+    csm = repo.account_contacts(session)["csm_email"]
+    csm_of = {str(k): _text(v) for k, v in csm.items()}
+    found = standings(scores, csm_of)
+    rows = [
+        {**r, **columns_of(None if r["shadow"] else found.get(r["account_id"]))} for r in scores
+    ]
+    return rows, found
+
+
+def served_standings(session: Session, run_id: int | None) -> dict[str, Standing]:
+    """The standings stored with a served run's live scores (a paused day alerts from them)."""
+    if run_id is None:
+        return {}
+    rows = session.scalars(select(Score).where(Score.run_id == run_id, Score.shadow.is_(False)))
+    return {s.account_id: st for s in rows if (st := standing_of(s)) is not None}
 
 
 def write_day(
@@ -119,10 +146,13 @@ def write_day(
         error=error[:4000] if error else None,
     )
     if scoring is not None:
-        repo.add_scores(session, [{**r, "run_id": run.id} for r in scoring.scores])
+        scores, standing = scores_with_standings(session, scoring.scores)
+        repo.add_scores(session, [{**r, "run_id": run.id} for r in scores])
         repo.add_drift(session, [{**d, "run_id": run.id} for d in scoring.drift])
+    else:
+        standing = served_standings(session, plan.served.run_id if plan.served else None)
     ids = [c.account_id for c in plan.candidates]
-    setting = alert_setting(session, ids, spec, plan.as_of)
+    setting = alert_setting(session, ids, spec, plan.as_of, standing)
     rows = build_alerts(plan, setting, spec, library)
     new = repo.add_alerts(session, [{**r, "run_id": run.id} for r in rows])
     _end_dismissals(session, new, setting)

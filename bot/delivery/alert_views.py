@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session
 
 from bot.blockkit.alerts import ActedView, AlertView, banner_text
+from bot.daily.portfolio import standing_of
 from bot.ports import Posted
 from scoring.reasons import reasons_of
 from storage.models import Account, Alert, TeamMember
@@ -59,7 +60,13 @@ def view_from_rows(
         as_of=alert.as_of,
         fallback_banner=banner_text(scored_on or alert.as_of) if alert.fallback else None,
         since=alert.since_text,
+        portfolio=_portfolio(alert),
     )
+
+
+def _portfolio(alert: Alert) -> tuple[int, int, float] | None:
+    standing = standing_of(alert)
+    return (standing.rank, standing.size, standing.median_risk) if standing else None
 
 
 def load_views(

@@ -21,6 +21,7 @@ from bot.blockkit.alerts import (
     SLACK_USER_ID,
     long_date,
     percent,
+    portfolio_phrase,
     risk_change,
     severity,
     short_date,
@@ -112,6 +113,8 @@ def _risk(line: AccountLine) -> str:
     if line.risk is None:
         return "not yet scored"
     text = f"{severity(line.risk)} · {risk_change(line.risk, line.previous_risk)}"
+    if line.portfolio is not None:
+        text += " · " + portfolio_phrase(*line.portfolio, whose=f"{safe(line.csm, 100)}'s")
     return text + (" · below the alert line" if line.flagged is False else "")
 
 
@@ -304,6 +307,8 @@ def home(answer: HomeAnswer) -> dict[str, Any]:
         text = (
             f"*{safe(a.account, 150)}* · {level} · {percent(a.risk)} · {short_date(a.as_of)}{where}"
         )
+        if a.portfolio is not None:
+            text += f"\n{portfolio_phrase(*a.portfolio)}"
         if a.reason:
             text += f"\n{safe(a.reason, 300)}"
         blocks.append(section(text))
