@@ -158,7 +158,7 @@ def _shadowed_early_db(_company_db: Path, tmp_path_factory: pytest.TempPathFacto
 
     folder = tmp_path_factory.mktemp("shadowed-early")
     path = folder / "shadowed-early.db"
-    shutil.copy(_company_db, path)
+    copy_database(_company_db, path)
     c = make_ctx(f"sqlite:///{path}", folder)
     states = [train_model(c, as_of=EARLY).state for _ in range(2)]
     c.close()
@@ -170,5 +170,5 @@ def _shadowed_early_db(_company_db: Path, tmp_path_factory: pytest.TempPathFacto
 def shadowed_early_url(_shadowed_early_db: Path, tmp_path: Path) -> str:
     """A fresh copy of the company with live and shadow models trained on ``EARLY``."""
     path = tmp_path / "atrisk.db"
-    shutil.copy(_shadowed_early_db, path)
+    copy_database(_shadowed_early_db, path)
     return f"sqlite:///{path}"

@@ -9,7 +9,7 @@ from bot.answers.activity import HomeAnswer, OpenAlert
 from bot.answers.lookups import AccountLine, TopAnswer
 from bot.blockkit.alerts import portfolio_phrase
 from bot.daily.fallback import Serving
-from bot.slack import views
+from bot.slack import queue_views, views
 from tests.bot.slack.test_alert_blocks import EVIL, make_view, payload_text
 
 SERVED = Serving(run_id=1, scored_on=dt.date(2025, 1, 15), paused=False, cause=None, banner=None)
@@ -34,7 +34,7 @@ def test_an_alert_frames_its_risk_in_the_csms_portfolio() -> None:
 
 def test_atrisk_frames_each_account_in_its_csms_portfolio_with_the_name_escaped() -> None:
     line = AccountLine("A1", "Acme", EVIL, risk=0.3, portfolio=(1, 50, 0.02))
-    out = json.dumps(views.top(TopAnswer("my accounts", (line,), SERVED)))
+    out = json.dumps(queue_views.top(TopAnswer("my accounts", (line,), SERVED, at_risk=1)))
     assert "riskiest 2 % of &lt;!channel&gt; Acme" in out
     assert "accounts (typical: 2 %)" in out
     assert "<!channel>" not in out
