@@ -94,12 +94,13 @@ class UnsentRequestRetryHandler(ConnectionErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if request.url.rstrip("/").rsplit("/", 1)[-1].split("?")[0] in NOT_IDEMPOTENT:
+        if _method(request.url) in NOT_IDEMPOTENT:
             return isinstance(error, URLError) and response is None
         return super()._can_retry(state=state, request=request, response=response, error=error)
 
 
 def _method(url: str) -> str:
+    """The Web API method a request URL calls (``…/api/chat.postMessage?x`` → its name)."""
     return url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
 
 
