@@ -60,7 +60,12 @@ def _frame(engine: Engine, stmt: object, columns: list[str]) -> pd.DataFrame:
 
 
 def load_report_frames(engine: Engine, *, since: dt.date | None = None) -> ReportFrames:
-    """Everything the adoption-rate report needs, as frames (alerts since ``since``)."""
+    """Everything the adoption-rate report needs, as frames (alerts since ``since``).
+
+    An alert that follows an open play (``follows_alert_id``) updates the play's message rather
+    than asking the CSM anything new, so it is left out: adoption, action rates and lift count
+    each alert a CSM was asked to act on once.
+    """
     a = select(
         Alert.id,
         Alert.as_of,
@@ -74,7 +79,7 @@ def load_report_frames(engine: Engine, *, since: dt.date | None = None) -> Repor
         Alert.arr,
         Alert.reasons,
         Alert.playbooks,
-    )
+    ).where(Alert.follows_alert_id.is_(None))
     if since is not None:
         a = a.where(Alert.as_of >= since)
     alerts = _frame(

@@ -243,11 +243,16 @@ def actions_since(
 def posted_alert_answers(
     session: Session, *, csm_emails: Collection[str] | None, since: dt.date
 ) -> list[tuple[str | None, dt.date, str | None]]:
-    """Posted alerts scored on or after ``since`` in scope: (CSM email, as_of, action kind)."""
+    """Posted alerts scored on or after ``since`` in scope: (CSM email, as_of, action kind).
+
+    Alerts that only update an open play's message (``follows_alert_id``) are not counted.
+    """
     stmt = (
         select(Alert.csm_email, Alert.as_of, Action.kind)
         .select_from(Alert)
         .outerjoin(Action, Action.alert_id == Alert.id)
-        .where(and_(Alert.status == "posted", Alert.as_of >= since))
+        .where(
+            and_(Alert.status == "posted", Alert.as_of >= since, Alert.follows_alert_id.is_(None))
+        )
     )
     return [(e, d, k) for e, d, k in session.execute(_scoped(stmt, Alert.csm_email, csm_emails))]

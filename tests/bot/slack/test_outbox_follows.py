@@ -59,3 +59,31 @@ def test_a_second_alert_for_an_account_with_an_open_play_posts_no_new_message(
         second = uow.session.query(Alert).filter(Alert.follows_alert_id == first).one()
         assert (second.status, second.posted_ts) == ("posted", alert["ts"])
     assert dataclasses.is_dataclass(report)
+
+
+def test_an_update_to_an_open_play_is_not_counted_again_in_adoption(app: Harness) -> None:
+    """Adoption counts the alert a CSM was asked to act on once, not each day's update of it."""
+    from storage.repositories.feedback import load_report_frames
+    from storage.repositories.read_models import posted_alert_answers
+
+    app.click_playbook(user=JANE)
+    first = app.alerts["acme"]
+    with app.ctx.uow() as uow:
+        before = len(posted_alert_answers(uow.session, csm_emails=None, since=TODAY))
+        old = uow.session.get(Alert, first)
+        assert old is not None
+        values = {c.name: getattr(old, c.name) for c in Alert.__table__.columns if c.name != "id"}
+        values.update(
+            alert_key=f"acme:{TODAY + dt.timedelta(days=9)}",
+            as_of=TODAY + dt.timedelta(days=9),
+            status="posted",
+            follows_alert_id=first,
+        )
+        uow.session.add(Alert(**values))
+        uow.commit()
+    with app.ctx.uow() as uow:
+        after = len(posted_alert_answers(uow.session, csm_emails=None, since=TODAY))
+    assert after == before
+    frames = load_report_frames(app.ctx.engine)
+    assert first in set(frames.alerts["id"])
+    assert len(frames.alerts[frames.alerts["account_id"] == old.account_id]) == 1
