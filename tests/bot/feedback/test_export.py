@@ -293,7 +293,7 @@ def test_the_command_exports_csv_and_prints_what_it_wrote(
     assert (out / "atrisk_export.json").exists()
     assert cli.run(["export", "--to", f"sqlite:///{tmp_path / 'bi.db'}"]) == 0
     shown = capsys.readouterr().out
-    assert "Exported to sqlite:///" in shown and "scores" in shown and "the start" in shown
+    assert "Exported to" in shown and "scores" in shown and "the start" in shown
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
