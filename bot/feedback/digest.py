@@ -6,7 +6,7 @@ accounts by ARR at risk, the alerts nobody acted on, overdue plays, saves confir
 outcomes in the seven days before Monday, and the team's adoption over those days with its
 tier (``bot.answers.activity.adoption`` and ``bot.report.figures.tier``). Each manager's
 digest for a Monday is claimed in ``job_runs`` (job ``digest``, key ``<monday>:<slack id>``),
-so replicas, hourly ticks and a rerun by hand send it once; a failed post is retried later.
+so replicas, repeated ticks and a rerun by hand send it once; a failed post is retried later.
 """
 
 from __future__ import annotations
