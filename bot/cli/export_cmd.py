@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Literal, cast
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
@@ -13,7 +14,6 @@ from rich.table import Table
 
 from bot.bootstrap import Context
 from bot.cli.output import console, print_json, progress
-from bot.daily.job import today_in
 from bot.feedback.export import ExportReport, export
 
 
@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
                 report = export(
                     ctx.engine,
                     to,
-                    today=today_in(ctx.spec, ctx.clock()),
+                    today=ctx.clock().astimezone(ZoneInfo(ctx.spec.freshness.timezone)).date(),
                     since=since.date() if since else None,
                     fmt=cast(Literal["csv", "parquet"], fmt),
                     refresh_days=2 * ctx.spec.feedback.outcome_days,

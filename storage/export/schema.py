@@ -84,6 +84,5 @@ class ExportTable:
                 values = pd.to_datetime(values).dt.date
             elif c.kind == "timestamp":
                 values = pd.to_datetime(values, utc=True)
-            clean = values.astype(object).where(values.notna(), None)
-            arrays.append(pa.array(clean.tolist(), type=_ARROW[c.kind], from_pandas=True))
+            arrays.append(pa.array(values, type=_ARROW[c.kind], from_pandas=True))
         return pa.Table.from_arrays(arrays, schema=self.arrow_schema())
