@@ -14,11 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.report.export_tables import TABLES, shaped
+from storage.errors import ExportTargetUnusable
 from storage.export.folder import Format
 from storage.export.targets import open_target
 from storage.repositories.export_rows import partition_days, rows_of_day
@@ -66,6 +69,23 @@ def _as_date(value: Any) -> dt.date | None:
         return None
 
 
+def same_database(engine: Engine, url: str) -> bool:
+    """Whether ``url`` names the database ``engine`` is on (same kind, host, port, name)."""
+    try:
+        other = make_url(url)
+    except (ArgumentError, ValueError):
+        return False  # open_target says what is wrong with it
+    mine = engine.url
+
+    def where(u: URL) -> tuple[object, ...]:
+        database = u.database or ""
+        if u.get_backend_name() == "sqlite" and database not in ("", ":memory:"):
+            database = str(Path(database).expanduser().resolve())
+        return (u.get_backend_name(), u.host, u.port, database)
+
+    return where(mine) == where(other)
+
+
 def start_dates(
     last: dict[str, Any] | None, since: dt.date | None, refresh_days: int
 ) -> dict[str, dt.date | None]:
@@ -96,6 +116,11 @@ def export(
     unreachable URL); a database target keeps nothing of an export that failed.
     """
     tell = progress or (lambda _t, _d, _n: None)
+    if "://" in to and same_database(engine, to):
+        raise ExportTargetUnusable(
+            "--to names atrisk's own database: export to another database (or a folder), "
+            "so the export's tables never meet the application's."
+        )
     target = open_target(to, list(TABLES.values()), fmt)
     try:
         starts = start_dates(target.last_export(), since, refresh_days)

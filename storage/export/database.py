@@ -72,9 +72,8 @@ class DatabaseTarget:
             missing = [c for c in t.column_names if c not in have]
             if missing:
                 raise ExportTargetUnusable(
-                    f"the table {t.name} in {self.shown} has no column "
-                    f"{', '.join(missing)}: it was made by another program or an older atrisk. "
-                    f"Drop or rename it and export again."
+                    f"the table {t.name} in {self.shown} is not an atrisk export (it has no "
+                    f"column {', '.join(missing)}): export to another database or schema."
                 )
 
     @property

@@ -17,6 +17,7 @@ from bot.bootstrap import Context, default_spec_path
 from bot.feedback.export import export
 from bot.report.build import FACT_COLUMNS
 from bot.report.export_tables import TABLES
+from storage.errors import ExportTargetUnusable
 from storage.export.schema import ExportTable
 from storage.models import (
     Account,
@@ -343,6 +344,40 @@ def test_a_bad_url_is_refused_in_one_line(
     assert cli.run(["export", "--to", url]) == 2
     err = capsys.readouterr().err
     assert says in err and "Traceback" not in err
+
+
+def test_atrisks_own_database_is_refused_as_a_target(
+    cli_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.run(["export", "--to", cli_env]) == 2
+    err = capsys.readouterr().err
+    assert "--to names atrisk's own database" in err and "Traceback" not in err
+
+
+def test_a_database_whose_tables_are_not_an_export_is_left_alone(
+    ctx: Context, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    other = create_engine(url)
+    with other.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE alerts (id INTEGER PRIMARY KEY, text TEXT)")
+    other.dispose()
+    with pytest.raises(ExportTargetUnusable, match=r"the table alerts in .* is not an atrisk"):
+        export(ctx.engine, url, today=TODAY)
+
+
+def test_progress_is_told_per_table_up_to_its_number_of_days(ctx: Context, tmp_path: Path) -> None:
+    seen: list[tuple[str, int, int]] = []
+    export(ctx.engine, str(tmp_path / "bi"), today=TODAY, progress=lambda *a: seen.append(a))
+    last = {table: (done, total) for table, done, total in seen}
+    assert last == {
+        "scores": (2, 2),
+        "alerts": (2, 2),
+        "actions": (1, 1),
+        "plays": (1, 1),
+        "outcomes": (1, 1),
+    }
+    assert ("scores", 0, 2) in seen and ("scores", 1, 2) in seen
 
 
 def test_an_unknown_format_is_a_usage_error(cli_env: str, tmp_path: Path) -> None:
