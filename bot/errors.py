@@ -13,6 +13,7 @@ stack by one handler per edge, and the person sees one line.
     └── RunFailed                        a run started and failed         exit 1
     StorageError (storage)               exit 2
     ├── SchemaNotReady                   no tables yet, or behind the migrations
+    ├── ExportTargetUnusable             `atrisk export --to` cannot write there
     └── ContractViolation                source data breaks the input contract (.problems)
     ScoringError (scoring)               exit 2
     ├── NotEnoughSignal                  too few labels or positives, a single class

@@ -1,6 +1,6 @@
 """The scheduler inside ``atrisk serve``: the daily run, the weekly retrain, an hourly health
 check, the plays' reminders and outcome checks every morning, and the managers' Monday
-digest (checked hourly, sent from 06:00 on Monday).
+digest (checked every quarter hour, sent from 06:00 on Monday in each manager's time zone).
 
 APScheduler 3's ``BackgroundScheduler`` with in-memory jobs, rebuilt from ``atrisk.yml`` at
 start. Times are in ``freshness.timezone``, so ``0 6 * * *`` in Europe/Berlin is 05:00 UTC in
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 MISFIRE_GRACE_SECONDS = 3600
 PLAYS_CRON = "0 9 * * *"  # reminders and checks at 09:00 in freshness.timezone
+DIGEST_CRON = "*/15 * * * *"  # each manager's 06:00 falls on a quarter hour in any zone
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1}
 
 
@@ -138,7 +139,8 @@ def plays_job(ctx: Context, clock: Clock) -> None:
 
 
 def digest_job(ctx: Context, clock: Clock) -> None:
-    """Hourly: on Monday from 06:00 in ``freshness.timezone``, each manager's digest, once."""
+    """Every quarter hour (zones such as Asia/Kolkata are half an hour off UTC): each manager
+    whose Monday 06:00 has come in their time zone gets the digest, once."""
     report = send_digests(ctx, now=clock())
     if report.sent or report.failed:
         log.info(
@@ -183,7 +185,7 @@ def build_scheduler(ctx: Context, *, clock: Clock | None = None) -> BackgroundSc
     )
     scheduler.add_job(
         digest_job,
-        cron_trigger("0 * * * *", tz),
+        cron_trigger(DIGEST_CRON, tz),
         args=(ctx, clock),
         id="digest",
         name="the managers' Monday digest",

@@ -41,3 +41,8 @@ class ConnectionLost(DatabaseUnavailable):
     """An open connection was cut mid-way; nothing half-done was kept, so a rerun is safe."""
 
     exit_code = 1
+
+
+class ExportTargetUnusable(StorageError):
+    """``atrisk export --to``: the folder cannot be written, or the database cannot take the
+    tables; the message names the target (no password) and what to do."""

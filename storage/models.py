@@ -74,6 +74,7 @@ class TeamMember(Base):
     manager_email: Mapped[str | None] = mapped_column(String(320), index=True)
     slack_user_id: Mapped[str | None] = mapped_column(String(32), index=True)
     slack_channel: Mapped[str | None] = mapped_column(String(128))
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name, e.g. Europe/Berlin
 
 
 class Usage(Base):

@@ -102,6 +102,20 @@ def prepare_embedded(engine: Engine) -> None:
     with engine.begin() as conn:
         for table in source_tables():
             table.create(conn, checkfirst=True)
+            _add_new_columns(conn, table)
+
+
+def _add_new_columns(conn: Any, table: Table) -> None:
+    """Add the optional columns a newer contract has (e.g. ``team.timezone``) to a file made
+    before them: nullable, so the rows already there keep their meaning."""
+    found = conn.exec_driver_sql(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", (table.name,)
+    )
+    have = {str(name) for (name,) in found}
+    for col in table.columns:
+        if col.name not in have and col.nullable:
+            kind = col.type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{col.name}" {kind}')
 
 
 __all__ = [

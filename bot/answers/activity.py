@@ -63,6 +63,7 @@ class OpenAlert:
     as_of: dt.date
     channel: str | None
     portfolio: tuple[int, int, float] | None = None  # rank, size, median risk of the CSM's
+    csm: str | None = None  # the owning CSM's name, for a caller who sees more than their own
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,13 @@ def open_plays(session: Session, caller: Caller, today: dt.date) -> list[OpenPla
     return sorted(found, key=lambda p: (not p.overdue, p.due_on or dt.date.max, p.account))
 
 
+def _owner(csm_email: str | None, names: dict[str, str]) -> str:
+    """The CSM's name from the team table, else their email, else 'no CSM'."""
+    if not csm_email:
+        return "no CSM"
+    return names.get(csm_email.lower(), csm_email)
+
+
 def home(
     ctx: Root, caller: Caller, *, today: dt.date, week_start: dt.datetime, open_days: int = 14
 ) -> HomeAnswer:
@@ -119,6 +127,8 @@ def home(
         s = uow.session
         scope = caller.csm_emails
         since = today - dt.timedelta(days=open_days)
+        names = {m.email.lower(): m.name for m in q.team(s)}
+        own = caller.role == "csm" and caller.csm_emails is not None
         opened = [
             OpenAlert(
                 al.id,
@@ -128,10 +138,10 @@ def home(
                 al.as_of,
                 al.posted_channel,
                 portfolio_of(al),
+                None if own else _owner(al.csm_email, names),
             )
             for al, ac in q.open_alerts(s, csm_emails=scope, since=since, limit=20)
         ]
-        names = {m.email.lower(): m.name for m in q.team(s)}
         done = [
             DoneAction(ac.name if ac else al.account_id, acted_line(al, act, names))
             for act, al, ac in q.actions_since(s, csm_emails=scope, since=week_start, limit=20)

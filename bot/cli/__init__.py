@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "spec": "bot.cli.spec_cmd",
     "serve": "bot.cli.serve_cmd",
     "digest": "bot.cli.digest_cmd",
+    "export": "bot.cli.export_cmd",
 }
 
 log = logging.getLogger("atrisk")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from bot.bootstrap import Context
+from bot.daily.job import today_in
 from bot.feedback.digest import send_digests
 
 
@@ -24,12 +25,14 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Send each manager the digest of the week's Monday (once: a manager already sent
-        that Monday's digest is skipped). DRY_RUN=1 writes them to the outbox folder."""
+        that Monday's digest is skipped). Without SLACK_BOT_TOKEN (a dry run) each DM is
+        written to the outbox folder's digest/ instead."""
         ctx = Context()
         try:
             ctx.require_schema()
             now = ctx.clock()
-            report = send_digests(ctx, now=now, as_of=as_of.date() if as_of else now.date())
+            day = as_of.date() if as_of else today_in(ctx.spec, now)
+            report = send_digests(ctx, now=now, as_of=day)
         finally:
             ctx.close()
         typer.echo(

@@ -1,11 +1,12 @@
-"""The Monday digest: each manager's week in one DM, at 06:00 on Monday in ``freshness.timezone``.
+"""The Monday digest: each manager's week in one DM, at 06:00 on Monday in the manager's time
+zone (``team.timezone``; ``freshness.timezone`` when empty or unknown).
 
 For the manager's scope (their CSMs' accounts, as ``/atrisk`` sees it): the open at-risk
 accounts by ARR at risk, the alerts nobody acted on, overdue plays, saves confirmed by
 outcomes in the seven days before Monday, and the team's adoption over those days with its
 tier (``bot.answers.activity.adoption`` and ``bot.report.figures.tier``). Each manager's
 digest for a Monday is claimed in ``job_runs`` (job ``digest``, key ``<monday>:<slack id>``),
-so replicas, hourly ticks and a rerun by hand send it once; a failed post is retried later.
+so replicas, repeated ticks and a rerun by hand send it once; a failed post is retried later.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,9 +56,23 @@ def monday_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def due_monday(ctx: Root, now: dt.datetime) -> dt.date | None:
-    """Today's date when it is Monday at or after 06:00 in ``freshness.timezone``, else None."""
-    local = now.astimezone(ZoneInfo(ctx.spec.freshness.timezone))
+def zone_of(ctx: Root, manager: TeamMember) -> ZoneInfo:
+    """The manager's time zone from the team table, else the spec's (an unknown name is
+    logged and the spec's zone used: ingest refuses one, but a row may be edited by hand)."""
+    name = (manager.timezone or "").strip()
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ValueError, ZoneInfoNotFoundError):
+            log.warning("team.timezone %r of %s is not a time zone", name, manager.email)
+    return ZoneInfo(ctx.spec.freshness.timezone)
+
+
+def due_monday(zone: ZoneInfo, now: dt.datetime) -> dt.date | None:
+    """Today's date in ``zone`` when it is Monday there at or after 06:00, else None. Local
+    time is read from the UTC instant, so a change to or from summer time moves the UTC hour
+    of the send, never the local one."""
+    local = now.astimezone(zone)
     return local.date() if local.weekday() == 0 and local.hour >= DIGEST_HOUR else None
 
 
@@ -158,13 +173,11 @@ def _saves(
 
 
 def send_digests(ctx: Root, *, now: dt.datetime, as_of: dt.date | None = None) -> DigestReport:
-    """Send each manager's digest for the Monday due at ``now`` (or the Monday on or before
-    ``as_of``, by hand); nothing when it is not Monday 06:00 yet. A DM to the manager's
-    ``slack_user_id`` (the dry run writes it to the outbox folder ``digest``)."""
-    monday = monday_of(as_of) if as_of is not None else due_monday(ctx, now)
-    report = DigestReport(monday)
-    if monday is None:
-        return report
+    """Send each manager whose Monday 06:00 has come (in their own time zone) the digest of
+    that Monday, or, by hand, every manager the digest of the Monday on or before ``as_of``.
+    A DM to the manager's ``slack_user_id`` (the dry run writes it to the outbox folder
+    ``digest``). ``DigestReport.monday`` is the Monday sent (the latest, when zones differ)."""
+    report = DigestReport(monday_of(as_of) if as_of is not None else None)
     with ctx.uow() as uow:
         managers = [
             m
@@ -172,18 +185,27 @@ def send_digests(ctx: Root, *, now: dt.datetime, as_of: dt.date | None = None) -
             if (m.role or "").strip().lower() == "manager" and m.slack_user_id
         ]
     for manager in managers:
-        user = manager.slack_user_id or ""
-        try:
-            with job_lock.run_once(ctx.engine, "digest", f"{monday}:{user}") as held:
-                if held is None:
-                    report.already_sent.append(user)
-                    continue
-                with ctx.uow() as uow:
-                    text, blocks = render_digest(build_view(ctx, uow.session, manager, monday))
-                message = Message(channel=user, text=text, blocks=blocks)
-                ctx.slack.post(message, key=f"digest-{monday}-{user}", folder="digest")
-                report.sent.append(user)
-        except SlackCallFailed as e:
-            log.warning("digest for %s not sent: %s", user, e)
-            report.failed.append(user)
+        monday = report.monday if as_of is not None else due_monday(zone_of(ctx, manager), now)
+        if monday is None:
+            continue
+        if as_of is None:
+            report.monday = max(report.monday or monday, monday)
+        _send_one(ctx, manager, monday, report)
     return report
+
+
+def _send_one(ctx: Root, manager: TeamMember, monday: dt.date, report: DigestReport) -> None:
+    user = manager.slack_user_id or ""
+    try:
+        with job_lock.run_once(ctx.engine, "digest", f"{monday}:{user}") as held:
+            if held is None:
+                report.already_sent.append(user)
+                return
+            with ctx.uow() as uow:
+                text, blocks = render_digest(build_view(ctx, uow.session, manager, monday))
+            message = Message(channel=user, text=text, blocks=blocks)
+            ctx.slack.post(message, key=f"digest-{monday}-{user}", folder="digest")
+            report.sent.append(user)
+    except SlackCallFailed as e:
+        log.warning("digest for %s not sent: %s", user, e)
+        report.failed.append(user)

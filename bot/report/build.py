@@ -14,10 +14,11 @@ import pandas as pd
 
 from bot.report import figures as fig
 from bot.report.adoption import adoption_weeks, current, latest_graded
+from bot.report.export_tables import playbook_title
 from bot.report.impact import dismissal_check, itt_lift, observational
+from bot.report.text import reason_text
 from playbooks import dismissal_label
 from scoring.evaluate import METRIC_NAMES
-from scoring.reasons import reasons_of
 from storage.repositories.feedback import ReportFrames
 
 FACT_COLUMNS = [
@@ -48,13 +49,6 @@ FACT_COLUMNS = [
 ]
 
 
-def _title(playbooks: Any, pid: Any) -> str | None:
-    for p in playbooks if isinstance(playbooks, list) else []:
-        if isinstance(p, dict) and p.get("id") == pid:
-            return str(p.get("title") or pid)
-    return None if pid is None or pd.isna(pid) else str(pid)
-
-
 def alert_facts(frames: ReportFrames) -> pd.DataFrame:
     """One row per alert with what an analyst joins on: account (id, name, ARR, segment), CSM
     and manager, reasons, the action and playbook title, the outcome and its date."""
@@ -78,9 +72,9 @@ def alert_facts(frames: ReportFrames) -> pd.DataFrame:
     m["hours_to_action"] = (
         pd.to_datetime(m["acted_at"], utc=True) - pd.to_datetime(m["posted_at"], utc=True)
     ).dt.total_seconds() / 3600.0
-    m["reasons"] = m["reasons"].map(lambda r: "; ".join(x.text for x in reasons_of(r) if x.text))
+    m["reasons"] = m["reasons"].map(reason_text)
     m["playbook_title"] = [
-        _title(p, pid) for p, pid in zip(m["playbooks"], m["playbook_id"], strict=True)
+        playbook_title(p, pid) for p, pid in zip(m["playbooks"], m["playbook_id"], strict=True)
     ]
     m = m.rename(columns={"kind": "action"})
     return m[FACT_COLUMNS].sort_values(["as_of", "alert_id"]).reset_index(drop=True)

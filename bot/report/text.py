@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from playbooks import dismissal_label
+from scoring.reasons import reasons_of
 from storage.models import Action, Outcome
 
 STATE_WORDS = {
@@ -10,6 +13,13 @@ STATE_WORDS = {
     "churned": "❌ churned",
     "downgraded": "⚠️ downgraded",
 }
+
+
+def reason_text(stored: Any) -> str:
+    """Stored reasons (a JSON list) in words, best first, joined by ``'; '``: the report's
+    CSV and the export write reasons this way."""
+    found = reasons_of(stored if isinstance(stored, list) else [])
+    return "; ".join(r.text for r in found if r.text)
 
 
 def arr_words(before: float | None, after: float | None) -> str:

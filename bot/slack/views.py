@@ -307,6 +307,8 @@ def home(answer: HomeAnswer) -> dict[str, Any]:
         text = (
             f"*{safe(a.account, 150)}* · {level} · {percent(a.risk)} · {short_date(a.as_of)}{where}"
         )
+        if a.csm is not None:
+            text += f" · CSM {safe(a.csm, 150)}"
         if a.portfolio is not None:
             text += f"\n{portfolio_phrase(*a.portfolio)}"
         if a.reason:

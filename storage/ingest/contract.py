@@ -38,6 +38,8 @@ class Column:
     pattern_text: str = ""
     not_future: bool = False
     max_length: int | None = None
+    #: the value must be an IANA time zone name (``zoneinfo``'s list)
+    time_zone: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ _TABLES = (
                 pattern=r"(?:[CG][A-Z0-9]+|#[^\s#]+)",
                 pattern_text="not a Slack channel (an id C… or #name)",
             ),
+            Column("timezone", "str", time_zone=True),
         ),
         key=("email",),
     ),

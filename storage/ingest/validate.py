@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from functools import cache
+from zoneinfo import available_timezones
 
 import numpy as np
 import pandas as pd
@@ -70,6 +72,10 @@ def _column_rules(typed: Typed, col: Column, now: dt.datetime) -> list[Problem |
     if col.pattern:
         bad = v.notna() & ~v.str.fullmatch(col.pattern).fillna(True).astype(bool)
         out.append(_problem(typed, col.name, bad, f"are {col.pattern_text}", True))
+    if col.time_zone:
+        unknown = v.notna() & ~v.isin(_zones())
+        rule = "are not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)"
+        out.append(_problem(typed, col.name, unknown, rule, True))
     if col.max_length:
         long = (v.str.len() > col.max_length).fillna(False)
         rule = f"are longer than {col.max_length} characters"
@@ -81,6 +87,11 @@ def _column_rules(typed: Typed, col: Column, now: dt.datetime) -> list[Problem |
         rule = f"are in the future (after {limit:%Y-%m-%d %H:%M} UTC)"
         out.append(_problem(typed, col.name, future, rule, True))
     return out
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def _duplicates(typed: Typed) -> Problem | None:

@@ -154,7 +154,8 @@ def load_sources(
         ).order_by(Account.account_id),
         "accounts",
     )
-    team = _read(engine, select(TeamMember).order_by(TeamMember.email), "team")
+    people = [c for c in TeamMember.__table__.columns if c.name != "timezone"]  # newer, optional
+    team = _read(engine, select(*people).order_by(TeamMember.email), "team")
     return SourceFrames(
         accounts=accounts,
         team=team,

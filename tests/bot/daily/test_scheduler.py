@@ -47,6 +47,20 @@ def test_crontab_weekdays_count_from_sunday() -> None:
     assert aps_weekdays("*/2") == "tue,thu,sat,sun"  # 0, 2, 4, 6 = Sun, Tue, Thu, Sat
 
 
+def test_the_digest_is_checked_every_quarter_hour_so_any_zones_six_is_on_time(
+    sqlite_ctx: Context,
+) -> None:
+    scheduler = build_scheduler(sqlite_ctx)
+    scheduler.start(paused=True)
+    digest = scheduler.get_job("digest")
+    scheduler.shutdown()
+    # Monday 06:00 in Asia/Kolkata is 00:30 UTC; in Europe/Berlin 05:00 UTC
+    fire = digest.trigger.get_next_fire_time(None, utc(2026, 3, 16, 0, 16).astimezone(BERLIN))
+    assert fire.astimezone(dt.UTC) == utc(2026, 3, 16, 0, 30)
+    fire = digest.trigger.get_next_fire_time(None, utc(2026, 3, 16, 4, 46).astimezone(BERLIN))
+    assert fire.astimezone(dt.UTC) == utc(2026, 3, 16, 5, 0)
+
+
 def test_jobs_coalesce_allow_an_hour_late_and_never_overlap(sqlite_ctx: Context) -> None:
     scheduler = build_scheduler(sqlite_ctx)
     scheduler.start(paused=True)  # job defaults apply when the jobs are scheduled

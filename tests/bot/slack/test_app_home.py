@@ -56,6 +56,12 @@ def test_a_manager_sees_their_team_and_other_teams_stay_out(app: Harness) -> Non
     assert "Acme Corp" not in open_home(app, ZOE)
 
 
+def test_a_managers_open_alerts_name_the_owning_csm(app: Harness) -> None:
+    home = open_home(app, MANAGER)
+    assert "*Acme Corp* · critical · 81 % · 10 Mar in <#C0JANECHAN> · CSM Jane Doe" in home
+    assert "CSM" not in open_home(app, JANE)  # a CSM's own alerts need no owner
+
+
 def test_someone_unknown_is_told_to_ask_for_a_team_row(app: Harness) -> None:
     assert "not in atrisk's team table" in open_home(app, STRANGER)
 

@@ -8,12 +8,14 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import cli
 from bot.blockkit.digest import DigestView, render_digest
 from bot.bootstrap import Context
-from bot.feedback.digest import send_digests
+from bot.feedback.digest import due_monday, send_digests
 from storage.models import Outcome, Play, TeamMember
 from tests.bot.slack.app_harness import JANE, MANAGER, Harness, running_app, settings_for
 from tests.bot.slack.slack_double import SlackDouble
@@ -133,7 +135,123 @@ def test_by_hand_any_day_of_the_week_sends_that_weeks_monday(app: Harness) -> No
     assert report.monday == MONDAY and len(report.sent) == 2
 
 
+def test_a_team_with_a_quiet_week_is_told_so_in_one_short_message(app: Harness) -> None:
+    with app.ctx.uow() as uow:
+        uow.session.add(
+            TeamMember(
+                email="carl@example.com",
+                name="Carl Calm",
+                role="csm",
+                manager_email="nora@example.com",
+            )
+        )
+        uow.commit()
+    send_digests(app.ctx, now=SIX_AM)
+    [nora] = dms(app.double)[NEWBOSS]
+    assert "0 at risk · ARR at risk 0 · 0 alerted, nobody acted · 0 plays overdue" in nora
+    assert "Quiet week: nothing at risk, no alert waiting, no play overdue" in nora
+
+
 def test_a_quiet_week_gets_a_short_honest_message() -> None:
     text, blocks = render_digest(DigestView(manager="Maria", monday=MONDAY, has_team=True))
     assert "quiet week" in text and len(blocks) == 1
     assert "Quiet week: nothing at risk" in blocks[0]["text"]["text"]
+
+
+def _in_new_york(app: Harness) -> None:
+    with app.ctx.uow() as uow:
+        nora = uow.session.get(TeamMember, "nora@example.com")
+        assert nora is not None
+        nora.timezone = "America/New_York"
+        uow.commit()
+
+
+def test_each_manager_gets_it_at_six_in_their_own_time_zone(app: Harness) -> None:
+    _in_new_york(app)  # Maria has none: the spec's Europe/Berlin
+    at_six_berlin = send_digests(app.ctx, now=SIX_AM)
+    assert at_six_berlin.sent == [MANAGER]  # 01:00 in New York: Nora waits
+    # New York moved to summer time on 8 March: 06:00 EDT is 10:00 UTC (11:00 in winter)
+    assert send_digests(app.ctx, now=dt.datetime(2026, 3, 16, 9, 59, tzinfo=dt.UTC)).sent == []
+    at_six_new_york = send_digests(app.ctx, now=dt.datetime(2026, 3, 16, 10, 0, tzinfo=dt.UTC))
+    assert at_six_new_york.sent == [NEWBOSS] and at_six_new_york.already_sent == [MANAGER]
+    assert at_six_new_york.monday == MONDAY
+    sent = dms(app.double)
+    assert len(sent[MANAGER]) == 1 and len(sent[NEWBOSS]) == 1
+
+
+def test_an_unknown_time_zone_in_the_team_table_falls_back_to_the_specs(app: Harness) -> None:
+    with app.ctx.uow() as uow:
+        nora = uow.session.get(TeamMember, "nora@example.com")
+        assert nora is not None
+        nora.timezone = "Mars/Olympus_Mons"
+        uow.commit()
+    assert sorted(send_digests(app.ctx, now=SIX_AM).sent) == sorted([MANAGER, NEWBOSS])
+
+
+def _utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("zone", "first_due", "monday"),
+    [
+        # Europe: summer time from Sunday 29 March 2026, winter time from Sunday 25 October
+        ("Europe/Berlin", _utc(2026, 3, 23, 5, 0), dt.date(2026, 3, 23)),
+        ("Europe/Berlin", _utc(2026, 3, 30, 4, 0), dt.date(2026, 3, 30)),
+        ("Europe/Berlin", _utc(2026, 10, 19, 4, 0), dt.date(2026, 10, 19)),
+        ("Europe/Berlin", _utc(2026, 10, 26, 5, 0), dt.date(2026, 10, 26)),
+        # United States: summer time from Sunday 8 March 2026, winter time from 1 November
+        ("America/New_York", _utc(2026, 3, 2, 11, 0), dt.date(2026, 3, 2)),
+        ("America/New_York", _utc(2026, 3, 9, 10, 0), dt.date(2026, 3, 9)),
+        ("America/New_York", _utc(2026, 11, 2, 11, 0), dt.date(2026, 11, 2)),
+        # half an hour off UTC, no summer time: Monday 06:00 there is 00:30 UTC
+        ("Asia/Kolkata", _utc(2026, 3, 16, 0, 30), dt.date(2026, 3, 16)),
+    ],
+)
+def test_six_on_monday_is_local_across_summer_time_changes(
+    zone: str, first_due: dt.datetime, monday: dt.date
+) -> None:
+    tz = ZoneInfo(zone)
+    assert due_monday(tz, first_due - dt.timedelta(minutes=1)) is None
+    assert due_monday(tz, first_due) == monday
+    assert due_monday(tz, first_due + dt.timedelta(hours=17, minutes=59)) == monday
+    assert due_monday(tz, first_due + dt.timedelta(days=1)) is None
+
+
+@pytest.fixture
+def by_hand(app: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The command line's environment on the app's database, without a Slack token."""
+    monkeypatch.setenv("DATABASE_URL", app.ctx.settings.database_url)
+    monkeypatch.setenv("ATRISK_SPEC", str(app.ctx.settings.atrisk_spec))
+    monkeypatch.setenv("ATRISK_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    return tmp_path / "outbox"
+
+
+def test_atrisk_digest_as_of_a_day_writes_each_dm_to_the_outbox_in_a_dry_run(
+    app: Harness, by_hand: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.run(["digest", "--as-of", "2026-03-18"]) == 0
+    assert "digest for the week of 2026-03-16: 2 sent, 0 already sent, 0 failed" in (
+        capsys.readouterr().out
+    )
+    files = sorted((by_hand / "digest").glob("*.json"))
+    payloads = {json.loads(f.read_text())["channel"]: json.loads(f.read_text()) for f in files}
+    assert sorted(payloads) == sorted([MANAGER, NEWBOSS])
+    maria = "\n".join(b["text"]["text"] for b in payloads[MANAGER]["blocks"])
+    assert "2 at risk · ARR at risk 96,000" in maria and "Acme Corp" in maria
+    assert "no CSMs report to you" in payloads[NEWBOSS]["text"]
+    assert dms(app.double) == {}  # nothing reached Slack
+
+
+def test_atrisk_digest_run_again_sends_nothing(
+    app: Harness, by_hand: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.run(["digest", "--as-of", "2026-03-16"]) == 0
+    capsys.readouterr()
+    assert cli.run(["digest", "--as-of", "2026-03-22"]) == 0
+    assert "2026-03-16: 0 sent, 2 already sent, 0 failed" in capsys.readouterr().out
+
+
+def test_atrisk_digest_with_a_bad_date_is_a_usage_error(app: Harness, by_hand: Path) -> None:
+    assert cli.run(["digest", "--as-of", "16/03/2026"]) == 2

@@ -60,6 +60,7 @@ def test_by_arr_puts_the_largest_contract_first(app: Harness) -> None:
     assert accounts_in(answer) == ["Initech", "Acme Corp"]
     assert "top 2 of 2 at risk by ARR · ARR at risk 298k" in sections(answer)
     assert accounts_in(app.answer("", user=MANAGER)) == ["Acme Corp", "Initech"]
+    assert accounts_in(app.answer("top 25 by risk", user=MANAGER)) == ["Acme Corp", "Initech"]
 
 
 def test_unacted_lists_only_alerts_nobody_acted_on(app: Harness) -> None:

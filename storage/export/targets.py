@@ -1,0 +1,35 @@
+"""``--to``: a folder (created if missing) or a SQLAlchemy URL (anything with ``://``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from storage.export.database import DatabaseTarget
+from storage.export.folder import FolderTarget, Format
+from storage.export.schema import ExportTable
+
+
+class Target(Protocol):
+    """Where an export goes: partitions replaced from a date on, and a record of the export."""
+
+    @property
+    def shown(self) -> str: ...
+
+    def last_export(self) -> dict[str, Any] | None: ...
+    def days(self, table: ExportTable) -> list[dt.date]: ...
+    def begin(self, table: ExportTable, since: dt.date | None, keep: set[dt.date]) -> None: ...
+    def write(self, table: ExportTable, day: dt.date, data: pa.Table) -> None: ...
+    def finish(self, record: dict[str, Any]) -> None: ...
+    def close(self) -> None: ...
+
+
+def open_target(to: str, tables: list[ExportTable], fmt: Format = "parquet") -> Target:
+    """The target ``to`` names; raises ``ExportTargetUnusable`` or ``DatabaseUnavailable``
+    (a bad or unreachable URL) with a message naming it."""
+    if "://" in to:
+        return DatabaseTarget(to, tables)
+    return FolderTarget(Path(to).expanduser(), fmt)
