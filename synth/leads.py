@@ -104,10 +104,11 @@ def _activity(rng: np.random.Generator, f: Funnel, ids: np.ndarray, start: int) 
     key and every count of ``f.counts`` is in the table exactly)."""
     day, lead, kind = np.nonzero(f.counts)
     n = f.counts[day, lead, kind].astype(np.int64)
-    day, lead, kind = (np.repeat(a, n) for a in (day, lead, kind))
+    cell_start = rng.integers(6 * 3600, 20 * 3600, len(n))  # one start per (day, lead, type)
+    day, lead, kind, start_s = (np.repeat(a, n) for a in (day, lead, kind, cell_start))
     first = np.repeat(np.cumsum(n) - n, n)
     j = np.arange(len(day)) - first  # 0 … n−1 within a (day, lead, type) cell
-    second = rng.integers(6 * 3600, 20 * 3600, len(day)) + 60 * j
+    second = start_s + 60 * j  # a minute apart: distinct within the cell
     ts = (start + day).astype("datetime64[D]").astype("datetime64[s]") + second.astype(
         "timedelta64[s]"
     )

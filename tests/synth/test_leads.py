@@ -103,3 +103,10 @@ def test_a_quick_first_touch_raises_conversion_by_its_true_effect() -> None:
     touched = convert_touched(rng, p, untouched, np.zeros(len(p)))
     assert touched[untouched].all()  # a lead that converted anyway still does
     assert touched.mean() == pytest.approx(quick, abs=0.003)
+
+
+def test_no_two_activities_of_a_lead_share_a_timestamp_and_type() -> None:
+    big = generate_leads(leads=3000, days=210, seed=7, end=dt.date(2026, 11, 22))
+    activity = big.tables["lead_activity"]
+    assert not activity.duplicated(["lead_id", "ts", "type"]).any()
+    assert (activity["ts"].dt.date < dt.date(2026, 11, 22)).all()
