@@ -211,6 +211,18 @@ class Spec(_Section):
             self.contract.required_tables = list(LEAD_TABLES)
         return self
 
+    def require_accounts(self, what: str) -> None:
+        """Refuse ``what`` (a command of the account loop) under ``entity: lead``.
+
+        Raises ``SpecError`` saying where lead scoring runs today.
+        """
+        if self.entity.kind == "lead":
+            raise SpecError(
+                f"entity: lead — {what} runs the churn loop on accounts; the lead loop runs as "
+                "`atrisk synth --entity lead` and `atrisk demo --entity lead` for now "
+                "(docs/lead-scoring.md). Point ATRISK_SPEC at an account spec for this command."
+            )
+
     def declared_columns(self) -> dict[str, FeatureInfo]:
         """``contract.columns`` as catalog entries (label with its unit, family, direction)."""
         out: dict[str, FeatureInfo] = {}

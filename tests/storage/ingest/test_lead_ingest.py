@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from bot.spec import parse_spec
 from storage.errors import ContractViolation
 from storage.ingest import ingest
 from storage.ingest.contract import LEAD_REQUIRED
@@ -129,19 +128,3 @@ def test_a_lead_owned_by_someone_outside_the_team_is_loaded_with_a_warning(
         and "zoe@co.test (1 leads, e.g. L-2)" in w
         for w in report.warnings
     ), report.warnings
-
-
-def test_entity_lead_in_the_spec_reads_conversions_from_the_lead_tables() -> None:
-    spec = parse_spec(
-        {
-            "consumer": {"persona": "SDRs", "job_to_be_done": "call the leads about to buy"},
-            "entity": "lead",
-            "accuracy": {"floor": 0.7},
-            "surface": {"default_channel": "#sales", "ops_channel": "#ops"},
-            "feedback": {"outcome_days": 14},
-            "owners": {"model": ["U1"]},
-        }
-    )
-    assert spec.entity.kind == "lead"
-    assert spec.entity.label == "converted_at"
-    assert spec.contract.required_tables == list(LEAD_REQUIRED)
