@@ -20,8 +20,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-TYPES = ("web_visit", "pricing_page", "email_open", "email_reply", "demo_request", "meeting",
-         "trial_signup", "trial_event")  # fmt: skip
+TYPES = (
+    "web_visit",
+    "pricing_page",
+    "email_open",
+    "email_reply",
+    "demo_request",
+    "meeting",
+    "trial_signup",
+    "trial_event",
+)
 K = {t: i for i, t in enumerate(TYPES)}
 FAMILY_TERMS = ("intent", "intent", "engagement", "trial", "buying_group")
 NEVER = 10**9
@@ -35,8 +43,9 @@ class LeadWorld:
     end: dt.date
 
 
-def make_lead_world(n: int = 3000, days: int = 200, seed: int = 5,
-                    end: dt.date = dt.date(2026, 10, 14)) -> LeadWorld:  # fmt: skip
+def make_lead_world(
+    n: int = 3000, days: int = 200, seed: int = 5, end: dt.date = dt.date(2026, 10, 14)
+) -> LeadWorld:
     rng = np.random.default_rng(seed)
     sizes = np.minimum(rng.geometric(0.45, n), 8)
     company = np.repeat(np.arange(n), sizes)[:n]
@@ -58,13 +67,15 @@ def make_lead_world(n: int = 3000, days: int = 200, seed: int = 5,
             w7, w14 = cum[t] - cum[max(t - 7, 0)], cum[t] - cum[max(t - 14, 0)]
             active = (w7.sum(axis=1) > 0).astype(float)
             others = np.bincount(company, weights=active, minlength=n_co)[company] - active
-            terms = np.column_stack([
-                2.2 * (w14[:, K["demo_request"]] > 0),
-                1.5 * np.log1p(w7[:, K["pricing_page"]]),
-                1.3 * np.log1p(w14[:, K["email_reply"]]),
-                0.55 * np.sqrt(w7[:, K["trial_event"]]),
-                1.1 * np.log1p(others),
-            ])[live]  # fmt: skip
+            terms = np.column_stack(
+                [
+                    2.2 * (w14[:, K["demo_request"]] > 0),
+                    1.5 * np.log1p(w7[:, K["pricing_page"]]),
+                    1.3 * np.log1p(w14[:, K["email_reply"]]),
+                    0.55 * np.sqrt(w7[:, K["trial_event"]]),
+                    1.1 * np.log1p(others),
+                ]
+            )[live]
             fam = np.column_stack(
                 [terms[:, 0] + terms[:, 1], terms[:, 2], terms[:, 3], terms[:, 4]]
             )
@@ -78,8 +89,17 @@ def make_lead_world(n: int = 3000, days: int = 200, seed: int = 5,
             converted[live[yes]] = when[yes]
             lost = ~yes & (rng.random(len(live)) < 0.04)
             closed[live[lost]] = when[lost]
-            truth.append(pd.DataFrame({"day": t, "lead": live, "probability": p,
-                                       "driver": driver, "driver_share": share}))  # fmt: skip
+            truth.append(
+                pd.DataFrame(
+                    {
+                        "day": t,
+                        "lead": live,
+                        "probability": p,
+                        "driver": driver,
+                        "driver_share": share,
+                    }
+                )
+            )
         if t % 7 == 0:
             evaluating = np.where(evaluating, rng.random(n_co) > 0.35, rng.random(n_co) < 0.04)
             up = rng.random(n) < np.where(evaluating[company], 0.35, 0.08)
@@ -110,25 +130,43 @@ def make_lead_world(n: int = 3000, days: int = 200, seed: int = 5,
     j = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
     day, lead, kind = (np.repeat(a, reps) for a in (day, lead, kind))
     ts = pd.to_datetime((start_day + day) * 86400 + base + j * 7, unit="s", utc=True)
-    activity = pd.DataFrame({"lead_id": ids[lead], "ts": ts, "type": np.array(TYPES)[kind],
-                             "detail": None})  # fmt: skip
+    activity = pd.DataFrame(
+        {"lead_id": ids[lead], "ts": ts, "type": np.array(TYPES)[kind], "detail": None}
+    )
 
     def dates(d: np.ndarray) -> list[dt.date | None]:
-        return [None if x >= NEVER or start_day + x >= end.toordinal() - 719163 else
-                dt.date.fromordinal(int(start_day + x) + 719163) for x in d]  # fmt: skip
+        return [
+            None
+            if x >= NEVER or start_day + x >= end.toordinal() - 719163
+            else dt.date.fromordinal(int(start_day + x) + 719163)
+            for x in d
+        ]
 
-    leads = pd.DataFrame({
-        "lead_id": ids, "company": [f"Harbor Prospect {c}" for c in company],
-        "owner_email": "rep@harbor.test", "source": rng.choice(["inbound", "partner"], n),
-        "segment": rng.choice(["smb", "mid", "ent"], n), "employees": rng.integers(5, 9000, n),
-        "created_at": dates(created), "converted_at": dates(converted),
-        "disqualified_at": dates(closed),
-    })  # fmt: skip
+    leads = pd.DataFrame(
+        {
+            "lead_id": ids,
+            "company": [f"Harbor Prospect {c}" for c in company],
+            "owner_email": "rep@harbor.test",
+            "source": rng.choice(["inbound", "partner"], n),
+            "segment": rng.choice(["smb", "mid", "ent"], n),
+            "employees": rng.integers(5, 9000, n),
+            "created_at": dates(created),
+            "converted_at": dates(converted),
+            "disqualified_at": dates(closed),
+        }
+    )
     t_all = pd.concat(truth, ignore_index=True)
     as_of = [dt.date.fromordinal(int(start_day + d) + 719163) for d in t_all["day"]]
     conv = converted[t_all["lead"]]
     label = (conv > t_all["day"]) & (conv <= t_all["day"] + 14)
-    frame = pd.DataFrame({"as_of": pd.to_datetime(as_of), "lead_id": ids[t_all["lead"]],
-                          "probability": t_all["probability"], "driver": t_all["driver"],
-                          "driver_share": t_all["driver_share"], "label": label.astype(int)})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "as_of": pd.to_datetime(as_of),
+            "lead_id": ids[t_all["lead"]],
+            "probability": t_all["probability"],
+            "driver": t_all["driver"],
+            "driver_share": t_all["driver_share"],
+            "label": label.astype(int),
+        }
+    )
     return LeadWorld(leads, activity, frame, end)

@@ -39,8 +39,10 @@ def test_on_harbor_leads_the_model_nears_the_oracle_and_names_the_driver() -> No
         scored = score_leads(model, rows, threshold=None, top_share=0.1)
         alerted = rows[scored["flagged"].to_numpy()].assign(reasons=scored["reasons"])
         dominant = alerted[alerted["driver_share"] > 0.5]
-        hits += [bool(r and r[0]["family"] == d) for r, d in
-                 zip(dominant["reasons"], dominant["driver"], strict=True)]  # fmt: skip
+        hits += [
+            bool(r and r[0]["family"] == d)
+            for r, d in zip(dominant["reasons"], dominant["driver"], strict=True)
+        ]
     assert len(hits) >= 100, len(hits)
     assert float(np.mean(hits)) >= 0.8, float(np.mean(hits))
     pd.testing.assert_index_equal(features.index, test.set_index("lead_id").index)
