@@ -14,12 +14,14 @@ judged on those two, which it never saw:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from scoring.lead_catalog import LEAD_FAMILIES
 from scoring.lead_features import LeadParams, LeadSources, lead_training_set
 from scoring.lead_scoring import score_leads, train_leads
 from scoring.predict import model_matrix, risk
@@ -31,7 +33,7 @@ TOP_SHARE = 0.1
 
 
 @pytest.fixture(scope="module")
-def judged() -> dict[str, float]:
+def judged() -> dict[str, Any]:
     funnel = generate_leads(leads=3000, days=210, seed=11, end=END)
     truth = funnel.tables["ground_truth"].assign(as_of=lambda t: pd.to_datetime(t["as_of"]))
     src = LeadSources(funnel.tables["leads"], funnel.tables["lead_activity"])
@@ -46,8 +48,10 @@ def judged() -> dict[str, float]:
     features = test.set_index("lead_id")
     p = risk(model, model_matrix(features, model.features, model.categories))
     hits: list[bool] = []
+    families: set[str] = set()
     for _day, rows in features.groupby("as_of"):
         scored = score_leads(model, rows, threshold=None, top_share=TOP_SHARE)
+        families |= {r["family"] for told in scored["reasons"] for r in told}
         alerted = rows[scored["flagged"].to_numpy()].assign(reasons=scored["reasons"])
         dominant = alerted[alerted["driver_share"] > 0.5]
         hits += [
@@ -59,17 +63,23 @@ def judged() -> dict[str, float]:
         "oracle_auc": float(roc_auc_score(test["label"], test["probability"])),
         "driver_match": float(np.mean(hits)),
         "judged_leads": float(len(hits)),
+        "families": families,
     }
 
 
 def test_the_lead_model_ranks_nearly_as_well_as_the_true_conversion_probability(
-    judged: dict[str, float],
+    judged: dict[str, Any],
 ) -> None:
     assert judged["model_auc"] >= 0.97 * judged["oracle_auc"], judged
 
 
 def test_the_top_reason_names_the_true_driver_of_most_alerted_leads(
-    judged: dict[str, float],
+    judged: dict[str, Any],
 ) -> None:
     assert judged["judged_leads"] >= 150, judged
     assert judged["driver_match"] >= 0.8, judged
+
+
+def test_firmographics_are_never_a_reason(judged: dict[str, Any]) -> None:
+    assert judged["families"] <= set(LEAD_FAMILIES), judged["families"]
+    assert len(judged["families"]) == len(LEAD_FAMILIES)

@@ -3,6 +3,7 @@ account loop under it says where the lead loop runs instead of failing on missin
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,39 @@ def test_an_account_command_under_a_lead_spec_says_where_the_lead_loop_runs(
     assert run([command]) == 2
     said = capsys.readouterr().err
     assert "entity: lead" in said and "atrisk demo --entity lead" in said
+
+
+def test_atrisk_ingest_under_a_lead_spec_loads_the_funnel_into_the_source_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt
+
+    import yaml
+
+    from bot.bootstrap import default_spec_path
+    from bot.cli import run
+    from synth.leads import generate_leads, write_funnel
+
+    data = yaml.safe_load(default_spec_path().read_text(encoding="utf-8"))
+    data["entity"] = "lead"
+    del data["contract"]["required_tables"]
+    spec = tmp_path / "leads.yml"
+    spec.write_text(yaml.safe_dump(data), encoding="utf-8")
+    folder = tmp_path / "funnel"
+    write_funnel(generate_leads(leads=200, days=60, seed=2, end=dt.date(2026, 2, 1)), folder)
+    monkeypatch.setenv("ATRISK_SPEC", str(spec))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'atrisk.db'}")
+    assert run(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    assert run(["ingest", str(folder), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["tables"]) == {"leads", "lead_activity", "team"}
+    assert report["tables"]["leads"]["inserted"] == 200
+    assert (tmp_path / "atrisk.sources.duckdb").exists()
+    (folder / "lead_activity.csv").write_text(
+        "lead_id,ts,type,detail\nnobody,2026-01-05T10:00:00Z,web_visit,\n"
+    )
+    assert run(["ingest", str(folder)]) == 2
+    assert (
+        "lead_activity.lead_id: 1 row references 1 lead(s) not in leads" in capsys.readouterr().err
+    )
