@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from bot.blockkit.lead_alerts import LeadAlertView, render_lead_alert
+from bot.blockkit.lead_alerts import LeadAlertView, outcome_text, render_lead_alert
 from bot.report.lead_report import LeadReport, lead_report
 from playbooks import Library, choose, load_library
 from scoring.lead_features import LeadParams, conversion_labels, lead_columns
@@ -177,6 +177,16 @@ def _replay_day(
     return rows
 
 
+def _post_outcomes(frame: pd.DataFrame, converted_at: pd.Series, outbox: Path) -> None:
+    """The outcome follow-up of every posted alert, as a thread reply payload beside it."""
+    for i, row in frame[~frame["held_out"]].iterrows():
+        conv = converted_at.loc[i]
+        on = conv.date() if bool(row["converted"]) else None
+        stem = f"{row['as_of'].isoformat()}-{row['lead_id']}"
+        reply = {"thread_of": f"{stem}.json", "text": outcome_text(on, HORIZON)}
+        (outbox / f"{stem}.outcome.json").write_text(json.dumps(reply), encoding="utf-8")
+
+
 def run_lead_demo(
     out: Path,
     *,
@@ -240,6 +250,7 @@ def run_lead_demo(
     conv = pd.to_datetime(frame["lead_id"].map(table["converted_at"]))
     as_of = pd.to_datetime(frame["as_of"])
     frame["converted"] = (conv > as_of) & (conv <= as_of + pd.Timedelta(days=HORIZON))
+    _post_outcomes(frame, conv, outbox)
     report = lead_report(frame, today=end)
     posted = frame[~frame["held_out"]]
     app.dispose()

@@ -49,7 +49,9 @@ def test_the_report_counts_alerts_acted_on_time_to_first_touch_and_owner_tiers(
 
 
 def test_each_posted_alert_goes_to_its_owner_channel_with_the_sales_plays(demo: LeadDemo) -> None:
-    files = sorted((demo.folder / "outbox").glob("*.json"))
+    files = sorted(
+        f for f in (demo.folder / "outbox").glob("*.json") if not f.name.endswith(".outcome.json")
+    )
     alerts = pd.read_csv(demo.folder / "lead_alerts.csv")
     assert len(files) == int((~alerts["held_out"]).sum())
     payload = json.loads(files[0].read_text(encoding="utf-8"))
@@ -80,3 +82,19 @@ def test_the_summary_a_person_reads_names_the_lift_and_the_truth(demo: LeadDemo)
 
 def test_atrisk_demo_rejects_an_unknown_entity(tmp_path: Path) -> None:
     assert run(["demo", "--entity", "opportunity", "--out", str(tmp_path / "d")]) == 2
+
+
+def test_each_posted_alert_gets_its_outcome_in_the_thread(demo: LeadDemo) -> None:
+    alerts = pd.read_csv(demo.folder / "lead_alerts.csv")
+    posted = alerts[~alerts["held_out"]]
+    replies = {
+        f.name: json.loads(f.read_text(encoding="utf-8"))
+        for f in (demo.folder / "outbox").glob("*.outcome.json")
+    }
+    assert len(replies) == len(posted)
+    texts = [r["text"] for r in replies.values()]
+    converted = sum(t.startswith("🎉 Converted on ") for t in texts)
+    assert converted == int(posted["converted"].sum())
+    assert all(
+        t == "Not converted within 14 days of the alert" or t.startswith("🎉") for t in texts
+    )
