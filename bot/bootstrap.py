@@ -37,16 +37,20 @@ def playbook_library(spec: Spec) -> Library:
 
     With the built-in features, conditions may only name catalog features; with
     ``account_features`` they may name any column (checked against the table at training).
+    With ``entity: lead`` the sales plays and the lead features are the library's.
     Raises ``LibraryInvalid`` listing every problem (never half a library).
     """
     from scoring.catalog import FEATURES  # imported here: the CLI starts without scoring
+    from scoring.lead_catalog import LEAD_FEATURES
 
     folder = spec.resolve(spec.actions.playbooks)
-    known = set(FEATURES) if spec.contract.features == "builtin" else None
+    lead = spec.entity.kind == "lead"
+    known = set(LEAD_FEATURES if lead else FEATURES)
     return load_library(
         Path(folder) if folder else None,
         extend_builtin=spec.actions.extend_builtin,
-        known_features=known,
+        known_features=known if lead or spec.contract.features == "builtin" else None,
+        entity=spec.entity.kind,
     )
 
 

@@ -17,6 +17,9 @@ from pydantic_core import ErrorDetails
 from bot.errors import SpecError
 from scoring.catalog import FeatureInfo
 
+#: the source tables of ``entity: lead`` (``storage.ingest.contract.LEAD_REQUIRED``)
+LEAD_TABLES = ("leads", "lead_activity", "team")
+
 # Why each required field matters; used in the refusal message.
 WHY_REQUIRED: dict[str, str] = {
     "consumer": "a data product must say who it is for",
@@ -44,9 +47,23 @@ class Consumer(_Section):
 
 
 class Entity(_Section):
+    """What is scored: accounts (churn within the horizon) or leads (conversion within it)."""
+
     kind: Literal["account", "lead"] = "account"
     horizon_days: int = Field(30, ge=1, le=365)
     label: str = "churned_at"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_alone(cls, data: Any) -> Any:
+        # ``entity: lead`` is short for ``entity: {kind: lead}``
+        return {"kind": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _lead_label(self) -> Entity:
+        if self.kind == "lead" and "label" not in self.model_fields_set:
+            self.label = "converted_at"
+        return self
 
 
 class Column(_Section):
@@ -187,6 +204,24 @@ class Spec(_Section):
     training: Training = Field(default_factory=Training)
     drift: Drift = Field(default_factory=Drift)
     base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _lead_tables(self) -> Spec:
+        if self.entity.kind == "lead" and "required_tables" not in self.contract.model_fields_set:
+            self.contract.required_tables = list(LEAD_TABLES)
+        return self
+
+    def require_accounts(self, what: str) -> None:
+        """Refuse ``what`` (a command of the account loop) under ``entity: lead``.
+
+        Raises ``SpecError`` saying where lead scoring runs today.
+        """
+        if self.entity.kind == "lead":
+            raise SpecError(
+                f"entity: lead — {what} runs the churn loop on accounts; the lead loop runs as "
+                "`atrisk synth --entity lead` and `atrisk demo --entity lead` for now "
+                "(docs/lead-scoring.md). Point ATRISK_SPEC at an account spec for this command."
+            )
 
     def declared_columns(self) -> dict[str, FeatureInfo]:
         """``contract.columns`` as catalog entries (label with its unit, family, direction)."""

@@ -14,15 +14,17 @@ from pathlib import Path
 import yaml
 
 from playbooks.errors import LibraryInvalid
-from playbooks.model import FAMILIES, Playbook
+from playbooks.model import ENTITY_FAMILIES, FAMILIES, Playbook
 from playbooks.validation import parse_playbook
 
 PATTERNS = ("*.yml", "*.yaml")
 
 
-def builtin_folder() -> Path:
-    """The folder of the library that ships with atrisk."""
-    return Path(str(resources.files("playbooks") / "library"))
+def builtin_folder(entity: str = "account") -> Path:
+    """The folder of the library that ships with atrisk: customer-success playbooks for
+    accounts, sales plays (``library_leads``) for leads."""
+    name = "library_leads" if entity == "lead" else "library"
+    return Path(str(resources.files("playbooks") / name))
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class Library:
     """A validated set of playbooks with unique ids, in id order."""
 
     playbooks: tuple[Playbook, ...]
+    #: the reason families this library answers (an entity's: ``ENTITY_FAMILIES``)
+    families: tuple[str, ...] = FAMILIES
     _by_id: dict[str, Playbook] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -47,7 +51,7 @@ class Library:
 
     def uncovered_families(self) -> set[str]:
         """Reason families no playbook lists: their alerts can only offer "Not a risk"."""
-        return set(FAMILIES) - {f for p in self.playbooks for f in p.families}
+        return set(self.families) - {f for p in self.playbooks for f in p.families}
 
     def __iter__(self) -> Iterator[Playbook]:
         return iter(self.playbooks)
@@ -89,7 +93,9 @@ def _entries(path: Path, label: str) -> tuple[list[object], list[str]]:
 
 
 def read_folder(
-    folder: Path, known_features: Collection[str] | None = None
+    folder: Path,
+    known_features: Collection[str] | None = None,
+    families: tuple[str, ...] = FAMILIES,
 ) -> tuple[list[Playbook], list[str]]:
     """Every playbook in ``folder`` (``*.yml``/``*.yaml``, in name order) and every problem."""
     if not folder.is_dir():
@@ -105,7 +111,7 @@ def read_folder(
         entries, file_problems = _entries(path, label)
         problems += file_problems
         for index, raw in enumerate(entries):
-            playbook, found = parse_playbook(raw, label, index, known_features)
+            playbook, found = parse_playbook(raw, label, index, known_features, families)
             problems += found
             if playbook is None:
                 continue
@@ -124,21 +130,25 @@ def load_library(
     *,
     extend_builtin: bool = False,
     known_features: Collection[str] | None = None,
+    entity: str = "account",
 ) -> Library:
     """Load and validate a library; ``LibraryInvalid`` lists every problem, nothing partial.
 
     ``folder`` None is the built-in library. A folder replaces it, or with
     ``extend_builtin`` is added to it (a team playbook with a built-in id overrides it).
     ``known_features``, when given, refuses conditions on features it does not list.
+    ``entity`` ``lead`` loads sales plays: the built-in ``library_leads`` and the lead
+    families (intent, engagement, trial, buying_group).
     """
+    families = ENTITY_FAMILIES.get(entity, FAMILIES)
     playbooks: dict[str, Playbook] = {}
     problems: list[str] = []
     if folder is None or extend_builtin:
-        builtin, found = read_folder(builtin_folder(), known_features)
+        builtin, found = read_folder(builtin_folder(entity), known_features, families)
         problems += found
         playbooks.update((p.id, p) for p in builtin)
     if folder is not None:
-        team, found = read_folder(Path(folder), known_features)
+        team, found = read_folder(Path(folder), known_features, families)
         problems += found
         playbooks.update((p.id, p) for p in team)
         if not team and not found and not extend_builtin:
@@ -147,4 +157,4 @@ def load_library(
             )
     if problems:
         raise LibraryInvalid(problems)
-    return Library(tuple(playbooks.values()))
+    return Library(tuple(playbooks.values()), families)

@@ -10,6 +10,10 @@ from typing import Any, Literal
 from playbooks.conditions import Condition
 
 FAMILIES: tuple[str, ...] = ("adoption", "integrations", "support", "usage", "commercial")
+#: the reason families of lead scoring (``entity: lead``): sales plays answer these
+LEAD_FAMILIES: tuple[str, ...] = ("intent", "engagement", "trial", "buying_group")
+#: which families a library of each entity's playbooks may list and should cover
+ENTITY_FAMILIES: dict[str, tuple[str, ...]] = {"account": FAMILIES, "lead": LEAD_FAMILIES}
 STYLES: tuple[str, ...] = ("primary", "danger")
 FOLLOW_UP_TYPES: tuple[str, ...] = ("notify_channel", "thread_reminder")
 # Words a follow-up text may use; filled in by whoever sends it.

@@ -101,18 +101,20 @@ def _text(check: _Checker, raw: Mapping[str, Any], key: str, limit: int, what: s
     return value
 
 
-def _families(check: _Checker, value: object) -> tuple[str, ...]:
+def _families(
+    check: _Checker, value: object, allowed: tuple[str, ...] = FAMILIES
+) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value:
-        check.add("families", f"is required: a list of one or more of {', '.join(FAMILIES)}")
+        check.add("families", f"is required: a list of one or more of {', '.join(allowed)}")
         return ()
     out: list[str] = []
     for fam in value:
-        if not isinstance(fam, str) or fam not in FAMILIES:
+        if not isinstance(fam, str) or fam not in allowed:
             check.add(
                 "families",
-                f"unknown family {fam!r}{_suggest(str(fam), FAMILIES)}; use {', '.join(FAMILIES)}",
+                f"unknown family {fam!r}{_suggest(str(fam), allowed)}; use {', '.join(allowed)}",
             )
         elif fam not in out:
             out.append(fam)
@@ -187,10 +189,12 @@ def parse_playbook(
     source: str,
     index: int = 0,
     known_features: Collection[str] | None = None,
+    families: tuple[str, ...] = FAMILIES,
 ) -> tuple[Playbook | None, list[str]]:
     """One playbook from its YAML mapping: ``(playbook, [])`` or ``(None, problems)``.
 
-    ``known_features``, when given, refuses conditions on features not in it.
+    ``known_features``, when given, refuses conditions on features not in it; ``families``
+    are the reason families it may answer (``LEAD_FAMILIES`` for a sales library).
     """
     if not isinstance(raw, dict):
         return None, [f"{source}: playbook #{index + 1}: expected a mapping of fields"]
@@ -206,7 +210,7 @@ def parse_playbook(
         check.add("id", f"{NOT_A_RISK_ID!r} is reserved for the dismissal button")
     title = _text(check, raw, "title", MAX_TITLE, "the button text")
     description = _text(check, raw, "description", MAX_DESCRIPTION, "what the CSM will do")
-    families = _families(check, raw.get("families"))
+    answered = _families(check, raw.get("families"), families)
     condition = _condition(check, raw.get("when"), known_features)
     priority = raw.get("priority", 0)
     if not _is_int(priority):
@@ -222,7 +226,7 @@ def parse_playbook(
         id=str(pid),
         title=title,
         description=description,
-        families=families,
+        families=answered,
         follow_up_days=follow_up_days,
         priority=int(priority),
         style=style,

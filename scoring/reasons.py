@@ -31,7 +31,19 @@ from scoring.catalog import (
     reason_groups,
 )
 
-FAMILIES = ("adoption", "integrations", "support", "usage", "commercial", "other")
+FAMILIES = (
+    "adoption",
+    "integrations",
+    "support",
+    "usage",
+    "commercial",
+    "other",
+    # leads (scoring.lead_catalog)
+    "intent",
+    "engagement",
+    "trial",
+    "buying_group",
+)
 STORED_REASONS = 5  # kept on the score; alerts show the first three
 SHOWN_REASONS = 3
 

@@ -28,7 +28,7 @@ from storage.ingest.validate import validate
 from storage.models import Base
 from storage.source_engine import MIRRORED
 
-EVENT_TABLES = ("usage", "integration_runs", "tickets")
+EVENT_TABLES = ("usage", "integration_runs", "tickets", "leads", "lead_activity")
 
 
 def table_rules(name: str, now: dt.datetime) -> list[tuple[str, str, Any]]:
@@ -52,9 +52,14 @@ def table_rules(name: str, now: dt.datetime) -> list[tuple[str, str, Any]]:
             out.append((col.name, rule, c > bound))
     for earlier, later, rule in spec.ordered:
         out.append((later, f"{rule} ({later} < {earlier})", t.c[later] < t.c[earlier]))
-    accounts = Base.metadata.tables["accounts"]
-    known = exists().where(accounts.c.account_id == t.c.account_id)
-    out.append(("account_id", "reference account(s) not in accounts", ~known))
+    if spec.references_accounts:
+        accounts = Base.metadata.tables["accounts"]
+        known = exists().where(accounts.c.account_id == t.c.account_id)
+        out.append(("account_id", "reference account(s) not in accounts", ~known))
+    if spec.references_leads:
+        leads = Base.metadata.tables["leads"]
+        known = exists().where(leads.c.lead_id == t.c.lead_id)
+        out.append(("lead_id", "reference lead(s) not in leads", ~known))
     return out
 
 
@@ -138,7 +143,12 @@ def check_in_place(
 
 def _data_through(conn: Any, events: list[str]) -> dt.date | None:
     newest: list[dt.date] = []
-    for name, col in (("usage", "date"), ("integration_runs", "ts"), ("tickets", "opened_at")):
+    for name, col in (
+        ("usage", "date"),
+        ("integration_runs", "ts"),
+        ("tickets", "opened_at"),
+        ("lead_activity", "ts"),
+    ):
         if name in events:
             top = conn.execute(select(func.max(Base.metadata.tables[name].c[col]))).scalar()
             if top is not None:

@@ -35,6 +35,8 @@ SOURCE_TABLE_NAMES = (
     "integration_runs",
     "tickets",
     "account_features",
+    "leads",
+    "lead_activity",
 )
 #: the tables the application store keeps a copy of: alerts, routing and ``/atrisk`` join them
 MIRRORED = ("accounts", "team")

@@ -3,6 +3,8 @@
 ``generate`` makes the five source tables of the input contract (accounts, team, usage,
 integration_runs, tickets) plus ``ground_truth``, the true monthly churn hazard of every
 active account and the driver behind it. ``write_company`` writes them as CSV or Parquet.
+``generate_leads`` makes a sales funnel instead (``leads``, ``lead_activity``, ``team`` and the
+true conversion process, ``synth.leads``).
 docs/synth.md describes the process and its formula.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 from synth.company import TABLES, SyntheticCompany, generate
 from synth.errors import SynthError
 from synth.hazard import FAMILIES
+from synth.leads import SyntheticFunnel, generate_leads, write_funnel
 from synth.usage import FEATURES, KEY_FEATURES
 from synth.write import write_company
 
@@ -21,6 +24,9 @@ __all__ = [
     "TABLES",
     "SynthError",
     "SyntheticCompany",
+    "SyntheticFunnel",
     "generate",
+    "generate_leads",
     "write_company",
+    "write_funnel",
 ]

@@ -1,4 +1,5 @@
-"""``atrisk synth``: make a synthetic company (source tables plus the true churn process)."""
+"""``atrisk synth``: make a synthetic company (source tables plus the true churn process), or
+with ``--entity lead`` a synthetic sales funnel (lead tables plus the true conversion process)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,29 @@ from bot.cli.output import console, print_json, progress
 class FileFormat(StrEnum):
     csv = "csv"
     parquet = "parquet"
+
+
+class EntityKind(StrEnum):
+    account = "account"
+    lead = "lead"
+
+
+def render_funnel(summary: dict[str, Any], files: dict[str, Path], seconds: float) -> None:
+    """The summary table a person reads after ``atrisk synth --entity lead``."""
+    table = Table(title="Synthetic sales funnel", title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    for key in ("leads", "converted", "disqualified", "companies", "owners"):
+        table.add_row(key, f"{summary[key]:,}")
+    table.add_section()
+    for name, rows in summary["rows"].items():
+        table.add_row(f"{name} rows", f"{rows:,}")
+    console.print(table)
+    folder = next(iter(files.values())).parent if files else Path()
+    console.print(
+        f"{summary['start']} to {summary['end']} (events before the end day), "
+        f"seed {summary['seed']} · {seconds:.1f} s · written to {escape(str(folder))}"
+    )
 
 
 def render(summary: dict[str, Any], files: dict[str, Path], seconds: float) -> None:
@@ -61,10 +85,22 @@ def register(app: typer.Typer) -> None:
             FileFormat, typer.Option("--format", help="File format of the tables")
         ] = FileFormat.csv,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+        entity: Annotated[
+            EntityKind,
+            typer.Option(help="account: a company with churn; lead: a sales funnel"),
+        ] = EntityKind.account,
+        leads: Annotated[int, typer.Option(min=10, help="Number of leads (--entity lead)")] = 4000,
+        days: Annotated[
+            int, typer.Option(min=42, max=1000, help="Days of history (--entity lead)")
+        ] = 210,
     ) -> None:
-        """Make a synthetic B2B SaaS company with a known churn process and write its tables."""
+        """Make a synthetic B2B SaaS company with a known churn process and write its tables
+        (``--entity lead``: a sales funnel with a known conversion process)."""
         from synth import generate, write_company
 
+        if entity is EntityKind.lead:
+            _synth_funnel(leads, days, seed, out, end, file_format, as_json)
+            return
         started = time.perf_counter()
         with progress(disable=as_json) as bar:
             tasks: dict[str, Any] = {}
@@ -95,3 +131,34 @@ def register(app: typer.Typer) -> None:
             )
         else:
             render(summary, files, seconds)
+
+
+def _synth_funnel(
+    leads: int,
+    days: int,
+    seed: int,
+    out: Path,
+    end: dt.datetime | None,
+    file_format: FileFormat,
+    as_json: bool,
+) -> None:
+    from synth.leads import generate_leads, write_funnel
+
+    started = time.perf_counter()
+    folder = Path("demo/leads") if out == Path("demo/company") else out
+    funnel = generate_leads(leads, days, seed, end.date() if end else None)
+    files = write_funnel(funnel, folder, file_format.value)
+    seconds = time.perf_counter() - started
+    summary = funnel.summary()
+    if as_json:
+        print_json(
+            {
+                **summary,
+                "entity": "lead",
+                "format": file_format.value,
+                "files": {k: str(v) for k, v in files.items()},
+                "seconds": round(seconds, 2),
+            }
+        )
+    else:
+        render_funnel(summary, files, seconds)

@@ -18,6 +18,22 @@ Kind = Literal["str", "email", "enum", "float", "int", "date", "timestamp", "lab
 
 ACCOUNTS = "accounts"
 DEFAULT_REQUIRED: tuple[str, ...] = ("accounts", "team", "usage", "integration_runs", "tickets")
+#: who a person in ``team`` is: CSMs own accounts, SDRs and AEs own leads
+ROLES: tuple[str, ...] = ("csm", "manager", "analyst", "admin", "sdr", "ae")
+LEADS = "leads"
+#: the tables a lead-scoring product (``entity: lead``) needs
+LEAD_REQUIRED: tuple[str, ...] = ("leads", "lead_activity", "team")
+#: what a lead did, in ``lead_activity.type``
+ACTIVITY_TYPES: tuple[str, ...] = (
+    "web_visit",
+    "pricing_page",
+    "email_open",
+    "email_reply",
+    "demo_request",
+    "meeting",
+    "trial_signup",
+    "trial_event",
+)
 FEATURES_TABLE = "account_features"
 #: A timestamp or date up to this far ahead of now is accepted (naive local times read as UTC).
 FUTURE_TOLERANCE = dt.timedelta(days=1)
@@ -51,6 +67,7 @@ class Table:
     key: tuple[str, ...]
     may_be_empty: bool = True
     references_accounts: bool = False
+    references_leads: bool = False
     #: (earlier, later, rule text): when both are set, ``later`` may not precede ``earlier``.
     ordered: tuple[tuple[str, str, str], ...] = ()
     #: every column not listed is kept as a feature (``account_features``)
@@ -100,7 +117,7 @@ _TABLES = (
         (
             Column("email", "email", required=True),
             Column("name", "str", required=True),
-            Column("role", "enum", required=True, choices=("csm", "manager", "analyst", "admin")),
+            Column("role", "enum", required=True, choices=ROLES),
             Column("manager_email", "email"),
             Column(
                 "slack_user_id",
@@ -158,6 +175,37 @@ _TABLES = (
         ordered=(("opened_at", "closed_at", "close before they open"),),
     ),
     Table(
+        LEADS,
+        (
+            Column("lead_id", "str", required=True),
+            Column("company", "str", required=True),
+            Column("owner_email", "email", required=True),
+            Column("source", "str"),
+            Column("segment", "str"),
+            Column("employees", "int", min_value=0, max_value=INT_MAX),
+            Column("created_at", "date", required=True, not_future=True),
+            Column("converted_at", "date", not_future=True),
+            Column("disqualified_at", "date", not_future=True),
+        ),
+        key=("lead_id",),
+        may_be_empty=False,
+        ordered=(
+            ("created_at", "converted_at", "convert before they were created"),
+            ("created_at", "disqualified_at", "are disqualified before they were created"),
+        ),
+    ),
+    Table(
+        "lead_activity",
+        (
+            Column("lead_id", "str", required=True),
+            Column("ts", "timestamp", required=True, not_future=True),
+            Column("type", "enum", required=True, choices=ACTIVITY_TYPES),
+            Column("detail", "str"),
+        ),
+        key=("lead_id", "ts", "type"),
+        references_leads=True,
+    ),
+    Table(
         FEATURES_TABLE,
         (
             Column("account_id", "str", required=True),
@@ -190,7 +238,7 @@ def event_date_columns() -> list[tuple[str, str]]:
     return [
         (t.name, c.name)
         for t in TABLES.values()
-        if t.references_accounts
+        if t.references_accounts or t.references_leads
         for c in t.columns
         if c.not_future
     ]

@@ -22,12 +22,19 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from storage.errors import ContractViolation
 from storage.ingest.coerce import Typed, coerce_table
-from storage.ingest.contract import ACCOUNTS, DEFAULT_REQUIRED, TABLES
+from storage.ingest.contract import ACCOUNTS, DEFAULT_REQUIRED, LEADS, TABLES
 from storage.ingest.load import LoadCounts, Progress, begin_write, load_tables
 from storage.ingest.readers import Extract, is_url, read_source
-from storage.ingest.validate import data_through, reference_problems, referenced_accounts, validate
+from storage.ingest.validate import (
+    data_through,
+    lead_reference_problems,
+    reference_problems,
+    referenced_accounts,
+    referenced_leads,
+    validate,
+)
 from storage.ingest.warn import warnings_after_load
-from storage.models import Account, IngestRun
+from storage.models import Account, IngestRun, Lead
 from storage.source_engine import MIRRORED
 
 _IN_CHUNK = 500
@@ -103,6 +110,9 @@ def ingest(
         if _accounts_readable(extract, typed):
             wanted = referenced_accounts(typed)
             problems += reference_problems(typed, _stored_accounts(src, wanted))
+        if _leads_readable(extract, typed):
+            wanted = referenced_leads(typed)
+            problems += lead_reference_problems(typed, _stored_ids(src, Lead, wanted))
         if problems:
             raise ContractViolation(problems)
         report.phases["check"] = time.perf_counter() - clock - report.phases["read"]
@@ -140,11 +150,23 @@ def _accounts_readable(extract: Extract, typed: Mapping[str, Typed]) -> bool:
     return not any(p.startswith(ACCOUNTS) for p in extract.problems)
 
 
+def _leads_readable(extract: Extract, typed: Mapping[str, Typed]) -> bool:
+    """Whether unknown-lead checks make sense (a broken leads file would flag everything)."""
+    if LEADS in typed:
+        return "lead_id" in typed[LEADS].frame.columns
+    return not any(p.startswith(f"{LEADS}:") for p in extract.problems)
+
+
 def _stored_accounts(conn: Connection, wanted: set[str]) -> set[str]:
     """Which of ``wanted`` are already in the database (from an earlier ingest)."""
+    return _stored_ids(conn, Account, wanted)
+
+
+def _stored_ids(conn: Connection, model: type[Account] | type[Lead], wanted: set[str]) -> set[str]:
+    """Which of the ids ``wanted`` of ``model`` are already in the database."""
     if not wanted:
         return set()
-    ids = Account.__table__.c.account_id
+    ids = Account.__table__.c.account_id if model is Account else Lead.__table__.c.lead_id
     if len(wanted) > 20 * _IN_CHUNK:
         return set(conn.execute(select(ids)).scalars()) & wanted
     found: set[str] = set()

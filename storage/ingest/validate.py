@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 
 from storage.ingest.coerce import Typed
-from storage.ingest.contract import ACCOUNTS, FUTURE_TOLERANCE, Column, event_date_columns
+from storage.ingest.contract import (
+    ACCOUNTS,
+    FUTURE_TOLERANCE,
+    LEADS,
+    Column,
+    event_date_columns,
+)
 from storage.ingest.problems import MAX_EXAMPLES, Problem, rows_problem
 
 
@@ -137,6 +143,37 @@ def reference_problems(tables: Mapping[str, Typed], known: Iterable[str]) -> lis
             rule = f"reference {len(missing)} account(s) not in accounts"
             examples = tuple(str(x) for x in missing[:MAX_EXAMPLES])
             problems.append(str(Problem(typed.spec.name, "account_id", n, rule, examples)))
+    return problems
+
+
+def referenced_leads(tables: Mapping[str, Typed]) -> set[str]:
+    """Lead ids that ``lead_activity`` refers to but the extract's own ``leads`` does not hold."""
+    ids: set[str] = set()
+    for typed in tables.values():
+        if typed.spec.references_leads and "lead_id" in typed.frame.columns:
+            ids.update(typed.frame["lead_id"].dropna().unique().tolist())
+    if LEADS in tables and "lead_id" in tables[LEADS].frame.columns:
+        ids.difference_update(tables[LEADS].frame["lead_id"].dropna().tolist())
+    return ids
+
+
+def lead_reference_problems(tables: Mapping[str, Typed], known: Iterable[str]) -> list[str]:
+    """Activity of leads that are neither in this extract nor already in the database."""
+    known_ids = set(known)
+    if LEADS in tables and "lead_id" in tables[LEADS].frame.columns:
+        known_ids.update(tables[LEADS].frame["lead_id"].dropna().tolist())
+    problems: list[str] = []
+    for typed in tables.values():
+        if not typed.spec.references_leads or "lead_id" not in typed.frame.columns:
+            continue
+        ids = typed.frame["lead_id"]
+        unknown = ids.notna() & ~ids.isin(known_ids)
+        n = int(unknown.sum())
+        if n:
+            missing = ids[unknown].unique()
+            rule = f"reference {len(missing)} lead(s) not in leads"
+            examples = tuple(str(x) for x in missing[:MAX_EXAMPLES])
+            problems.append(str(Problem(typed.spec.name, "lead_id", n, rule, examples)))
     return problems
 
 

@@ -5,7 +5,8 @@ judged together with what earlier ingests left:
 
 * active accounts whose CSM is not in the team table (their alerts go to the default channel);
 * people missing from a re-ingested team export who still own active accounts;
-* churned accounts whose usage goes on well after ``churned_at`` (never scored: came back?).
+* churned accounts whose usage goes on well after ``churned_at`` (never scored: came back?);
+* open leads whose owner is not in the team table (their alerts go to the default channel).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Mapping
 from sqlalchemy import Connection, func, select
 
 from storage.ingest.coerce import Typed
-from storage.models import Account, TeamMember, Usage
+from storage.models import Account, Lead, TeamMember, Usage
 
 #: usage this long after ``churned_at`` is more than a contract running out
 CAME_BACK_AFTER = dt.timedelta(days=30)
@@ -35,7 +36,33 @@ def warnings_after_load(conn: Connection, tables: Mapping[str, Typed]) -> list[s
             out += _owners_left_the_export(owners, team - exported)
     if {"accounts", "usage"} & set(tables):
         out += _came_back(conn)
+    if {"leads", "team"} & set(tables):
+        team = set(conn.execute(select(TeamMember.email)).scalars())
+        out += _lead_owners_not_in_team(_lead_owners(conn), team)
     return out
+
+
+def _lead_owners(conn: Connection) -> dict[str, tuple[int, str]]:
+    """Owner email → (open leads, an example lead id)."""
+    rows = conn.execute(
+        select(Lead.owner_email, func.count(), func.min(Lead.lead_id))
+        .where(Lead.converted_at.is_(None), Lead.disqualified_at.is_(None))
+        .group_by(Lead.owner_email)
+    ).all()
+    return {str(email): (int(n), str(example)) for email, n, example in rows}
+
+
+def _lead_owners_not_in_team(owners: dict[str, tuple[int, str]], team: set[str]) -> list[str]:
+    unknown = sorted(e for e in owners if e not in team)
+    if not unknown:
+        return []
+    n = sum(owners[e][0] for e in unknown)
+    named = [f"{e} ({owners[e][0]} leads, e.g. {owners[e][1]})" for e in unknown]
+    return [
+        f"leads.owner_email: {n} open leads name an owner who is not in the team table, so "
+        f"their alerts go to the default channel: {_listed(named)}. Add the SDRs and AEs to "
+        "the team export, or correct owner_email."
+    ]
 
 
 def _owners(conn: Connection) -> dict[str, tuple[int, str]]:

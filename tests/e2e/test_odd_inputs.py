@@ -105,7 +105,7 @@ def test_a_lenient_reader_accepts(small: Company, tmp_path: Path, case: str) -> 
 REFUSED: dict[str, tuple[Edit, tuple[str, ...]]] = {
     "a team member with an unknown role": (
         edit_table("team", lambda f: f.assign(role=["csm", "csm", "Owner", "manager"])),
-        ("team.role", "'Owner'", "csm, manager, analyst, admin"),
+        ("team.role", "'Owner'", "csm, manager, analyst, admin, sdr, ae"),
     ),
     "a file saved as Windows-1252": (
         edit_text("accounts", lambda s: s, encoding="cp1252"),

@@ -118,8 +118,8 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], list[str]]] = {
             "integration_runs.status: 1 row has an unknown value (allowed: success, failure)",
             "tickets.priority: 1 row has an unknown value (allowed: low, normal, high, urgent), "
             "e.g. T-3 ('p1')",
-            "team.role: 1 row has an unknown value (allowed: csm, manager, analyst, admin), "
-            "e.g. jane@co.test ('boss')",
+            "team.role: 1 row has an unknown value (allowed: csm, manager, analyst, admin, "
+            "sdr, ae), e.g. jane@co.test ('boss')",
             "tickets.csat: 1 row is outside 1–5, e.g. T-1 ('7')",
         ],
     ),
