@@ -1,7 +1,7 @@
 """source tables of the lead entity: leads and lead_activity
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0010
 Create Date: 2026-11-29 22:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0006"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
