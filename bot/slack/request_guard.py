@@ -13,6 +13,14 @@ this order and before bolt sees anything:
    an HMAC-SHA256 over the raw bytes that does not match — gets **401**;
 3. a verified body that atrisk cannot read (``bot.slack.request_shape``) gets **400**.
 
+What passes is handed to bolt as bolt reads it right (``for_bolt``). Bolt takes any form
+body holding the letters ``payload`` for an interaction, so ``/atrisk payload`` (or a user
+named ``payloadpete``) reached no listener and was answered 404; and it reads a body as JSON
+only for the exact content type ``application/json``. So a form is encoded again from the
+fields atrisk checked, with ``payload`` written ``%70ayload`` outside an interaction (the same
+text once decoded), and signed again with the same timestamp; the content type is given as
+its bare, lower-case media type.
+
 Each refusal is logged on one line with at most ``MAX_EXCERPT`` characters of the body.
 """
 
@@ -28,8 +36,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
-from bot.slack.request_shape import Malformed, parse
+from bot.slack.request_shape import FORM, Malformed, media_type, parse
 
 MAX_EXCERPT = 200  # characters of a refused body in the log line
 MAX_AGE_SECONDS = 5 * 60  # Slack's replay window
@@ -98,10 +107,38 @@ def verify(environ: dict[str, Any], body: bytes, secret: str | None, now: float)
         raise Refused(401, "the request is more than five minutes old (or from the future)")
     if not SIGNATURE.fullmatch(signature):
         raise Refused(401, "the signature header is missing or not v0=<64 hex digits>")
-    base = b"v0:" + timestamp.encode("ascii") + b":" + body
-    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature):
+    if not hmac.compare_digest(sign(secret, timestamp, body), signature):
         raise Refused(401, "the signature does not match")
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """Slack's v0 signature: ``v0=`` and the hex HMAC-SHA256 of ``v0:<timestamp>:<body>``."""
+    base = b"v0:" + timestamp.encode("ascii") + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def for_bolt(environ: dict[str, Any], body: bytes, secret: str) -> dict[str, Any]:
+    """``environ`` with a verified, readable ``body`` as bolt reads it right (module doc).
+
+    A form is encoded again from its fields (the last of a repeated name, as both atrisk and
+    bolt read it); outside an interaction every ``payload`` in it is written ``%70ayload``.
+    The new body is signed with the same timestamp; the content type is its media type."""
+    media = media_type(str(environ.get("CONTENT_TYPE") or ""))
+    signature = str(environ.get("HTTP_X_SLACK_SIGNATURE"))
+    if media == FORM:
+        fields = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        body = urlencode(fields).encode("ascii")
+        if "payload" not in fields:
+            body = body.replace(b"payload", b"%70ayload")
+        timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"))
+        signature = sign(secret, timestamp, body)
+    return {
+        **environ,
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": media,
+        "HTTP_X_SLACK_SIGNATURE": signature,
+    }
 
 
 def excerpt(body: bytes) -> str:
@@ -143,8 +180,7 @@ def guard(
                 excerpt(body),
             )
             return answer(start_response, refused.status)
-        verified = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
-        return inner(verified, start_response)
+        return inner(for_bolt(environ, body, str(secret)), start_response)
 
     return application
 

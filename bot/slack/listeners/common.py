@@ -19,7 +19,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.blockkit.alerts import ALERT_EVENT_TYPE
+from bot.blockkit.alerts import ALERT_EVENT_TYPE, SLACK_USER_ID
 from bot.blockkit.text import safe
 from bot.errors import AtriskError, expected_errors
 from bot.feedback.permissions import Where
@@ -78,27 +78,57 @@ def ack_now(ack: Ack) -> None:
 
 
 def on_error(
-    error: Exception, body: dict[str, Any] | None, respond: Respond | None, logger: logging.Logger
+    error: Exception,
+    body: dict[str, Any] | None,
+    respond: Respond | None,
+    logger: logging.Logger,
+    client: Any = None,
 ) -> None:
     """Log the error (with its stack when unexpected) and tell the person politely.
 
-    Slack refusing a call (a deleted message, an expired trigger, a response URL it does not
-    serve) is logged on one line with Slack's answer: the stack would say nothing more."""
+    Slack refusing a call (an expired trigger, a rate limit, a response URL it does not
+    serve) is logged on one line with Slack's answer: the stack would say nothing more; the
+    person is told Slack refused, not that atrisk broke. The answer goes to the request's
+    response URL; a modal submission has none, so its submitter gets it as a direct message
+    from the app (``client``); an event has nobody to tell."""
     expected = isinstance(error, expected_errors())
-    kind = (body or {}).get("type") or ("slash_command" if (body or {}).get("command") else "?")
+    data = body or {}
+    kind = data.get("type") or ("slash_command" if data.get("command") else "?")
     if expected:
         logger.warning("atrisk refused a %s request: %s", kind, error)
+        text = safe(str(error), 3000)
     elif isinstance(error, SlackClientError):
-        logger.warning("Slack refused a call for a %s request: %s", kind, slack_refusal(error))
+        refusal = slack_refusal(error)
+        logger.warning("Slack refused a call for a %s request: %s", kind, refusal)
+        text = SLACK_REFUSED.format(refusal=safe(refusal, 200))
     else:
         logger.error("atrisk failed on a %s request", kind, exc_info=error)
-    if respond is None:
-        return
-    text = safe(str(error), 3000) if expected else SORRY
+        text = SORRY
     try:
-        respond(text=text, response_type="ephemeral", replace_original=False)
+        if respond is not None and _answerable(data):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif client is not None and kind == "view_submission" and _user_id(data):
+            client.chat_postMessage(channel=_user_id(data), text=text)
     except Exception as e:  # the apology itself failed: log it, there is nobody else to tell
-        logger.error("could not send the error answer: %s", e)
+        logger.error("could not send the error answer: %s", " ".join(str(e).split())[:200])
+
+
+SLACK_REFUSED = (
+    "Slack did not take atrisk's call ({refusal}), so this did not go through. "
+    "Please try again in a minute."
+)
+
+
+def _answerable(body: dict[str, Any]) -> bool:
+    """True when the request carries a response URL to answer through."""
+    urls = body.get("response_urls")
+    return bool(body.get("response_url")) or (isinstance(urls, list) and bool(urls))
+
+
+def _user_id(body: dict[str, Any]) -> str | None:
+    user = body.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else None
+    return user_id if isinstance(user_id, str) and SLACK_USER_ID.match(user_id) else None
 
 
 def update_message(
@@ -127,7 +157,8 @@ def _run(func: Callable[..., None], kwargs: dict[str, Any]) -> None:
     try:
         func(**kwargs)
     except Exception as e:
-        on_error(e, kwargs.get("body"), kwargs.get("respond"), kwargs.get("logger") or log)
+        logger = kwargs.get("logger") or log
+        on_error(e, kwargs.get("body"), kwargs.get("respond"), logger, kwargs.get("client"))
 
 
 def guarded(func: Callable[..., None], work: Executor | None = None) -> Callable[..., None]:
