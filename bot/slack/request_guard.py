@@ -11,7 +11,8 @@ this order and before bolt sees anything:
 2. anything that does not verify — headers missing or not shaped as Slack sends them (a
    timestamp of 1–12 ASCII digits, ``v0=`` and 64 hex digits), more than five minutes old,
    an HMAC-SHA256 over the raw bytes that does not match — gets **401**;
-3. a verified body that atrisk cannot read (``bot.slack.request_shape``) gets **400**.
+3. a verified body that atrisk cannot read (``bot.slack.request_shape``) gets **400**;
+   Slack's ``app_rate_limited`` notice, which no bolt listener takes, is logged and gets 200.
 
 What passes is handed to bolt as bolt reads it right (``for_bolt``). Bolt takes any form
 body holding the letters ``payload`` for an interaction, so ``/atrisk payload`` (or a user
@@ -44,7 +45,7 @@ MAX_EXCERPT = 200  # characters of a refused body in the log line
 MAX_AGE_SECONDS = 5 * 60  # Slack's replay window
 TIMESTAMP = re.compile(r"[0-9]{1,12}")
 SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
-REASONS = {400: "Bad Request", 401: "Unauthorized", 413: "Content Too Large"}
+REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 413: "Content Too Large"}
 ANSWERS = {400: "bad request", 401: "invalid request", 413: "request body too large"}
 log = logging.getLogger("atrisk.slack")
 
@@ -167,7 +168,7 @@ def guard(
             if not seen.first_time(str(environ.get("HTTP_X_SLACK_SIGNATURE")), now):
                 raise Refused(401, "a replay of a request already received")
             try:
-                parse(str(environ.get("CONTENT_TYPE") or ""), body)
+                data = parse(str(environ.get("CONTENT_TYPE") or ""), body)
             except Malformed as e:
                 raise Refused(400, str(e)) from None
         except Refused as refused:
@@ -180,14 +181,21 @@ def guard(
                 excerpt(body),
             )
             return answer(start_response, refused.status)
+        if data.get("type") == "app_rate_limited":  # no bolt listener takes it
+            log.warning(
+                "Slack held back events for a minute: more than 30,000 in an hour (%s)",
+                excerpt(body),
+            )
+            return answer(start_response, 200)
         return inner(for_bolt(environ, body, str(secret)), start_response)
 
     return application
 
 
 def answer(start_response: Callable[..., Any], status: int) -> list[bytes]:
-    """A short JSON error: nothing of the request is echoed."""
-    data = json.dumps({"error": ANSWERS.get(status, "not found")}).encode()
+    """A short JSON answer (an error unless 200): nothing of the request is echoed."""
+    said = {"ok": True} if status == 200 else {"error": ANSWERS.get(status, "not found")}
+    data = json.dumps(said).encode()
     start_response(
         f"{status} {REASONS.get(status, 'Not Found')}",
         [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],

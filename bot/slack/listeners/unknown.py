@@ -28,7 +28,7 @@ log = logging.getLogger("atrisk.slack")
 
 
 def _name(body: dict[str, Any], *path: str | int) -> str:
-    """A field of ``body`` for a log line or an answer: escaped, at most 60 characters."""
+    """A field of ``body`` on one line, at most 60 characters (escaped where it is shown)."""
     value: Any = body
     for step in path:
         if isinstance(value, dict) and isinstance(step, str):
@@ -37,12 +37,12 @@ def _name(body: dict[str, Any], *path: str | int) -> str:
             value = value[step]
         else:
             return "?"
-    return safe(value, 60) if isinstance(value, str) else "?"
+    return " ".join(value.split())[:60] if isinstance(value, str) else "?"
 
 
 def unknown_button(body: dict[str, Any], respond: Respond) -> None:
     action = _name(body, "actions", 0, "action_id")
-    log.warning("a click on a button atrisk does not know: %s", action)
+    log.warning("a click on a button atrisk does not know: %r", action)
     respond(
         **views.notice(
             f"This button ({action}) is not one this version of atrisk knows, perhaps from an "
@@ -54,23 +54,23 @@ def unknown_button(body: dict[str, Any], respond: Respond) -> None:
 
 def unknown_form(ack: Ack, body: dict[str, Any]) -> None:
     callback = _name(body, "view", "callback_id")
-    log.warning("a form atrisk does not know was submitted: %s", callback)
+    log.warning("a form atrisk does not know was submitted: %r", callback)
     text = f"This form ({callback}) is not one this version of atrisk knows; nothing was recorded."
     ack(response_action="update", view=views.closed_form(text))
 
 
 def unknown_command(ack: Ack, body: dict[str, Any]) -> None:
     command = _name(body, "command")
-    log.warning("a command atrisk does not answer reached it: %s", command)
+    log.warning("a command atrisk does not answer reached it: %r", command)
     ack(
-        text=f"atrisk answers `/atrisk` only; {command} is not one of its commands. "
+        text=f"atrisk answers `/atrisk` only; {safe(command, 60)} is not one of its commands. "
         "Check the slash commands in the app's settings (docs/slack-app.md).",
         response_type="ephemeral",
     )
 
 
 def unknown_event(body: dict[str, Any]) -> None:
-    log.info("an event atrisk does not handle: %s", _name(body, "event", "type"))
+    log.info("an event atrisk does not handle: %r", _name(body, "event", "type"))
 
 
 def register(app: App, services: AppServices) -> None:
