@@ -24,6 +24,7 @@ from tests.bot.slack import signing
 from tests.bot.slack.app_harness import (
     JANE,
     JANE_CHANNEL,
+    ZOE,
     Harness,
     running_app,
     wait_until,
@@ -246,3 +247,44 @@ def test_a_home_tab_slack_will_not_publish_logs_one_line_and_no_error(
     app.finish()
     no_errors_logged(logs)
     assert any("views.publish: internal_error" in r.getMessage() for r in logs.records)
+
+
+# ---------------------------------------------------------------- odd modal submissions
+
+
+def _submit(app: Harness, metadata: str | None, user: str = JANE) -> signing.Answer:
+    modal = views.dismissal_modal(app.alerts["acme"], "Acme", {})
+    if metadata is not None:
+        modal["private_metadata"] = metadata
+    chosen = {"selected_option": {"value": "customer_healthy"}}
+    values = {views.REASON_BLOCK: {views.REASON_ACTION: chosen}}
+    payload = signing.view_submission(view=modal, values=values, user_id=user, user_name="x")
+    return app.post(signing.payload_body(payload))
+
+
+@pytest.mark.parametrize("metadata", ["", "null", "[1]", '{"alert": "x"}', '{"alert": -4}'])
+def test_a_form_with_metadata_atrisk_did_not_write_stays_open_saying_so(
+    app: Harness, metadata: str
+) -> None:
+    answer = _submit(app, metadata)
+    assert answer.status == 200
+    said = answer.json()
+    assert said["response_action"] == "errors"
+    assert "not made by atrisk" in said["errors"][views.REASON_BLOCK]
+    assert app.count(Action) == 0
+
+
+def test_a_not_a_risk_answer_someone_may_not_give_is_refused_in_a_direct_message(
+    app: Harness, logs: pytest.LogCaptureFixture
+) -> None:
+    """The form reached someone who may not act on the alert (Zoe, on Jane's account)."""
+    assert _submit(app, None, user=ZOE).status == 200
+    [dm] = wait_until(
+        lambda: [
+            c for c in app.double.calls_to("chat.postMessage") if c.params.get("channel") == ZOE
+        ]
+    )
+    assert "Nothing was recorded" in dm.params["text"] and SORRY not in dm.params["text"]
+    assert app.count(Action) == 0
+    app.finish()
+    no_errors_logged(logs)
