@@ -19,6 +19,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.adapters.slack_web import api_error, classify
 from bot.blockkit.alerts import ALERT_EVENT_TYPE, SLACK_USER_ID
 from bot.blockkit.text import safe
 from bot.errors import AtriskError, expected_errors
@@ -97,7 +98,7 @@ def on_error(
     if expected:
         logger.warning("atrisk refused a %s request: %s", kind, error)
         text = safe(str(error), 3000)
-    elif isinstance(error, SlackClientError):
+    elif is_slacks_doing(error):
         refusal = slack_refusal(error)
         logger.warning("Slack refused a call for a %s request: %s", kind, refusal)
         text = SLACK_REFUSED.format(refusal=safe(refusal, 200))
@@ -138,18 +139,29 @@ def update_message(
     app left the channel) is one log line and False; what was recorded stays recorded."""
     try:
         client.chat_update(channel=channel, ts=ts, **payload)
-    except SlackClientError as e:
+    except Exception as e:
+        if not is_slacks_doing(e):
+            raise
         logger.warning("recorded, but the message was not updated: %s", slack_refusal(e))
         return False
     return True
 
 
-def slack_refusal(error: SlackClientError) -> str:
-    """Slack's answer to a failed call, in one short line."""
+def is_slacks_doing(error: BaseException) -> bool:
+    """True for a call Slack refused or did not answer (an error answer, a page that is not
+    JSON, a timeout, a connection error): the person is told Slack refused, not atrisk."""
+    return classify(error) is not None
+
+
+def slack_refusal(error: BaseException) -> str:
+    """Slack's answer to a failed call, in one short line (``views.open: expired_trigger_id``,
+    ``timeout``)."""
     if isinstance(error, SlackApiError):
-        data = error.response.data if isinstance(error.response.data, dict) else {}
         url = str(getattr(error.response, "api_url", "")).rsplit("/", 1)[-1]
-        return f"{url or 'a call'}: {data.get('error') or error.response.status_code}"
+        return f"{url or 'a call'}: {api_error(error)}"
+    failure = classify(error)
+    if failure is not None and not isinstance(error, SlackClientError):
+        return failure.error
     return " ".join(str(error).split())[:200]
 
 
