@@ -41,6 +41,13 @@ def app(sqlite_url: str, slack_double: SlackDouble) -> Iterator[Harness]:
 
 
 @pytest.fixture
+def app_on_each_db(db_url: str, slack_double: SlackDouble) -> Iterator[Harness]:
+    """For what records something: on SQLite and on PostgreSQL."""
+    with running_app(db_url, slack_double) as harness:
+        yield harness
+
+
+@pytest.fixture
 def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     caplog.set_level(logging.DEBUG)
     return caplog
@@ -217,8 +224,9 @@ def _play_status(app: Harness) -> str:
 
 @pytest.mark.parametrize("failure", [{"status": 500, "times": 5}, {"error": "message_not_found"}])
 def test_mark_done_when_slack_will_not_update_the_message_says_it_is_done(
-    app: Harness, failure: dict, logs: pytest.LogCaptureFixture
+    app_on_each_db: Harness, failure: dict, logs: pytest.LogCaptureFixture
 ) -> None:
+    app = app_on_each_db
     play, ts = _open_play(app)
     app.double.fail_next("chat.update", **failure)
     _, url = app.click("atrisk.play.done", {"play": play}, user=JANE, message_ts=ts)
@@ -231,8 +239,9 @@ def test_mark_done_when_slack_will_not_update_the_message_says_it_is_done(
 
 
 def test_undo_when_slack_will_not_update_the_messages_says_it_is_undone(
-    app: Harness, logs: pytest.LogCaptureFixture
+    app_on_each_db: Harness, logs: pytest.LogCaptureFixture
 ) -> None:
+    app = app_on_each_db
     play, ts = _open_play(app)
     app.double.fail_next("chat.update", error="message_not_found", times=2)
     _, url = app.click("atrisk.play.undo", {"play": play}, user=JANE, message_ts=ts)
@@ -280,9 +289,10 @@ def test_a_form_with_metadata_atrisk_did_not_write_stays_open_saying_so(
 
 
 def test_a_not_a_risk_answer_someone_may_not_give_is_refused_in_a_direct_message(
-    app: Harness, logs: pytest.LogCaptureFixture
+    app_on_each_db: Harness, logs: pytest.LogCaptureFixture
 ) -> None:
     """The form reached someone who may not act on the alert (Zoe, on Jane's account)."""
+    app = app_on_each_db
     assert _submit(app, None, user=ZOE).status == 200
     [dm] = wait_until(
         lambda: [
@@ -296,9 +306,10 @@ def test_a_not_a_risk_answer_someone_may_not_give_is_refused_in_a_direct_message
 
 
 def test_a_click_whose_message_update_times_out_says_recorded_not_sorry(
-    app: Harness, logs: pytest.LogCaptureFixture
+    app_on_each_db: Harness, logs: pytest.LogCaptureFixture
 ) -> None:
     """The app's client waits 5 s; Slack answers the update after 6 s, twice."""
+    app = app_on_each_db
     app.double.fail_next("chat.update", delay=6, accept=True, times=2)
     _, url = app.click_playbook(user=JANE)
     text = app.wait_for_response(url, timeout=30)["text"]
