@@ -3,7 +3,8 @@
 Slack sends the text with ``&``, ``<`` and ``>`` escaped and mentions as ``<@U123|name>``
 (the manifest sets ``should_escape``). Anything not understood becomes ``Help`` with a note,
 never an error. A first word one or two typing slips from a subcommand (``staus``, ``hepl``,
-``modle``) is still looked up as an account, but carries the command it probably meant.
+``modle``) is still looked up as an account, but carries the command it probably meant. A
+mention alone (``/atrisk @jane``) reads as ``/atrisk csm @jane``.
 """
 
 from __future__ import annotations
@@ -179,6 +180,8 @@ def parse(text: str | None) -> Command:
         return Help()
     if word == "csm":
         return _csm(rest)
+    if not rest and MENTION.match(head):  # `/atrisk @jane`: whose accounts, as `csm @jane`
+        return _csm(head)
     if word == "model":
         return _model(rest)
     if not rest and word == "report":
