@@ -56,13 +56,21 @@ def alert_id(value: object, what: str = "button") -> int:
     return int(text)
 
 
+def hidden_value(text: object) -> Any:
+    """The JSON atrisk hid in a button's value or a form's metadata; None when ``text`` is
+    not JSON text (or nests deeper than Python can parse: ``RecursionError``)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
 def modal_metadata(view: dict[str, Any]) -> dict[str, Any]:
     """What ``dismissal_modal`` put in ``private_metadata``: the alert id, and where the
     alert's message is (channel and ts, None when missing or not shaped like Slack's)."""
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except (TypeError, ValueError):
-        meta = None
+    meta = hidden_value(view.get("private_metadata") or "{}")
     if not isinstance(meta, dict):
         raise ButtonInvalid("This form was not made by atrisk; nothing was recorded.")
     channel, ts = meta.get("channel"), meta.get("ts")
@@ -193,8 +201,8 @@ def guarded(func: Callable[..., None], work: Executor | None = None) -> Callable
 def button_value(body: dict[str, Any], key: str = "alert") -> dict[str, Any]:
     """The JSON value of the clicked button, with an integer ``key`` (``alert`` or ``play``)."""
     try:
-        value = json.loads(body["actions"][0]["value"])
-    except (KeyError, IndexError, TypeError, ValueError) as e:
+        value = hidden_value(body["actions"][0]["value"])
+    except (KeyError, IndexError, TypeError) as e:
         raise ButtonInvalid("This button was not made by atrisk; nothing was recorded.") from e
     if not isinstance(value, dict):
         raise ButtonInvalid("This button was not made by atrisk; nothing was recorded.")

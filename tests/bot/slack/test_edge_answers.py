@@ -317,3 +317,29 @@ def test_a_click_whose_message_update_times_out_says_recorded_not_sorry(
     assert app.count(Action) == 1
     app.finish()
     no_errors_logged(logs)
+
+
+# ---------------------------------------------------------------- JSON inside the JSON
+
+DEEP = "[" * 20_000 + "]" * 20_000  # far past Python's recursion limit, under the body cap
+
+
+def test_a_button_whose_value_nests_json_20000_deep_gets_a_polite_answer(
+    app: Harness, logs: pytest.LogCaptureFixture
+) -> None:
+    ack, url = app.click("atrisk.playbook.0", {}, user=JANE, raw_value=DEEP)
+    assert ack.status == 200
+    assert "not made by atrisk" in app.wait_for_response(url)["text"]
+    assert app.count(Action) == 0
+    app.finish()
+    no_errors_logged(logs)
+
+
+def test_a_form_whose_metadata_nests_json_20000_deep_stays_open_saying_so(
+    app: Harness, logs: pytest.LogCaptureFixture
+) -> None:
+    answer = _submit(app, DEEP)
+    assert answer.status == 200
+    assert "not made by atrisk" in answer.json()["errors"][views.REASON_BLOCK]
+    app.finish()
+    no_errors_logged(logs)
