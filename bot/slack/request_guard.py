@@ -36,10 +36,13 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.slack.request_shape import FORM, Malformed, media_type, parse
+from storage.errors import StorageError
 
 MAX_EXCERPT = 200  # characters of a refused body in the log line
 MAX_AGE_SECONDS = 5 * 60  # Slack's replay window
@@ -52,17 +55,38 @@ log = logging.getLogger("atrisk.slack")
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+class SharedMemory(Protocol):
+    """Signatures remembered across replicas (``storage.seen_requests.SeenRequests``)."""
+
+    def first_time(self, key: str, now: float) -> bool: ...
+
+
 class SeenSignatures:
     """Signatures verified in the last ``MAX_AGE_SECONDS``: the same signed bytes twice are a
-    replay (Slack signs every delivery, retries included, with its own timestamp). Per process:
-    replicas behind a load balancer each keep their own."""
+    replay (Slack signs every delivery, retries included, with its own timestamp).
 
-    def __init__(self) -> None:
+    Remembered by this process and, with ``shared``, by every replica on the database: a
+    replay to another replica is refused too. When the database cannot be reached the
+    process's own memory decides (logged), since nothing could be recorded then anyway."""
+
+    def __init__(self, shared: SharedMemory | None = None) -> None:
         self._seen: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._shared = shared
 
     def first_time(self, signature: str, now: float) -> bool:
         """Record ``signature``; False when it was already seen within the window."""
+        if not self._here_first(signature, now):
+            return False
+        if self._shared is None:
+            return True
+        try:
+            return self._shared.first_time(signature.removeprefix("v0="), now)
+        except (SQLAlchemyError, StorageError) as e:
+            log.warning("replay check on this replica only: the database said %s", type(e).__name__)
+            return True
+
+    def _here_first(self, signature: str, now: float) -> bool:
         with self._lock:
             if len(self._seen) > 10_000 or (self._seen and min(self._seen.values()) < now):
                 self._seen = {s: until for s, until in self._seen.items() if until >= now}
@@ -154,10 +178,12 @@ def guard(
     secret: str | None,
     max_body: int,
     clock: Callable[[], float] = time.time,
+    shared: SharedMemory | None = None,
 ) -> WSGIApp:
     """``inner`` (bolt's handler) behind the three checks in the module doc; a request whose
-    signed bytes were already received (a replay) is refused with 401 too."""
-    seen = SeenSignatures()
+    signed bytes were already received (a replay) is refused with 401 too, by any replica
+    when ``shared`` remembers signatures in the database."""
+    seen = SeenSignatures(shared)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         body = b""
