@@ -13,6 +13,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from bot.blockkit.text import neutralise
+
 MAX_QUERY = 100  # longer than any account name or id worth searching for
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
 
@@ -119,8 +121,9 @@ def meant(word: str) -> str | None:
 
 
 def _clean(text: str) -> str:
-    """Collapse whitespace (newlines, non-breaking spaces) to single spaces; drop NULs."""
-    return " ".join(text.replace("\x00", "").split())
+    """Collapse whitespace (newlines, non-breaking spaces) to single spaces; drop control
+    characters and the invisible bidi marks a right-to-left keyboard or a paste adds."""
+    return " ".join(neutralise(text).split())
 
 
 def _csm(rest: str) -> Command:

@@ -254,3 +254,20 @@ def replica(app: Harness) -> HttpServer:
     bolt = create_app(app.ctx, client=client, verify_token=False)
     server = HttpServer(wsgi_app(bolt, app.ctx), host="127.0.0.1", port=0, poll_seconds=0.05)
     return server.start()
+
+
+def test_with_the_database_unreachable_the_replay_check_falls_back_to_this_process(
+    logs: pytest.LogCaptureFixture,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from bot.slack.request_guard import SeenSignatures
+
+    class Unreachable:
+        def first_time(self, key: str, now: float) -> bool:
+            raise OperationalError("insert", {}, Exception("connection refused"))
+
+    seen = SeenSignatures(Unreachable())
+    assert seen.first_time("v0=" + "c" * 64, 1000.0)
+    assert not seen.first_time("v0=" + "c" * 64, 1001.0)  # this process still remembers
+    assert any("this replica only" in r.getMessage() for r in logs.records)
