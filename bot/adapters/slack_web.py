@@ -48,8 +48,12 @@ POST_MESSAGE = "chat.postMessage"  # resent by SlackWebApi.post, never by the cl
 # Methods that create something each time they are called: never resent after a lost answer.
 NOT_IDEMPOTENT = ("chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage")
 
+NON_JSON = "non_json_answer"  # an answer that is not JSON: a proxy's page, never Slack's own
+_NON_JSON_MESSAGE = "Received a response in a non-JSON format"  # slack_sdk's error text
+
 TRANSIENT_ERRORS = frozenset(
     {
+        NON_JSON,
         "ratelimited",
         "rate_limited",
         "service_unavailable",
@@ -187,12 +191,25 @@ class SlackFailure:
     permanent: bool
 
 
+def api_error(exc: SlackApiError) -> str:
+    """Slack's error code for a refused call (``channel_not_found``…); ``http_<status>``
+    without one; ``non_json_answer`` when the answer was not JSON at all (slack_sdk puts the
+    page's first 100 characters in the error instead: a gateway's page, which may come
+    whether or not Slack took the call)."""
+    data = exc.response.data if isinstance(exc.response.data, dict) else {}
+    error = str(data.get("error") or f"http_{exc.response.status_code}")
+    return NON_JSON if error.startswith(_NON_JSON_MESSAGE) else error
+
+
 def classify(exc: BaseException) -> SlackFailure | None:
-    """What a Slack call's exception means; None for exceptions that are not Slack's doing."""
+    """What a Slack call's exception means; None for exceptions that are not Slack's doing.
+
+    Transient (worth another try, after reconciling a post from the channel's history): a
+    429, a 5xx, an answer that is not JSON, a timeout, a connection error, and Slack's own
+    ``TRANSIENT_ERRORS``; every other refusal is permanent."""
     if isinstance(exc, SlackApiError):
         status = exc.response.status_code
-        data = exc.response.data if isinstance(exc.response.data, dict) else {}
-        error = str(data.get("error") or f"http_{status}")
+        error = api_error(exc)
         if status == 429 or status >= 500 or error in TRANSIENT_ERRORS:
             return SlackFailure("ratelimited" if status == 429 else error, permanent=False)
         return SlackFailure(error, permanent=True)

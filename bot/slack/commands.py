@@ -3,7 +3,8 @@
 Slack sends the text with ``&``, ``<`` and ``>`` escaped and mentions as ``<@U123|name>``
 (the manifest sets ``should_escape``). Anything not understood becomes ``Help`` with a note,
 never an error. A first word one or two typing slips from a subcommand (``staus``, ``hepl``,
-``modle``) is still looked up as an account, but carries the command it probably meant.
+``modle``) is still looked up as an account, but carries the command it probably meant. A
+mention alone (``/atrisk @jane``) reads as ``/atrisk csm @jane``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+
+from bot.blockkit.text import neutralise
 
 MAX_QUERY = 100  # longer than any account name or id worth searching for
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
@@ -118,8 +121,9 @@ def meant(word: str) -> str | None:
 
 
 def _clean(text: str) -> str:
-    """Collapse whitespace (newlines, non-breaking spaces) to single spaces; drop NULs."""
-    return " ".join(text.replace("\x00", "").split())
+    """Collapse whitespace (newlines, non-breaking spaces) to single spaces; drop control
+    characters and the invisible bidi marks a right-to-left keyboard or a paste adds."""
+    return " ".join(neutralise(text).split())
 
 
 def _csm(rest: str) -> Command:
@@ -179,6 +183,8 @@ def parse(text: str | None) -> Command:
         return Help()
     if word == "csm":
         return _csm(rest)
+    if not rest and MENTION.match(head):  # `/atrisk @jane`: whose accounts, as `csm @jane`
+        return _csm(head)
     if word == "model":
         return _model(rest)
     if not rest and word == "report":

@@ -4,9 +4,10 @@ Slack sends slash commands, button clicks, modal submissions and events to one U
 ``/slack/events``. Before bolt sees a request, ``bot.slack.request_guard`` caps its body
 (413), verifies its signature and age (401) and checks its shape (400), each refusal logged on
 one line; the HTTP server itself refuses a body over the cap from its ``Content-Length``,
-before reading it. Anything else is answered 404. ``GET /healthz`` answers 200
-``{"ok": true, "db": "ok"}``, or 503 when the database cannot be reached, for a load balancer
-or an orchestrator.
+before reading it. On PostgreSQL, replicas share the memory of requests already received
+(``storage.seen_requests``), so a replay is refused by every replica. Anything else is
+answered 404. ``GET /healthz`` answers 200 ``{"ok": true, "db": "ok"}``, or 503 when the
+database cannot be reached, for a load balancer or an orchestrator.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from waitress.wasyncore import close_all, loop
 
 from bot.slack.request_guard import WSGIApp, answer, guard
 from storage.errors import StorageError
+from storage.seen_requests import SeenRequests
 
 if TYPE_CHECKING:
     from bot.bootstrap import Context
@@ -48,6 +50,12 @@ def health(ctx: Context) -> tuple[int, dict[str, Any]]:
     return 200, {"ok": True, "db": "ok"}
 
 
+def shared_memory(ctx: Context) -> SeenRequests | None:
+    """Replay memory shared by the replicas on PostgreSQL; None on SQLite, which serves one
+    process (and where the write on every request could wait behind a daily run's)."""
+    return None if ctx.engine.dialect.name == "sqlite" else SeenRequests(ctx.engine)
+
+
 def wsgi_app(app: App, ctx: Context) -> WSGIApp:
     """One WSGI application: ``/healthz``, and ``POST /slack/events`` through the guard to
     bolt's handler; anything else is 404."""
@@ -56,6 +64,7 @@ def wsgi_app(app: App, ctx: Context) -> WSGIApp:
         SlackRequestHandler(app, path=EVENTS_PATH),
         secret=secret.get_secret_value() if secret else None,
         max_body=ctx.settings.slack_max_body_bytes,
+        shared=shared_memory(ctx),
     )
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -374,6 +374,16 @@ def dismissal_modal(alert_id: int, account: str, meta: dict[str, Any]) -> dict[s
     }
 
 
+def closed_form(text: str) -> dict[str, Any]:
+    """A modal that replaces a form atrisk cannot take, saying why (``text`` escaped)."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "atrisk"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [section(safe(text, MAX_SECTION_TEXT))],
+    }
+
+
 def _dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 

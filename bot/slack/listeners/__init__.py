@@ -1,6 +1,8 @@
 """Every Slack listener, by kind: ``actions``, ``commands``, ``views``, ``events``.
 
 Each kind's ``register(app, services)`` adds its listeners; one callback per module.
+``unknown`` comes last: bolt runs the first listener that matches, so it only answers what
+no other listener takes.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import actions, commands, events, unknown, views
 
 if TYPE_CHECKING:
     from bot.slack.app import AppServices
@@ -20,3 +22,4 @@ def register(app: App, services: AppServices) -> None:
     commands.register(app, services)
     views.register(app, services)
     events.register(app, services)
+    unknown.register(app, services)  # last: only what no listener above takes

@@ -19,7 +19,8 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.blockkit.alerts import ALERT_EVENT_TYPE
+from bot.adapters.slack_web import api_error, classify
+from bot.blockkit.alerts import ALERT_EVENT_TYPE, SLACK_USER_ID
 from bot.blockkit.text import safe
 from bot.errors import AtriskError, expected_errors
 from bot.feedback.permissions import Where
@@ -55,13 +56,21 @@ def alert_id(value: object, what: str = "button") -> int:
     return int(text)
 
 
+def hidden_value(text: object) -> Any:
+    """The JSON atrisk hid in a button's value or a form's metadata; None when ``text`` is
+    not JSON text (or nests deeper than Python can parse: ``RecursionError``)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
 def modal_metadata(view: dict[str, Any]) -> dict[str, Any]:
     """What ``dismissal_modal`` put in ``private_metadata``: the alert id, and where the
     alert's message is (channel and ts, None when missing or not shaped like Slack's)."""
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except (TypeError, ValueError):
-        meta = None
+    meta = hidden_value(view.get("private_metadata") or "{}")
     if not isinstance(meta, dict):
         raise ButtonInvalid("This form was not made by atrisk; nothing was recorded.")
     channel, ts = meta.get("channel"), meta.get("ts")
@@ -78,27 +87,57 @@ def ack_now(ack: Ack) -> None:
 
 
 def on_error(
-    error: Exception, body: dict[str, Any] | None, respond: Respond | None, logger: logging.Logger
+    error: Exception,
+    body: dict[str, Any] | None,
+    respond: Respond | None,
+    logger: logging.Logger,
+    client: Any = None,
 ) -> None:
     """Log the error (with its stack when unexpected) and tell the person politely.
 
-    Slack refusing a call (a deleted message, an expired trigger, a response URL it does not
-    serve) is logged on one line with Slack's answer: the stack would say nothing more."""
+    Slack refusing a call (an expired trigger, a rate limit, a response URL it does not
+    serve) is logged on one line with Slack's answer: the stack would say nothing more; the
+    person is told Slack refused, not that atrisk broke. The answer goes to the request's
+    response URL; a modal submission has none, so its submitter gets it as a direct message
+    from the app (``client``); an event has nobody to tell."""
     expected = isinstance(error, expected_errors())
-    kind = (body or {}).get("type") or ("slash_command" if (body or {}).get("command") else "?")
+    data = body or {}
+    kind = data.get("type") or ("slash_command" if data.get("command") else "?")
     if expected:
         logger.warning("atrisk refused a %s request: %s", kind, error)
-    elif isinstance(error, SlackClientError):
-        logger.warning("Slack refused a call for a %s request: %s", kind, slack_refusal(error))
+        text = safe(str(error), 3000)
+    elif is_slacks_doing(error):
+        refusal = slack_refusal(error)
+        logger.warning("Slack refused a call for a %s request: %s", kind, refusal)
+        text = SLACK_REFUSED.format(refusal=safe(refusal, 200))
     else:
         logger.error("atrisk failed on a %s request", kind, exc_info=error)
-    if respond is None:
-        return
-    text = safe(str(error), 3000) if expected else SORRY
+        text = SORRY
     try:
-        respond(text=text, response_type="ephemeral", replace_original=False)
+        if respond is not None and _answerable(data):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif client is not None and kind == "view_submission" and _user_id(data):
+            client.chat_postMessage(channel=_user_id(data), text=text)
     except Exception as e:  # the apology itself failed: log it, there is nobody else to tell
-        logger.error("could not send the error answer: %s", e)
+        logger.error("could not send the error answer: %s", " ".join(str(e).split())[:200])
+
+
+SLACK_REFUSED = (
+    "Slack did not take atrisk's call ({refusal}), so this did not go through. "
+    "Please try again in a minute."
+)
+
+
+def _answerable(body: dict[str, Any]) -> bool:
+    """True when the request carries a response URL to answer through."""
+    urls = body.get("response_urls")
+    return bool(body.get("response_url")) or (isinstance(urls, list) and bool(urls))
+
+
+def _user_id(body: dict[str, Any]) -> str | None:
+    user = body.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else None
+    return user_id if isinstance(user_id, str) and SLACK_USER_ID.match(user_id) else None
 
 
 def update_message(
@@ -108,18 +147,29 @@ def update_message(
     app left the channel) is one log line and False; what was recorded stays recorded."""
     try:
         client.chat_update(channel=channel, ts=ts, **payload)
-    except SlackClientError as e:
+    except Exception as e:
+        if not is_slacks_doing(e):
+            raise
         logger.warning("recorded, but the message was not updated: %s", slack_refusal(e))
         return False
     return True
 
 
-def slack_refusal(error: SlackClientError) -> str:
-    """Slack's answer to a failed call, in one short line."""
+def is_slacks_doing(error: BaseException) -> bool:
+    """True for a call Slack refused or did not answer (an error answer, a page that is not
+    JSON, a timeout, a connection error): the person is told Slack refused, not atrisk."""
+    return classify(error) is not None
+
+
+def slack_refusal(error: BaseException) -> str:
+    """Slack's answer to a failed call, in one short line (``views.open: expired_trigger_id``,
+    ``timeout``)."""
     if isinstance(error, SlackApiError):
-        data = error.response.data if isinstance(error.response.data, dict) else {}
         url = str(getattr(error.response, "api_url", "")).rsplit("/", 1)[-1]
-        return f"{url or 'a call'}: {data.get('error') or error.response.status_code}"
+        return f"{url or 'a call'}: {api_error(error)}"
+    failure = classify(error)
+    if failure is not None and not isinstance(error, SlackClientError):
+        return failure.error
     return " ".join(str(error).split())[:200]
 
 
@@ -127,7 +177,8 @@ def _run(func: Callable[..., None], kwargs: dict[str, Any]) -> None:
     try:
         func(**kwargs)
     except Exception as e:
-        on_error(e, kwargs.get("body"), kwargs.get("respond"), kwargs.get("logger") or log)
+        logger = kwargs.get("logger") or log
+        on_error(e, kwargs.get("body"), kwargs.get("respond"), logger, kwargs.get("client"))
 
 
 def guarded(func: Callable[..., None], work: Executor | None = None) -> Callable[..., None]:
@@ -150,8 +201,8 @@ def guarded(func: Callable[..., None], work: Executor | None = None) -> Callable
 def button_value(body: dict[str, Any], key: str = "alert") -> dict[str, Any]:
     """The JSON value of the clicked button, with an integer ``key`` (``alert`` or ``play``)."""
     try:
-        value = json.loads(body["actions"][0]["value"])
-    except (KeyError, IndexError, TypeError, ValueError) as e:
+        value = hidden_value(body["actions"][0]["value"])
+    except (KeyError, IndexError, TypeError) as e:
         raise ButtonInvalid("This button was not made by atrisk; nothing was recorded.") from e
     if not isinstance(value, dict):
         raise ButtonInvalid("This button was not made by atrisk; nothing was recorded.")

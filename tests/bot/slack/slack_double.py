@@ -49,6 +49,9 @@ class _Failure:
     channel: str | None = None
     every: int = 0  # > 0: only every n-th matching call fails
     seen: int = 0
+    raw: str | None = None  # answer this text instead of JSON (a proxy's error page)
+    delay: float = 0.0  # seconds before answering
+    accept: bool = False  # the call takes effect; only its answer is bad or late
 
 
 @dataclass
@@ -57,6 +60,8 @@ class _Reply:
     body: dict[str, Any] = field(default_factory=lambda: {"ok": True})
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False
+    raw: str | None = None
+    delay: float = 0.0
 
 
 def _parse_params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
@@ -185,9 +190,17 @@ class SlackDouble:
         drop_after_accept: bool = False,
         times: int = 1,
         channel: str | None = None,
+        raw: str | None = None,
+        delay: float = 0.0,
+        accept: bool = False,
     ) -> None:
-        """The next ``times`` calls to ``method`` (optionally only for ``channel``) fail."""
+        """The next ``times`` calls to ``method`` (optionally only for ``channel``) fail.
+
+        ``raw`` answers that text (not JSON) with ``status``; ``delay`` answers that many
+        seconds late (past a client's timeout, the answer is lost); with ``accept`` the call
+        takes effect first (a message is stored) and only its answer is bad or late."""
         rule = _Failure(status, error, retry_after, drop_after_accept, times, channel)
+        rule.raw, rule.delay, rule.accept = raw, delay, accept
         with self._lock:
             self._failures.setdefault(method, []).append(rule)
 
@@ -230,7 +243,7 @@ class SlackDouble:
                 self._responses.append((method, params))
                 return _Reply()
             failure = self._take_failure(method, params)
-            if failure and not failure.drop_after_accept:
+            if failure and not (failure.drop_after_accept or failure.accept):
                 return self._failure_reply(failure)
             if not self._authorized(headers, params):
                 return _Reply(body={"ok": False, "error": "invalid_auth"})
@@ -238,13 +251,16 @@ class SlackDouble:
                 return limited
             handler = METHODS.get(method)
             body = handler(self, params) if handler else {"ok": True}
+            if failure and failure.accept:
+                return self._failure_reply(failure)
             return _Reply(body=body, drop=bool(failure and failure.drop_after_accept))
 
     def _failure_reply(self, f: _Failure) -> _Reply:
         headers = {"Retry-After": str(f.retry_after)} if f.retry_after is not None else {}
         default = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
         error = f.error or default.get(f.status, "fatal_error")
-        return _Reply(status=f.status, body={"ok": False, "error": error}, headers=headers)
+        body = {"ok": False, "error": error}
+        return _Reply(status=f.status, body=body, headers=headers, raw=f.raw, delay=f.delay)
 
     def _authorized(self, headers: dict[str, str], params: dict[str, Any]) -> bool:
         auth = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
@@ -298,9 +314,12 @@ def _make_handler(double: SlackDouble) -> type[BaseHTTPRequestHandler]:
         do_GET = do_POST
 
         def _send(self, reply: _Reply) -> None:
-            data = json.dumps(reply.body).encode()
+            if reply.delay:
+                time.sleep(reply.delay)
+            data = json.dumps(reply.body).encode() if reply.raw is None else reply.raw.encode()
+            kind = "application/json" if reply.raw is None else "text/html"
             self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", f"{kind}; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Connection", "close")
             for key, value in reply.headers.items():

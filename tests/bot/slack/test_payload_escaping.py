@@ -256,3 +256,51 @@ def test_data_in_button_values_and_modal_metadata_comes_back_unchanged() -> None
     hidden = hidden_json(data)
     assert not set("<>&") & set(hidden)
     assert json.loads(hidden) == data
+
+
+def test_the_digest_queue_answers_play_replies_and_edge_answers_carry_no_raw_markup(
+    app: Harness,
+) -> None:
+    """The surfaces the walk above leaves out: the Monday digest DM, ``/atrisk team`` and
+    ``top unacted by arr``, a play's steps and its done/snooze replies, the answers to a
+    button, a form and a command atrisk does not know, and a Slack refusal."""
+    from bot.feedback.digest import send_digests
+    from bot.slack import views
+    from storage.models import Play
+
+    start = len(app.double.calls)
+    for text, user in [("team", MANAGER), ("top 5 unacted by arr", MANAGER), ("", ADMIN)]:
+        app.answer(text, user=user)
+    value = {"alert": app.alerts["acme"], "playbook": PLAYBOOKS[0]["id"]}
+    app.click("atrisk.playbook.0", value, user=JANE)
+    play = wait_until(lambda: _one(app, Play))
+    _, url = app.click("atrisk.play.snooze", {"play": play.id}, user=JANE)
+    app.wait_for_response(url)
+    app.click("atrisk.play.done", {"play": play.id}, user=JANE)
+    wait_until(lambda: _one(app, Play).status == "done")
+    _, url = app.click(f"atrisk.old.{SHORT}", {"alert": 1}, user=JANE)
+    app.wait_for_response(url)
+    modal = {**views.dismissal_modal(1, "x", {}), "callback_id": f"old.{SHORT}"}
+    form = signing.view_submission(view=modal, values={}, user_id=JANE, user_name="j")
+    form_answer = app.post(signing.payload_body(form)).json()
+    command = signing.command_body("x", user_id=JANE, response_url=url, command=f"/x{SHORT}")
+    command_answer = app.post(command).json()
+    app.double.fail_next("views.open", error=SHORT)
+    _, url = app.click(
+        "atrisk.dismiss", {"alert": app.alerts["umbrella"]}, user=ZOE, alert="umbrella"
+    )
+    app.wait_for_response(url)
+    monday = dt.datetime(2026, 3, 16, 5, 0, tzinfo=dt.UTC)
+    assert send_digests(app.ctx, now=monday).sent
+
+    sent = sent_since(app, start)
+    digests = [p for m, p in sent if m == "chat.postMessage" and p["channel"] == MANAGER]
+    assert digests and all(reached(p) for p in digests)
+    assert_clean([*sent, ("form", form_answer), ("command", command_answer)])
+
+
+def _one(app: Harness, model: type) -> Any:
+    with app.ctx.uow() as uow:
+        rows = list(uow.session.scalars(select(model)))
+        uow.session.expunge_all()
+    return rows[0] if rows else None

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.slack.server import EVENTS_PATH, HttpServer, wsgi_app
 from storage.models import Action
 from tests.bot.slack import signing
 from tests.bot.slack.app_harness import JANE, Harness, running_app
@@ -203,3 +204,70 @@ def test_a_slash_command_without_its_response_url_is_a_bad_request(
     assert app.post(body).status == 400
     app.finish()
     no_tracebacks(logs)
+
+
+def test_a_request_replayed_to_another_replica_is_refused_on_postgresql(
+    db_url: str, slack_double: SlackDouble, logs: pytest.LogCaptureFixture
+) -> None:
+    """Two replicas on one database; the replay goes to the one that has not seen it. On
+    SQLite (one process) each replica remembers only its own."""
+    with running_app(db_url, slack_double) as app:
+        other = replica(app)
+        try:
+            url = app.double.response_url()
+            body = signing.command_body("status", user_id=JANE, response_url=url)
+            signed = signing.signed_headers(body)
+            assert signing.post(app.url, body, signed).status == 200
+            again = signing.post(other.url + EVENTS_PATH, body, signed)
+            on_postgres = app.ctx.engine.dialect.name == "postgresql"
+            assert again.status == (401 if on_postgres else 200)
+            fresh = signing.command_body("help", user_id=JANE, response_url=url)
+            fresh_signed = signing.signed_headers(fresh)
+            assert signing.post(other.url + EVENTS_PATH, fresh, fresh_signed).status == 200
+        finally:
+            other.stop()
+        app.finish()
+    no_tracebacks(logs)
+
+
+def test_replay_memory_in_the_database_forgets_after_ten_minutes(pg_url: str) -> None:
+    from storage.db import make_engine
+    from storage.seen_requests import SeenRequests
+
+    engine = make_engine(pg_url)
+    try:
+        one, two = SeenRequests(engine), SeenRequests(engine)
+        assert one.first_time("a" * 64, 1_000_000) and not two.first_time("a" * 64, 1_000_100)
+        assert two.first_time("b" * 64, 1_000_700)  # prunes rows older than ten minutes
+        assert one.first_time("a" * 64, 1_000_701)
+    finally:
+        engine.dispose()
+
+
+def replica(app: Harness) -> HttpServer:
+    """A second server on the same database, with its own memory, its own bolt app."""
+    from slack_sdk import WebClient
+
+    from bot.slack.app import create_app
+
+    client = WebClient(token="xoxb-test", base_url=app.double.url, timeout=5)
+    bolt = create_app(app.ctx, client=client, verify_token=False)
+    server = HttpServer(wsgi_app(bolt, app.ctx), host="127.0.0.1", port=0, poll_seconds=0.05)
+    return server.start()
+
+
+def test_with_the_database_unreachable_the_replay_check_falls_back_to_this_process(
+    logs: pytest.LogCaptureFixture,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from bot.slack.request_guard import SeenSignatures
+
+    class Unreachable:
+        def first_time(self, key: str, now: float) -> bool:
+            raise OperationalError("insert", {}, Exception("connection refused"))
+
+    seen = SeenSignatures(Unreachable())
+    assert seen.first_time("v0=" + "c" * 64, 1000.0)
+    assert not seen.first_time("v0=" + "c" * 64, 1001.0)  # this process still remembers
+    assert any("this replica only" in r.getMessage() for r in logs.records)

@@ -90,3 +90,19 @@ def test_queue_forms_are_read_as_meant(text: str, command: object) -> None:
 def test_a_queue_longer_than_one_answer_gets_help(text: str) -> None:
     command = parse(text)
     assert isinstance(command, Help) and "1 to 40" in (command.note or "")
+
+
+def test_a_mention_alone_shows_that_persons_accounts() -> None:
+    assert parse("<@U0JANE0001|jane>") == CsmAccounts(user_id="U0JANE0001", name="jane")
+    assert parse(" <@W0JANE0001> ") == CsmAccounts(user_id="W0JANE0001")
+    assert isinstance(parse("<@U0JANE0001|jane> acme"), Lookup)
+
+
+def test_invisible_marks_around_a_command_still_give_the_command() -> None:
+    """Pasted from a right-to-left context, or typed with a bidi keyboard."""
+    assert parse("\u200fstatus\u200e") == Status()
+    assert parse("\u202b\u200f \u2066") == Top()
+    assert parse("\ufeffcsm <@U0JANE0001|jane>\u200f") == CsmAccounts(
+        user_id="U0JANE0001", name="jane"
+    )
+    assert parse("a\x07cme") == Lookup(query="acme")

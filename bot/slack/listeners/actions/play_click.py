@@ -15,21 +15,40 @@ from bot.blockkit.text import safe
 from bot.feedback import plays
 from bot.feedback.actions import alert_view
 from bot.slack import views
-from bot.slack.listeners.common import button_value, click_where, user_of
+from bot.slack.listeners.common import button_value, click_where, update_message, user_of
 
 if TYPE_CHECKING:
     from bot.slack.app import AppServices
 
 
-def _replace(client: WebClient, channel: str | None, ts: str | None, text: str) -> None:
-    """The clicked reply, its buttons gone, saying what happened (``text`` already safe)."""
-    if channel and ts:
-        section = {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
-        client.chat_update(channel=channel, ts=ts, text=text, blocks=[section])
+NOT_SHOWN = (
+    "{done} Slack did not let atrisk update the message (it may have been deleted), so it "
+    "still shows the buttons; clicking again changes nothing."
+)
+
+
+def _replace(
+    client: WebClient, logger: Logger, channel: str | None, ts: str | None, text: str
+) -> bool:
+    """The clicked reply, its buttons gone, saying what happened (``text`` already safe);
+    False when Slack refused the update (logged; what was recorded stays recorded)."""
+    if not (channel and ts):
+        return True
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
+    payload = {"text": text, "blocks": [section]}
+    return update_message(client, logger, channel=channel, ts=ts, payload=payload)
+
+
+def _not_shown(respond: Respond, words: str) -> None:
+    """Tell the clicker their change was recorded though the message could not show it."""
+    notice = views.notice(NOT_SHOWN.format(done=words.replace("*", "")))
+    respond(**notice, replace_original=False)
 
 
 def mark_done_click(services: AppServices) -> Callable[..., None]:
-    def mark_play_done(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def mark_play_done(
+        body: dict[str, Any], respond: Respond, client: WebClient, logger: Logger
+    ) -> None:
         play_id = button_value(body, "play")["play"]
         user, _ = user_of(body)
         where = click_where(body)
@@ -39,7 +58,8 @@ def mark_done_click(services: AppServices) -> Callable[..., None]:
         if not done.changed:
             respond(**views.notice(done.words.replace("*", "")), replace_original=False)
             return
-        _replace(client, where.channel, where.ts, f"✅ {safe(done.words, 300)}")
+        if not _replace(client, logger, where.channel, where.ts, f"✅ {safe(done.words, 300)}"):
+            _not_shown(respond, done.words)
 
     return mark_play_done
 
@@ -76,9 +96,14 @@ def undo_click(services: AppServices) -> Callable[..., None]:
             return
         with_buttons = render_alert(alert_view(services.ctx, alert_id=result.alert_id))
         alert_ts = _alert_ts(services, result.alert_id)
+        shown = True
         if result.channel and alert_ts:
-            client.chat_update(channel=result.channel, ts=alert_ts, **with_buttons)
-        _replace(client, where.channel, where.ts, safe(result.words, 300))
+            shown = update_message(
+                client, logger, channel=result.channel, ts=alert_ts, payload=with_buttons
+            )
+        shown = _replace(client, logger, where.channel, where.ts, safe(result.words, 300)) and shown
+        if not shown:
+            _not_shown(respond, result.words)
         logger.info("play %s undone", play_id)
 
     return undo_play

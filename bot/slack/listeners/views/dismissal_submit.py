@@ -16,7 +16,7 @@ from bot.blockkit.alerts import render_alert
 from bot.blockkit.text import safe
 from bot.feedback.actions import Clicker, record_dismissal
 from bot.slack import views
-from bot.slack.listeners.common import modal_metadata, update_message, user_of
+from bot.slack.listeners.common import ButtonInvalid, modal_metadata, update_message, user_of
 from playbooks import DISMISSAL_REASONS, validate_dismissal
 from playbooks.errors import DismissalInvalid
 
@@ -25,7 +25,13 @@ if TYPE_CHECKING:
 
 
 def check_dismissal(ack: Ack, view: dict[str, Any]) -> None:
-    """Close the modal, or keep it open with the problem next to the field."""
+    """Close the modal, or keep it open with the problem next to the field (a form whose
+    metadata atrisk did not write is refused there too, before anything is recorded)."""
+    try:
+        modal_metadata(view)
+    except ButtonInvalid as e:
+        ack(response_action="errors", errors={views.REASON_BLOCK: safe(str(e), 150)})
+        return
     reason, note = views.dismissal_answer(view)
     try:
         validate_dismissal(reason or "", note)

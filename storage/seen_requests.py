@@ -1,0 +1,59 @@
+"""Signed requests already received, remembered across replicas in ``job_runs``.
+
+A request signed by Slack may be handled once. Each process remembers the signatures it
+verified, but replicas behind one load balancer do not share memory: a captured request
+replayed to another replica within its five minutes would be handled again. Sharing one
+database, replicas share this memory: the first receipt of a signature claims the row
+``job_runs(job="slack.request", run_key=<its 64 hex digits>)`` and the unique
+``(job, run_key)`` refuses the same claim from any replica, exactly as a scheduled job's claim
+(``storage.job_lock``). A row outlives the signature's validity (``KEEP``), then is deleted
+by the next receipt that prunes (at most once a minute per process).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from sqlalchemy import Engine, delete, insert
+from sqlalchemy.exc import IntegrityError
+
+from storage.job_lock import default_owner
+from storage.models import JobRun
+
+JOB = "slack.request"
+KEEP = dt.timedelta(minutes=10)  # twice Slack's five-minute window for a signature
+PRUNE_EVERY = dt.timedelta(minutes=1)
+
+
+class SeenRequests:
+    """``first_time(key, now)``: True for the first receipt of ``key`` on any replica.
+
+    ``key`` is at most 64 characters (the hex digits of a signature); ``now`` is a Unix time
+    in seconds. Raises SQLAlchemy's errors when the database cannot be reached."""
+
+    def __init__(self, engine: Engine, *, keep: dt.timedelta = KEEP) -> None:
+        self.engine, self.keep = engine, keep
+        self._pruned: dt.datetime | None = None
+        self._lock = threading.Lock()
+
+    def first_time(self, key: str, now: float) -> bool:
+        at = dt.datetime.fromtimestamp(now, dt.UTC)
+        row = {"job": JOB, "run_key": key[:64], "status": "succeeded", "owner": default_owner()}
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(JobRun).values(**row, started_at=at, finished_at=at))
+        except IntegrityError:
+            return False
+        self._prune(at)
+        return True
+
+    def _prune(self, at: dt.datetime) -> None:
+        with self._lock:
+            if self._pruned is not None and at - self._pruned < PRUNE_EVERY:
+                return
+            self._pruned = at
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(JobRun).where(JobRun.job == JOB, JobRun.started_at < at - self.keep)
+            )
