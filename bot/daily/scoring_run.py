@@ -160,7 +160,7 @@ def _score(
     scored: Scored = score_with(live.model, features, spec)
     shadow_scored = score_with(shadow.model, features, spec, explain=False) if shadow else None
     clock.lap("score_and_explain")
-    drift, drift_warnings = drift_rows(live.model, features, spec)
+    drift, drift_warnings = drift_rows(live.model, features, spec, as_of)
     warnings += drift_warnings
     clock.lap("drift")
     rows = score_rows(live.id, as_of, scored.frame, features=features, shadow=False)
