@@ -69,11 +69,18 @@ def counts(ref: Reference, series: pd.Series) -> np.ndarray:
 
 
 def reference_of(feature: str, series: pd.Series, bins: int = 10) -> Reference:
-    """Bin a training column: quantile edges for numbers, the most common levels for text."""
+    """Bin a training column: quantile edges for numbers, the most common levels for text.
+
+    Numbers get one more edge just above the largest value, so values beyond anything seen
+    in training land in a bin of their own: without it a column where most rows share one
+    value (``days_since_last_activity`` = 1 on a working day) has a single edge, and a move
+    to 4 days would stay in the same open-ended top bin and read as no drift at all.
+    """
     if _is_numeric(series):
         values = pd.to_numeric(series, errors="coerce").dropna().to_numpy(dtype=float)
         qs = np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1]) if len(values) else []
-        edges = tuple(float(v) for v in np.unique(qs))
+        top = [float(np.nextafter(values.max(), np.inf))] if len(values) else []
+        edges = tuple(float(v) for v in np.unique(np.concatenate([qs, top])))
         ref = Reference(feature, "numeric", edges, (), ())
     else:
         top = series.dropna().astype("string").value_counts().index[: bins * 2]

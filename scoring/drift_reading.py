@@ -6,7 +6,9 @@ training rows), moves ``AGEING`` features by the days since the reference, and w
 feature by its importance in the model on the day's accounts (``scoring.importance``). A
 feature's ``weight`` is that share, or 0 when it moves by construction and is not judged
 against that move (``CYCLIC`` always; ``AGEING`` without a weekday reference). The day's
-**weighted PSI** is ``Σ weight × PSI``: a model hardly using a feature is not paused by it.
+**weighted PSI** is ``Σ weight × min(PSI, 1)``: the share of the model whose inputs moved,
+a feature counting in full once its PSI reaches 1 (a distribution replaced, not shifted), so a
+model hardly using a feature is not paused by it, however far that feature moves.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from scoring.drift import drift_table
 from scoring.drift_reference import AGEING, CYCLIC, as_of_day
 from scoring.importance import importance_shares
 from scoring.registry import ModelArtifact
+
+PSI_CAP = 1.0  # PSI at which a feature counts as wholly moved
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,9 @@ def _by_construction(feature: str, *, judged: bool) -> bool:
 
 
 def weighted_psi(rows: Iterable[Mapping[str, Any]]) -> float | None:
-    """``Σ weight × PSI`` over drift rows (None when no row has a weight: a run measured
-    before weights were recorded)."""
+    """``Σ weight × min(PSI, PSI_CAP)`` over drift rows, between 0 and 1 (None when no row
+    has a weight: a run measured before weights were recorded)."""
     pairs = [(r.get("weight"), float(r["psi"])) for r in rows]
     if not any(w is not None for w, _ in pairs):
         return None
-    return float(sum(float(w) * p for w, p in pairs if w is not None))
+    return float(sum(float(w) * min(p, PSI_CAP) for w, p in pairs if w is not None))

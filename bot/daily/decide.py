@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from bot.spec import Spec
-from scoring.drift_reading import weighted_psi
+from scoring.drift_reading import PSI_CAP, weighted_psi
 
 # cause code -> whose owners are told (``owners.data`` / ``owners.model`` in the spec)
 CAUSES: dict[str, str] = {
@@ -143,7 +143,9 @@ def drift_warning(drift: Sequence[Mapping[str, Any]], spec: Spec) -> str | None:
 
 def _heaviest(drift: Sequence[Mapping[str, Any]], n: int = 3) -> str:
     """The features adding most to the weighted PSI, with their PSI and weight."""
-    rows = sorted(drift, key=lambda d: -float(d.get("weight") or 0.0) * float(d["psi"]))[:n]
+    rows = sorted(
+        drift, key=lambda d: -float(d.get("weight") or 0.0) * min(float(d["psi"]), PSI_CAP)
+    )[:n]
     return ", ".join(
         f"{d['feature']} (PSI {float(d['psi']):.2f}, weight {float(d.get('weight') or 0):.0%})"
         for d in rows

@@ -70,3 +70,17 @@ def test_an_unknown_statistic_is_refused_listing_the_valid_ones() -> None:
     assert get_stat("psi") is psi
     with pytest.raises(FeatureSpecError, match="unknown drift statistic 'ks'; valid: psi"):
         get_stat("ks")
+
+
+def test_values_beyond_the_training_maximum_read_as_drift_when_most_rows_share_one_value() -> None:
+    working_day = pd.Series([1.0] * 95 + [2.0, 3.0, 5.0, 8.0, 13.0])  # mostly active yesterday
+    ref = reference_of("days_since_last_activity", working_day)
+    outage = pd.Series([1.0] * 50 + [14.0] * 50)  # half the accounts' usage stopped arriving
+    (result,) = drift_table(
+        {"days_since_last_activity": ref}, outage.to_frame("days_since_last_activity"), 0.25
+    )
+    assert result.drifted and result.psi > 1
+    (same,) = drift_table(
+        {"days_since_last_activity": ref}, working_day.to_frame("days_since_last_activity"), 0.25
+    )
+    assert same.psi < 0.01
