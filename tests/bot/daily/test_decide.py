@@ -17,8 +17,8 @@ from bot.daily.decide import (
     decide_day,
 )
 from bot.spec import Spec, load_spec
-from tests.bot.daily.factories import drift_rows
 from playbooks import load_library
+from tests.bot.daily.factories import drift_rows
 
 DAY = dt.date(2025, 1, 15)
 LAST_WEEK = DAY - dt.timedelta(days=7)

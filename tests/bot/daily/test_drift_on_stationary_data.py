@@ -8,8 +8,9 @@ training snapshot falls on a Monday. Before the weekday reference, every other w
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,24 +25,34 @@ SUNDAY = dt.date(2026, 11, 15)
 OUTAGE = dt.date(2026, 11, 16)  # usage of half of Harbor's accounts stops arriving
 
 
-@pytest.fixture(scope="module", params=sorted(st.COMPANIES))
-def trained(
-    request: pytest.FixtureRequest,
-    _sqlite_template: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[st.Company, Path]:
-    root = tmp_path_factory.mktemp(request.param)
-    company = st.COMPANIES[request.param](root)
-    return company, st.trained(company, _sqlite_template, root / "trained")
+Trained = Callable[[str], tuple[st.Company, Path]]
 
 
-@pytest.fixture
-def ctx(trained: tuple[st.Company, Path], tmp_path: Path) -> Iterator[Context]:
-    company, path = trained
-    copy_database(path, tmp_path / "atrisk.db")
-    c = st.context(f"sqlite:///{tmp_path / 'atrisk.db'}", tmp_path, company.spec)
-    yield c
-    c.close()
+@pytest.fixture(scope="module")
+def trained(_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Trained:
+    """A company by name with a live model, generated and trained once per module."""
+    made: dict[str, tuple[st.Company, Path]] = {}
+
+    def get(name: str) -> tuple[st.Company, Path]:
+        if name not in made:
+            root = tmp_path_factory.mktemp(name)
+            company = st.COMPANIES[name](root)
+            made[name] = company, st.trained(company, _sqlite_template, root / "trained")
+        return made[name]
+
+    return get
+
+
+@contextlib.contextmanager
+def fresh_copy(trained: Trained, name: str, folder: Path) -> Iterator[Context]:
+    """A context on a copy of the trained company (each test scores its own days)."""
+    company, path = trained(name)
+    copy_database(path, folder / "atrisk.db")
+    c = st.context(f"sqlite:///{folder / 'atrisk.db'}", folder, company.spec)
+    try:
+        yield c
+    finally:
+        c.close()
 
 
 def psi_of(ctx: Context, day: dt.date, feature: str) -> float:
@@ -61,40 +72,43 @@ def warned_days(ctx: Context) -> list[dt.date]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(st.COMPANIES))
 def test_fourteen_daily_runs_on_stationary_data_never_pause_the_model(
-    trained: tuple[st.Company, Path], ctx: Context
+    trained: Trained, name: str, tmp_path: Path
 ) -> None:
-    reports = st.run_days(ctx)
-    assert [r.as_of for r in reports][0] == st.TRAINED_AS_OF and len(reports) == 14
-    assert {r.as_of.weekday() for r in reports} == set(range(7))
-    assert [r.as_of for r in reports if r.fallback] == []
-    assert all(r.status == "succeeded" for r in reports)
-    assert psi_of(ctx, SUNDAY, "days_since_last_activity") < ctx.spec.drift.psi_threshold
-    warned = warned_days(ctx)
-    assert len(warned) <= 2, f"{trained[0].name}: drift warnings on {warned}"
+    with fresh_copy(trained, name, tmp_path) as ctx:
+        reports = st.run_days(ctx)
+        assert reports[0].as_of == st.TRAINED_AS_OF and len(reports) == 14
+        assert {r.as_of.weekday() for r in reports} == set(range(7))
+        assert [r.as_of for r in reports if r.fallback] == []
+        assert all(r.status == "succeeded" for r in reports)
+        assert psi_of(ctx, SUNDAY, "days_since_last_activity") < ctx.spec.drift.psi_threshold
+        warned = warned_days(ctx)
+    assert len(warned) <= 2, f"{name}: drift warnings on {warned}"
 
 
 @pytest.mark.slow
 def test_a_usage_outage_on_half_the_accounts_warns_on_the_first_run_and_pauses_on_the_second(
-    trained: tuple[st.Company, Path], ctx: Context
+    trained: Trained, tmp_path: Path
 ) -> None:
-    if trained[0].name != "Harbor":
-        pytest.skip("one company is enough: the outage is the same rule on either")
-    with ctx.source_engine.begin() as source:
-        source.execute(
-            text(
-                "DELETE FROM usage WHERE date >= :day AND account_id IN "
-                "(SELECT account_id FROM accounts ORDER BY account_id LIMIT 150)"
-            ),
-            {"day": OUTAGE},
-        )
-    before, first, second = st.run_days(ctx, OUTAGE, 3)
-    assert not before.fallback and not first.fallback
-    assert warned_days(ctx) == [first.as_of, second.as_of]
-    with ctx.uow() as uow:
-        run = uow.session.scalars(select(ScoringRun).where(ScoringRun.as_of == first.as_of)).one()
-        assert any("the model pauses if it stays over" in w for w in run.warnings), run.warnings
-    assert psi_of(ctx, OUTAGE + dt.timedelta(days=1), "days_since_last_activity") > 1
+    with fresh_copy(trained, "harbor", tmp_path) as ctx:
+        with ctx.source_engine.begin() as source:
+            source.execute(
+                text(
+                    "DELETE FROM usage WHERE date >= :day AND account_id IN "
+                    "(SELECT account_id FROM accounts ORDER BY account_id LIMIT 150)"
+                ),
+                {"day": OUTAGE},
+            )
+        before, first, second = st.run_days(ctx, OUTAGE, 3)
+        assert not before.fallback and not first.fallback
+        assert warned_days(ctx) == [first.as_of, second.as_of]
+        with ctx.uow() as uow:
+            run = uow.session.scalars(
+                select(ScoringRun).where(ScoringRun.as_of == first.as_of)
+            ).one()
+            assert any("the model pauses if it stays over" in w for w in run.warnings)
+        assert psi_of(ctx, first.as_of, "days_since_last_activity") > 1
     assert second.fallback and second.fallback_cause is not None
     assert second.fallback_cause.startswith("drift: importance-weighted PSI")
     assert "days_since_last_activity" in second.fallback_cause
