@@ -332,20 +332,21 @@ def _notices(
     """The ops messages of the day: one per cause and day, one when the model is back, and a
     drift warning at most once a week per model (``drift_warning_key``)."""
     day = plan.as_of.isoformat()
-    if plan.cause is None and plan.drift_warning and model_version is not None:
-        text = (
-            f":chart_with_upwards_trend: Drift in the run of {day} (model {model_version}): "
-            f"{plan.drift_warning}. Alerts still use fresh scores."
-        )
-        return [(drift_warning_key(model_version, plan.as_of), text, "model")]
     if plan.cause is None:
+        out: list[tuple[str, str, str]] = []
         if plan.state_change == "active" and written.state_changed:
             text = (
                 f":white_check_mark: The churn model is back: the run for {day} scored fresh "
                 "input, so alerts use today's scores again."
             )
-            return [(f"model-state:active:{day}", text, "model")]
-        return []
+            out.append((f"model-state:active:{day}", text, "model"))
+        if plan.drift_warning and model_version is not None:
+            text = (
+                f":chart_with_upwards_trend: Drift in the run of {day} (model {model_version}): "
+                f"{plan.drift_warning}. Alerts still use fresh scores."
+            )
+            out.append((drift_warning_key(model_version, plan.as_of), text, "model"))
+        return out
     if plan.served is None:
         serving = fallback.no_scores_text(plan.as_of)
     else:
