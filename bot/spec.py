@@ -185,7 +185,12 @@ class Training(_Section):
 
 class Drift(_Section):
     psi_threshold: float = Field(0.25, gt=0)
-    max_drifted_features: int = Field(3, ge=1)
+    pause_weighted_psi: float = Field(0.1, gt=0)
+    persist_runs: int = Field(2, ge=1)
+    reference_weeks: int = Field(2, ge=1, le=8)
+    max_drifted_features: int | None = Field(
+        None, deprecated="no longer used: the pause follows drift.pause_weighted_psi"
+    )
 
 
 class Spec(_Section):

@@ -69,11 +69,17 @@ def counts(ref: Reference, series: pd.Series) -> np.ndarray:
 
 
 def reference_of(feature: str, series: pd.Series, bins: int = 10) -> Reference:
-    """Bin a training column: quantile edges for numbers, the most common levels for text."""
+    """Bin a training column: quantile edges for numbers, the most common levels for text.
+
+    Numbers also get an edge just above every value held by at least one row in ``bins``
+    (a point mass) and just above the largest value. Quantiles alone collapse where most rows
+    share one value (``days_since_last_activity`` = 1 on a working day): the single edge left
+    puts 1 and 4 days in one open-ended bin, and a move from one to the other, or beyond
+    anything seen in training, would read as no drift at all.
+    """
     if _is_numeric(series):
         values = pd.to_numeric(series, errors="coerce").dropna().to_numpy(dtype=float)
-        qs = np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1]) if len(values) else []
-        edges = tuple(float(v) for v in np.unique(qs))
+        edges = tuple(float(v) for v in _numeric_edges(values, bins))
         ref = Reference(feature, "numeric", edges, (), ())
     else:
         top = series.dropna().astype("string").value_counts().index[: bins * 2]
@@ -81,6 +87,17 @@ def reference_of(feature: str, series: pd.Series, bins: int = 10) -> Reference:
     c = counts(ref, series)
     shares = c / c.sum() if c.sum() else c
     return Reference(ref.feature, ref.kind, ref.edges, ref.levels, tuple(float(v) for v in shares))
+
+
+def _numeric_edges(values: np.ndarray, bins: int) -> np.ndarray:
+    """Quantile edges, plus an edge just above each point mass and above the maximum."""
+    if not len(values):
+        return np.array([])
+    qs = np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1])
+    levels, n = np.unique(values, return_counts=True)
+    heavy = levels[n * bins >= len(values)]
+    above = np.nextafter(np.append(heavy, levels[-1]), np.inf)
+    return np.unique(np.concatenate([qs, above]))
 
 
 def psi(reference: np.ndarray, current: np.ndarray, threshold: float = 0.25) -> tuple[float, bool]:

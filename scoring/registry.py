@@ -24,6 +24,7 @@ import pandas as pd
 from scoring.baseline import Baseline
 from scoring.calibration import Calibration
 from scoring.drift import Reference
+from scoring.drift_reference import WeekdayReferences
 from scoring.errors import ArtifactTampered
 
 EXTRAS_SCHEMA = 1
@@ -81,6 +82,7 @@ class ModelArtifact:
     typical: dict[str, float] = field(default_factory=dict)  # training medians
     kind: Kind = "lightgbm"
     linear: Baseline | None = None  # the model itself when ``kind`` is logistic
+    weekday_references: WeekdayReferences | None = None  # drift, per weekday of the cut-off
 
     def extras(self) -> dict[str, Any]:
         return json_safe(
@@ -94,6 +96,9 @@ class ModelArtifact:
                 "groups": self.groups,
                 "one_hot": self.one_hot,
                 "typical": self.typical,
+                "weekday_references": (
+                    self.weekday_references.to_json() if self.weekday_references else None
+                ),
             }
         )
 
@@ -142,6 +147,8 @@ def load(
         references = {
             k: Reference.from_json(k, v) for k, v in (extras.get("references") or {}).items()
         }
+        weekdays = extras.get("weekday_references")
+        weekday_references = WeekdayReferences.from_json(weekdays) if weekdays else None
     except (lgb.basic.LightGBMError, KeyError, TypeError, ValueError, AttributeError) as e:
         raise ArtifactTampered(
             f"model {version} cannot be read ({type(e).__name__}: {e}); retrain or restore it"
@@ -166,4 +173,5 @@ def load(
         },
         kind=kind,
         linear=linear,
+        weekday_references=weekday_references,
     )

@@ -261,6 +261,9 @@ class DriftStat(Base):
     feature: Mapped[str] = mapped_column(String(128), primary_key=True)
     psi: Mapped[float] = mapped_column(Float)
     drifted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the feature's share of the model on the run's accounts, 0 when it moves by construction
+    # (None: measured before weights were recorded)
+    weight: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Alert(Base):

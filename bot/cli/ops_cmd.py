@@ -80,6 +80,11 @@ def render_status(r: Status) -> None:
         f" · floor {a.floor:.2f}" + ("" if a.value is not None else f" — {a.describe()}")
     )
     console.print(f"Next daily run: {r.next_daily_run or '—'}")
+    if r.default_day is not None:
+        console.print(
+            f"Default day of `atrisk score`/`atrisk run`: {r.default_day} "
+            f"(data through {r.data_through or 'none ingested'})"
+        )
     for note in r.notes:
         console.print(f"[yellow]•[/yellow] {escape(note)}")
 
@@ -103,6 +108,8 @@ def render_run(r: DailyReport) -> None:
         render_fallback(r)
     alerts = ", ".join(f"{n} {s}" for s, n in sorted(r.alerts.items())) or "none"
     console.print(f"Alerts of the day: {alerts}")
+    for w in r.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}")
     for e in r.errors:
         console.print(f"[red]•[/red] {escape(e)}")
 
@@ -128,7 +135,11 @@ def register(app: typer.Typer) -> None:
     def run_command(
         as_of: Annotated[
             dt.datetime | None,
-            typer.Option("--as-of", formats=["%Y-%m-%d"], help="The day to run (default: today)"),
+            typer.Option(
+                "--as-of",
+                formats=["%Y-%m-%d"],
+                help="The day to run (default: the day after the newest data, at most today)",
+            ),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
     ) -> None:

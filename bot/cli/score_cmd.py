@@ -63,7 +63,11 @@ def render(report: ScoringReport) -> None:
         + (f"; {existing:,} already written for this day" if existing else "")
     )
     console.print(escape(report.posting[:1].upper() + report.posting[1:]) + ".")
-    for w in report.warnings:
+    render_warnings(report.warnings)
+
+
+def render_warnings(warnings: list[str]) -> None:
+    for w in warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(w)}")
 
 
@@ -99,9 +103,14 @@ def register(app: typer.Typer) -> None:
         if scored.error is not None or report is None:
             if as_json and scored.error is None:
                 base = {"as_of": daily.as_of.isoformat(), "run_id": daily.run_id}
-                print_json({**base, "status": daily.status, **scored.fallback_json()})
-            elif daily.fallback and scored.error is None:
-                render_fallback(daily)
+                print_json(
+                    {**base, "status": daily.status, "warnings": daily.warnings}
+                    | scored.fallback_json()
+                )
+            elif not as_json:
+                render_warnings(daily.warnings)
+                if daily.fallback and scored.error is None:
+                    render_fallback(daily)
             if scored.error is not None:
                 if daily.fallback:  # the why is the error below
                     console.print(f"[yellow]{escape(daily.banner or 'Model paused')}[/yellow]")

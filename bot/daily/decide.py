@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from bot.spec import Spec
+from scoring.drift_reading import PSI_CAP, weighted_psi
 
 # cause code -> whose owners are told (``owners.data`` / ``owners.model`` in the spec)
 CAUSES: dict[str, str] = {
@@ -96,37 +97,58 @@ class DayPlan:
     served: LastGood | None
     candidates: list[FlaggedAccount]
     state_change: str | None = None  # "fallback" | "active" | None
+    drift_warning: str | None = None  # drift that matters but has not persisted: no pause
 
     @property
     def fallback(self) -> bool:
         return self.cause is not None
 
 
-# Features that move by construction as days pass (a customer base ages, renewals come
-# round): their drift is expected, reported, and never pauses the model.
-SHIFTS_BY_CONSTRUCTION = frozenset({"tenure_days", "days_to_renewal"})
-
-
-def drift_cause(drift: Sequence[Mapping[str, Any]], spec: Spec) -> FallbackCause | None:
-    """Drift: more than ``drift.max_drifted_features`` features over ``drift.psi_threshold``,
-    not counting features that shift by construction (``SHIFTS_BY_CONSTRUCTION``)."""
-    threshold, most = spec.drift.psi_threshold, spec.drift.max_drifted_features
-    over = sorted(
-        (
-            (str(d["feature"]), float(d["psi"]))
-            for d in drift
-            if float(d["psi"]) > threshold and d["feature"] not in SHIFTS_BY_CONSTRUCTION
-        ),
-        key=lambda fp: -fp[1],
-    )
-    if len(over) <= most:
+def drift_cause(
+    drift: Sequence[Mapping[str, Any]], spec: Spec, earlier: Sequence[float | None] = ()
+) -> FallbackCause | None:
+    """Drift pauses the model when it matters and persists: the importance-weighted PSI
+    (``scoring.drift_reading``) is over ``drift.pause_weighted_psi`` on this run and on the
+    ``drift.persist_runs - 1`` scored runs before it (``earlier``, newest first)."""
+    level, runs = spec.drift.pause_weighted_psi, spec.drift.persist_runs
+    today = weighted_psi(drift)
+    if today is None or today <= level:
         return None
-    named = ", ".join(f"{f} (PSI {psi:.2f})" for f, psi in over[:5])
-    more = f" and {len(over) - 5} more" if len(over) > 5 else ""
+    before = list(earlier)[: runs - 1]
+    if len(before) < runs - 1 or any(w is None or w <= level for w in before):
+        return None
+    streak = ", ".join(f"{w:.2f}" for w in reversed(before))
     return FallbackCause(
         "drift",
-        f"{len(over)} features drifted over PSI {threshold} (at most {most} allowed): "
-        f"{named}{more}",
+        f"importance-weighted PSI {today:.2f} over drift.pause_weighted_psi {level} on "
+        f"{runs} consecutive runs"
+        + (f" (before: {streak})" if streak else "")
+        + "; most: "
+        + _heaviest(drift),
+    )
+
+
+def drift_warning(drift: Sequence[Mapping[str, Any]], spec: Spec) -> str | None:
+    """A warning when the day's drift matters but has not persisted (yet): no pause."""
+    level = spec.drift.pause_weighted_psi
+    today = weighted_psi(drift)
+    if today is None or today <= level:
+        return None
+    runs = spec.drift.persist_runs
+    return (
+        f"importance-weighted PSI {today:.2f} is over drift.pause_weighted_psi {level}; the "
+        f"model pauses if it stays over on {runs} consecutive runs; most: {_heaviest(drift)}"
+    )
+
+
+def _heaviest(drift: Sequence[Mapping[str, Any]], n: int = 3) -> str:
+    """The features adding most to the weighted PSI, with their PSI and weight."""
+    rows = sorted(
+        drift, key=lambda d: -float(d.get("weight") or 0.0) * min(float(d["psi"]), PSI_CAP)
+    )[:n]
+    return ", ".join(
+        f"{d['feature']} (PSI {float(d['psi']):.2f}, weight {float(d.get('weight') or 0):.0%})"
+        for d in rows
     )
 
 
@@ -139,6 +161,7 @@ def decide_day(
     last_good: LastGood | None,
     spec: Spec,
     newest_day: bool = True,
+    earlier_drift: Sequence[float | None] = (),
 ) -> DayPlan:
     """Fresh when the model scored and drift stays within the limit; otherwise the last good
     run's flagged accounts (or none) with the cause.
@@ -146,15 +169,19 @@ def decide_day(
     ``cause`` is what stopped the day before or while scoring (disabled, refused or stale
     input, accuracy below the floor, a failed run). ``model_state`` is the kill switch's
     state: only a good newest day leaves ``fallback``, nothing here leaves ``disabled``, and
-    replaying an old day (``newest_day`` False) never moves it.
+    replaying an old day (``newest_day`` False) never moves it. ``earlier_drift`` is the
+    weighted PSI of the scored runs before (newest first), for drift's persistence.
     """
     if cause is None and scoring is None:
         raise ValueError("decide_day needs a scoring result or the cause that stopped it")
     if cause is None and scoring is not None:
-        cause = drift_cause(scoring.drift, spec)
+        cause = drift_cause(scoring.drift, spec, earlier_drift)
     if cause is None and scoring is not None:
         back = newest_day and model_state == "fallback"
-        return DayPlan(as_of, None, None, list(scoring.flagged), "active" if back else None)
+        warning = drift_warning(scoring.drift, spec)
+        return DayPlan(
+            as_of, None, None, list(scoring.flagged), "active" if back else None, warning
+        )
     assert cause is not None
     enter = newest_day and model_state != "disabled"
     candidates = list(last_good.flagged) if last_good is not None else []

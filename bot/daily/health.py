@@ -15,20 +15,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.daily import fallback
+from bot.daily.job import drift_warning_key
 from bot.daily.status import freshness, zone
 from bot.lifecycle import model_state
 from bot.lifecycle.accuracy import live_accuracy
 from bot.spec import Spec
-from storage.models import DriftStat
+from storage.models import DriftStat, ModelVersion
 
 if TYPE_CHECKING:
     from bot.ports import Root
 
 
 def drifted_features(session: Session, spec: Spec, run_id: int) -> list[tuple[str, float]]:
+    """Features of the run over ``drift.psi_threshold`` that count towards a pause (weight
+    above 0, or not recorded), most drifted first."""
     rows = session.execute(
         select(DriftStat.feature, DriftStat.psi)
         .where(DriftStat.run_id == run_id, DriftStat.psi > spec.drift.psi_threshold)
+        .where((DriftStat.weight.is_(None)) | (DriftStat.weight > 0))
         .order_by(DriftStat.psi.desc())
     ).all()
     return [(str(f), float(p)) for f, p in rows]
@@ -45,6 +49,7 @@ def health_check(ctx: Root, now: dt.datetime | None = None) -> list[str]:
         today = now.astimezone(zone(spec)).date()
         good = fallback.last_good_run(s, today)
         drifted = drifted_features(s, spec, good.id) if good is not None else []
+        model = s.get(ModelVersion, good.model_version_id) if good is not None else None
         reading = live_accuracy(s, spec, today)
     if not fresh.on_time and fresh.due_as_of is not None:
         notices.append(
@@ -56,14 +61,15 @@ def health_check(ctx: Root, now: dt.datetime | None = None) -> list[str]:
                 "data",
             )
         )
-    if good is not None and drifted:
+    if good is not None and model is not None and drifted:
         named = ", ".join(f"{f} (PSI {p:.2f})" for f, p in drifted[:5])
         notices.append(
             (
-                f"drift-warning:{good.id}",
+                drift_warning_key(model.version, good.as_of),
                 f":chart_with_upwards_trend: {len(drifted)} feature(s) drifted in the run "
-                f"of {good.as_of.isoformat()}: {named}. The model pauses when more than "
-                f"{spec.drift.max_drifted_features} do.",
+                f"of {good.as_of.isoformat()}: {named}. The model pauses only when the "
+                f"importance-weighted PSI stays over {spec.drift.pause_weighted_psi} on "
+                f"{spec.drift.persist_runs} consecutive runs.",
                 "model",
             )
         )

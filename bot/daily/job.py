@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from bot.daily import day_writer, fallback
 from bot.daily.day_writer import Written
 from bot.daily.decide import CAUSES, DayPlan, FallbackCause, ScoringResult, decide_day
+from bot.daily.drift_history import earlier_weighted_drift
 from bot.errors import AtriskError, RunFailed, expected_errors
 from bot.lifecycle import model_state
 from bot.spec import Spec
@@ -78,6 +79,7 @@ class DailyReport:
     n_alerts: int = 0
     alerts: dict[str, int] = field(default_factory=dict)  # the day's alerts by status
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. the data ends before the day
     posting_failed: bool = False  # posting raised or stopped early: the alerts stay pending
     written: Written | None = field(default=None, repr=False)  # what the run wrote, if it ran
 
@@ -108,10 +110,17 @@ def run_daily(
     A person's run (``trigger != "scheduler"``) may rerun a finished day: it scores nothing
     again (unless ``rescore``, as ``atrisk score`` does) and posts whatever is still pending.
     ``ingest=False`` skips the ingest step, ``post=False`` leaves the alerts pending.
+    ``as_of`` None: the ingest runs first, then the default day is taken
+    (``bot.daily.default_day``: the day after the newest data, never after today), with a
+    warning in the report when the data stops before yesterday.
     """
     spec = ctx.spec
-    as_of = as_of or today_in(spec)
-    report = DailyReport(as_of=as_of, trigger=trigger)
+    ingester = (ingester or _default_ingester) if ingest else None
+    early: _Early | None = None
+    if as_of is None:  # ingest first: the default day follows the newest data
+        early = _choose_day(ctx, trigger, ingester)
+        as_of, ingester = early.report.as_of, None
+    report = early.report if early is not None else DailyReport(as_of=as_of, trigger=trigger)
     stale_after = job_lock.default_stale_after(spec.freshness.latency_budget_seconds)
     try:
         held = job_lock.claim(
@@ -135,8 +144,9 @@ def run_daily(
     steps = _Steps(
         scorer=scorer or _default_scorer,
         poster=(poster or default_poster) if post else None,
-        ingester=(ingester or _default_ingester) if ingest else None,
+        ingester=ingester,
         rescore=rescore,
+        ingest_cause=early.cause if early is not None else None,
     )
     try:
         _run(ctx, report, steps)
@@ -155,6 +165,29 @@ class _Steps:
     poster: Poster | None  # None: leave the alerts pending
     ingester: Ingester | None  # None: no ingest
     rescore: bool = False
+    ingest_cause: FallbackCause | None = None  # what an ingest before the claim refused
+
+
+@dataclass(frozen=True)
+class _Early:
+    """A run without a day: the ingest done first, and the day chosen after it."""
+
+    report: DailyReport
+    cause: FallbackCause | None
+
+
+def _choose_day(ctx: Root, trigger: str, ingester: Ingester | None) -> _Early:
+    """Ingest (when asked), then take the default day (``bot.daily.default_day``)."""
+    from bot.daily.default_day import default_day
+
+    report = DailyReport(as_of=today_in(ctx.spec, ctx.clock()), trigger=trigger)
+    cause = _ingest(ctx, report, ingester)
+    chosen = default_day(ctx)
+    report.as_of = chosen.day
+    warning = chosen.warning()
+    if warning:
+        report.warnings.append(warning)
+    return _Early(report, cause)
 
 
 def _run(ctx: Root, report: DailyReport, steps: _Steps) -> None:
@@ -206,7 +239,7 @@ def _finished(run: ScoringRun) -> bool:
 def _decide_and_write(ctx: Root, report: DailyReport, steps: _Steps) -> int:
     """Learn the day (ingest, causes, the model's scores), decide it, then write it once."""
     as_of, spec = report.as_of, ctx.spec
-    cause = _ingest(ctx, report, steps.ingester)
+    cause = steps.ingest_cause or _ingest(ctx, report, steps.ingester)
     if cause is None:
         with ctx.uow() as uow, ctx.source_engine.connect() as source:
             cause = fallback.before_scoring(uow.session, spec, as_of, source=source)
@@ -218,6 +251,11 @@ def _decide_and_write(ctx: Root, report: DailyReport, steps: _Steps) -> int:
             cause = FallbackCause("run_failed", error)
     with ctx.uow() as uow:
         s = uow.session
+        earlier = (
+            earlier_weighted_drift(s, as_of, scoring.model_version_id, spec.drift.persist_runs - 1)
+            if scoring is not None
+            else []
+        )
         plan = decide_day(
             as_of=as_of,
             scoring=scoring,
@@ -226,7 +264,10 @@ def _decide_and_write(ctx: Root, report: DailyReport, steps: _Steps) -> int:
             last_good=day_writer.last_good(s, as_of),
             spec=spec,
             newest_day=_newest_day(s, as_of),
+            earlier_drift=earlier,
         )
+        if scoring is not None and plan.drift_warning:
+            scoring.warnings.append(plan.drift_warning)
         written = day_writer.write_day(
             s,
             plan,
@@ -238,7 +279,8 @@ def _decide_and_write(ctx: Root, report: DailyReport, steps: _Steps) -> int:
         )
         uow.commit()
     report.written = written
-    for key, text, about in _notices(plan, written):
+    version = scoring.model_version if scoring is not None else None
+    for key, text, about in _notices(plan, written, version):
         model_state.announce(ctx, key, text, about)
     return written.run_id
 
@@ -284,17 +326,27 @@ def _newest_day(s: Session, as_of: dt.date) -> bool:
     return s.scalar(later) is None
 
 
-def _notices(plan: DayPlan, written: Written) -> list[tuple[str, str, str]]:
-    """The ops messages of the day: one per cause and day, and one when the model is back."""
+def _notices(
+    plan: DayPlan, written: Written, model_version: str | None = None
+) -> list[tuple[str, str, str]]:
+    """The ops messages of the day: one per cause and day, one when the model is back, and a
+    drift warning at most once a week per model (``drift_warning_key``)."""
     day = plan.as_of.isoformat()
     if plan.cause is None:
+        out: list[tuple[str, str, str]] = []
         if plan.state_change == "active" and written.state_changed:
             text = (
                 f":white_check_mark: The churn model is back: the run for {day} scored fresh "
                 "input, so alerts use today's scores again."
             )
-            return [(f"model-state:active:{day}", text, "model")]
-        return []
+            out.append((f"model-state:active:{day}", text, "model"))
+        if plan.drift_warning and model_version is not None:
+            text = (
+                f":chart_with_upwards_trend: Drift in the run of {day} (model {model_version}): "
+                f"{plan.drift_warning}. Alerts still use fresh scores."
+            )
+            out.append((drift_warning_key(model_version, plan.as_of), text, "model"))
+        return out
     if plan.served is None:
         serving = fallback.no_scores_text(plan.as_of)
     else:
@@ -305,6 +357,12 @@ def _notices(plan: DayPlan, written: Written) -> list[tuple[str, str, str]]:
         )
     text = f":warning: Churn model paused for {day} — {plan.cause.detail}. {serving}"
     return [(f"fallback:{day}:{plan.cause.code}", text, CAUSES[plan.cause.code])]
+
+
+def drift_warning_key(model_version: str, day: dt.date) -> str:
+    """One drift warning per model and ISO week, however many days drift that week."""
+    year, week, _ = day.isocalendar()
+    return f"drift-warning:{model_version}:{year}-W{week:02d}"
 
 
 def _post(ctx: Root, report: DailyReport, poster: Poster) -> None:

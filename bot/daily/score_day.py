@@ -43,14 +43,22 @@ class ScoredDay:
 def score_day(ctx: Root, as_of: dt.date | None = None, *, post: bool = True) -> ScoredDay:
     """Score ``as_of`` again (no ingest) under the kill switch and the fallback rules.
 
+    ``as_of`` None: the default day (``bot.daily.default_day``), with its warning when the
+    data stops before yesterday.
+
     A disabled model, stale input or accuracy below the floor serve the last good scores
     instead of scoring; drift over the threshold replaces the fresh alerts by them.
     """
+    from bot.daily.default_day import default_day
     from bot.daily.scoring_run import compute_scoring, pending_sentence, scoring_report
-    from bot.lifecycle.training import default_as_of
 
     ctx.require_schema()
-    day = as_of or default_as_of(ctx)
+    warnings: list[str] = []
+    if as_of is None:
+        chosen = default_day(ctx)
+        as_of, warning = chosen.day, chosen.warning()
+        warnings += [warning] if warning else []
+    day = as_of
     out = ScoredDay(DailyReport(as_of=day, trigger="cli"))
     results: list[ScoringResult] = []
 
@@ -69,8 +77,10 @@ def score_day(ctx: Root, as_of: dt.date | None = None, *, post: bool = True) -> 
     out.day = run_daily(
         ctx, day, trigger="cli", scorer=scorer, poster=poster, ingest=False, post=post, rescore=True
     )
+    out.day.warnings[:0] = warnings
     if results and out.day.written is not None:
         out.scoring = scoring_report(results[-1], out.day.written)
+        out.scoring.warnings[:0] = warnings
         if out.posting is not None:
             out.scoring.posting = f"posted: {out.posting}"
         else:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from bot.daily.decide import FlaggedAccount
 from bot.lifecycle.training import BYO_LABEL, feature_params
-from scoring.drift import drift_table
+from scoring.drift_reading import measure_drift
 from scoring.errors import NotEnoughSignal
 from scoring.predict import score_accounts, wording_for
 from scoring.reasons import plain_value
@@ -100,20 +100,19 @@ def score_with(
 
 
 def drift_rows(
-    model: ModelArtifact, features: pd.DataFrame, spec: Spec
+    model: ModelArtifact, features: pd.DataFrame, spec: Spec, as_of: dt.date
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """PSI per feature against the model's training reference, and a warning when any drifted."""
-    results = drift_table(model.references, features, spec.drift.psi_threshold)
-    rows = [{"feature": d.feature, "psi": d.psi, "drifted": d.drifted} for d in results]
-    drifted = [d for d in results if d.drifted]
+    """PSI and pause weight per feature (``scoring.drift_reading``), and a warning naming the
+    features over ``drift.psi_threshold`` that count towards a pause."""
+    results = measure_drift(model, features, as_of, spec.drift.psi_threshold)
+    rows = [d.row() for d in results]
+    drifted = [d for d in results if d.drifted and d.weight > 0]
     if not drifted:
         return rows, []
-    names = ", ".join(f"{d.feature} (PSI {d.psi:.2f})" for d in drifted)
-    many = len(drifted) > spec.drift.max_drifted_features
-    note = (
-        f"; more than drift.max_drifted_features={spec.drift.max_drifted_features}" if many else ""
+    names = ", ".join(
+        f"{d.feature} (PSI {d.psi:.2f}, {d.weight:.0%} of the model)" for d in drifted
     )
-    return rows, [f"{len(drifted)} feature(s) drifted from the training data: {names}{note}"]
+    return rows, [f"{len(drifted)} feature(s) drifted from the training data: {names}"]
 
 
 def score_rows(

@@ -21,6 +21,7 @@ import pandas as pd
 
 from bot.daily.day_writer import Written, write_day
 from bot.daily.decide import DayPlan, ScoringResult
+from bot.daily.default_day import default_day
 from bot.daily.scoring_frames import (
     Scored,
     drift_rows,
@@ -31,7 +32,6 @@ from bot.daily.scoring_frames import (
 )
 from bot.errors import RunFailed, expected_errors
 from bot.lifecycle.model_registry import artifact_of, model_for_day
-from bot.lifecycle.training import default_as_of
 from scoring.errors import ArtifactTampered
 from scoring.registry import ModelArtifact
 from storage.connection import brief
@@ -103,7 +103,7 @@ def run_scoring(
     raised: expected errors as they are, anything else as ``RunFailed``.
     """
     ctx.require_schema()
-    as_of = as_of or default_as_of(ctx)
+    as_of = as_of or default_day(ctx).day
     try:
         result = compute_scoring(ctx, as_of)
     except expected_errors() as e:
@@ -160,7 +160,7 @@ def _score(
     scored: Scored = score_with(live.model, features, spec)
     shadow_scored = score_with(shadow.model, features, spec, explain=False) if shadow else None
     clock.lap("score_and_explain")
-    drift, drift_warnings = drift_rows(live.model, features, spec)
+    drift, drift_warnings = drift_rows(live.model, features, spec, as_of)
     warnings += drift_warnings
     clock.lap("drift")
     rows = score_rows(live.id, as_of, scored.frame, features=features, shadow=False)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.daily import fallback
 from bot.daily.cron import cron_trigger
+from bot.daily.default_day import default_day
 from bot.lifecycle import model_state
 from bot.lifecycle.accuracy import AccuracyReading, live_accuracy, live_model
 from bot.spec import Spec
@@ -105,6 +106,8 @@ class Status:
     accuracy: AccuracyReading
     accuracy_target: float
     next_daily_run: dt.datetime | None
+    default_day: dt.date | None = None  # what `atrisk score`/`run` use without --as-of
+    data_through: dt.date | None = None  # the newest day of ingested data
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -200,6 +203,11 @@ def read_status(ctx: Root, now: dt.datetime | None = None) -> Status:
                 None, now.astimezone(zone(spec))
             ),
         )
+    chosen = default_day(ctx, now)
+    status.default_day, status.data_through = chosen.day, chosen.data_through
+    warning = chosen.warning()
+    if warning:
+        status.notes.append(warning[:1].upper() + warning[1:])
     if model is None:
         status.notes.append("No live model: run `atrisk train` to train and promote one.")
     if not status.freshness.on_time:

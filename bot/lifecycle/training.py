@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from bot.lifecycle.weekday_reference import attach_weekday_references
 from scoring import catalog, reasons
 from scoring.audit import audit, audit_account_features, check_columns
 from scoring.errors import FeatureSpecError, NotEnoughSignal
@@ -236,6 +237,7 @@ def train_model(
         one_hot=one_hot,
         feature_source=source,
     )
+    attach_weekday_references(ctx, result.model, as_of, feature_params(spec))
     return register(ctx, result, as_of=as_of, warnings=warnings + result.warnings)
 
 

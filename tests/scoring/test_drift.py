@@ -70,3 +70,23 @@ def test_an_unknown_statistic_is_refused_listing_the_valid_ones() -> None:
     assert get_stat("psi") is psi
     with pytest.raises(FeatureSpecError, match="unknown drift statistic 'ks'; valid: psi"):
         get_stat("ks")
+
+
+def test_a_move_off_a_value_most_rows_share_reads_as_drift() -> None:
+    working_day = pd.Series([1.0] * 95 + [2.0, 3.0, 4.0, 4.0, 13.0])  # mostly active yesterday
+    ref = reference_of("days_since_last_activity", working_day)
+    outage = pd.Series([1.0] * 50 + [4.0] * 50)  # half the accounts' usage stopped on Monday
+    (result,) = drift_table(
+        {"days_since_last_activity": ref}, outage.to_frame("days_since_last_activity"), 0.25
+    )
+    assert result.drifted and result.psi > 1
+    (same,) = drift_table(
+        {"days_since_last_activity": ref}, working_day.to_frame("days_since_last_activity"), 0.25
+    )
+    assert same.psi < 0.01
+    (beyond,) = drift_table(
+        {"days_since_last_activity": ref},
+        pd.DataFrame({"days_since_last_activity": [30.0] * 9}),
+        0.25,
+    )
+    assert beyond.drifted  # longer than any account was idle in training

@@ -187,8 +187,8 @@ def add_run(
                     features=(features or {}).get(aid) if rank <= flagged else None,
                 )
             )
-        for feature, psi in (drift or {}).items():
-            s.add(DriftStat(run_id=run.id, feature=feature, psi=psi, drifted=psi > 0.25))
+        for row in drift_rows(drift):
+            s.add(DriftStat(run_id=run.id, **row))
         if alerts:
             for aid in order[:flagged]:
                 acct = s.get(Account, aid)
@@ -210,6 +210,14 @@ def add_run(
         run.n_alerts = min(flagged, len(risks)) if alerts else 0
         uow.commit()
         return run.id
+
+
+def drift_rows(drift: dict[str, float] | None, weight: float = 0.25) -> list[dict[str, Any]]:
+    """Drift rows for ``{feature: PSI}``, each feature a quarter of the model unless told."""
+    return [
+        {"feature": f, "psi": p, "drifted": p > 0.25, "weight": weight}
+        for f, p in (drift or {}).items()
+    ]
 
 
 def risks_for(ids: list[str], top: float = 0.9) -> dict[str, float]:
@@ -249,7 +257,7 @@ def scoring_result(
         model_version_id=model_id,
         model_version="2025-01-01.1",
         scores=rows,
-        drift=[{"feature": f, "psi": p, "drifted": p > 0.25} for f, p in (drift or {}).items()],
+        drift=drift_rows(drift),
         flagged=flagged_accounts(rows),
         n_scored=len(rows),
     )

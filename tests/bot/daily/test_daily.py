@@ -129,13 +129,14 @@ def test_a_failed_scoring_run_falls_back_on_the_same_run_row(
     assert all(a.fallback and a.run_id == runs[0].id for a in day_alerts(ctx))
 
 
-def test_too_much_drift_replaces_the_fresh_alerts_by_last_good_ones(
+def test_drift_that_pauses_replaces_the_fresh_alerts_by_last_good_ones(
     ctx: Context, world: dict, ops: OpsRecorder
 ) -> None:
-    drift = {f"f{i}": 0.4 for i in range(4)}  # four over 0.25; at most three allowed
+    ctx.spec.drift = ctx.spec.drift.model_copy(update={"persist_runs": 1})  # pause at once
+    drift = {f"f{i}": 0.4 for i in range(4)}  # the whole model's inputs moved
     report = run_daily(ctx, AS_OF, scorer=FakeScorer(drift=drift), poster=FakePoster())
     assert report.status == "succeeded" and report.fallback
-    assert report.fallback_cause.startswith("drift: 4 features drifted")
+    assert report.fallback_cause.startswith("drift: importance-weighted PSI 0.40")
     alerts = day_alerts(ctx)
     assert len(alerts) == 4 and all(a.fallback for a in alerts)
     assert {a.account_id for a in alerts} == {"A012", "A011", "A010", "A009"}

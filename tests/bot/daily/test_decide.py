@@ -18,6 +18,7 @@ from bot.daily.decide import (
 )
 from bot.spec import Spec, load_spec
 from playbooks import load_library
+from tests.bot.daily.factories import drift_rows
 
 DAY = dt.date(2025, 1, 15)
 LAST_WEEK = DAY - dt.timedelta(days=7)
@@ -41,10 +42,9 @@ def account(aid: str, rank: int, **features: float) -> FlaggedAccount:
     return FlaggedAccount(aid, 0.9 - 0.1 * rank, rank, [reason], dict(features), 1)
 
 
-def scored(*, drift: dict[str, float] | None = None) -> ScoringResult:
+def scored(*, drift: dict[str, float] | None = None, weight: float = 0.25) -> ScoringResult:
     flagged = [account("T1", 1), account("T2", 2)]
-    rows = [{"feature": f, "psi": p, "drifted": p > 0.25} for f, p in (drift or {}).items()]
-    return ScoringResult(DAY, 1, "v1", [], rows, flagged, n_scored=10)
+    return ScoringResult(DAY, 1, "v1", [], drift_rows(drift, weight), flagged, n_scored=10)
 
 
 GOOD = LastGood(7, LAST_WEEK, [account("L1", 1, consecutive_failures=6)])
@@ -58,16 +58,43 @@ def test_a_day_the_model_scored_without_drift_serves_todays_flagged(spec: Spec) 
     assert [c.account_id for c in plan.candidates] == ["T1", "T2"]
 
 
-def test_drift_on_more_features_than_allowed_serves_the_last_good_run(spec: Spec) -> None:
-    drift = {f"f{i}": 0.4 for i in range(4)}
+def test_drift_that_matters_on_two_consecutive_runs_serves_the_last_good_run(
+    spec: Spec,
+) -> None:
+    drift = {f"f{i}": 0.4 for i in range(4)}  # the whole model's inputs moved
     plan = decide_day(
         as_of=DAY, scoring=scored(drift=drift), cause=None, model_state="active",
-        last_good=GOOD, spec=spec,
+        last_good=GOOD, spec=spec, earlier_drift=[0.35],
     )  # fmt: skip
     assert plan.cause is not None and plan.cause.code == "drift"
-    assert "4 features drifted" in plan.cause.detail
+    assert plan.cause.detail.startswith(
+        "importance-weighted PSI 0.40 over drift.pause_weighted_psi 0.1 on 2 consecutive runs "
+        "(before: 0.35)"
+    )
     assert plan.served == GOOD and [c.account_id for c in plan.candidates] == ["L1"]
     assert plan.state_change == "fallback"
+
+
+def test_drift_that_matters_on_one_run_only_warns(spec: Spec) -> None:
+    drift = {f"f{i}": 0.4 for i in range(4)}
+    for earlier in ([], [0.05], [None]):
+        plan = decide_day(
+            as_of=DAY, scoring=scored(drift=drift), cause=None, model_state="active",
+            last_good=GOOD, spec=spec, earlier_drift=earlier,
+        )  # fmt: skip
+        assert not plan.fallback and [c.account_id for c in plan.candidates] == ["T1", "T2"]
+        assert plan.drift_warning is not None
+        assert plan.drift_warning.startswith("importance-weighted PSI 0.40 is over")
+
+
+def test_a_feature_the_model_hardly_uses_never_pauses_it_however_far_it_moves(
+    spec: Spec,
+) -> None:
+    plan = decide_day(
+        as_of=DAY, scoring=scored(drift={"f1": 15.9}, weight=0.02), cause=None,
+        model_state="active", last_good=GOOD, spec=spec, earlier_drift=[0.02],
+    )  # fmt: skip
+    assert not plan.fallback and plan.drift_warning is None
 
 
 def test_a_little_drift_stays_fresh(spec: Spec) -> None:
@@ -129,14 +156,14 @@ def test_fresh_and_fallback_alerts_are_built_alike_with_the_feature_values(spec:
     assert "escalate-broken-integration" in [p["id"] for p in a["playbooks"]]
 
 
-def test_an_ageing_customer_base_alone_does_not_pause_the_model(spec: Spec) -> None:
-    drift = {"tenure_days": 0.84, "days_to_renewal": 0.9, "f1": 0.9, "f2": 0.9, "f3": 0.9}
+def test_features_that_move_by_construction_carry_no_weight_in_the_pause(spec: Spec) -> None:
+    rows = [
+        {"feature": "days_to_renewal", "psi": 0.9, "drifted": True, "weight": 0.0},
+        {"feature": "f1", "psi": 0.05, "drifted": False, "weight": 0.5},
+    ]
+    result = ScoringResult(DAY, 1, "v1", [], rows, [], n_scored=10)
     plan = decide_day(
-        as_of=DAY,
-        scoring=scored(drift=drift),
-        cause=None,
-        model_state="active",
-        last_good=None,
-        spec=spec,
-    )
-    assert not plan.fallback
+        as_of=DAY, scoring=result, cause=None, model_state="active", last_good=None,
+        spec=spec, earlier_drift=[0.9],
+    )  # fmt: skip
+    assert not plan.fallback and plan.drift_warning is None

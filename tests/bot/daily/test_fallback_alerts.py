@@ -76,7 +76,8 @@ def test_a_day_with_drift_writes_its_fallback_alerts_once_and_never_deletes_aler
 ) -> None:
     ids = seed_world(ctx)
     add_run(ctx, LAST_WEEK, add_model(ctx), risks_for(ids[::-1]), flagged=4, alerts=False)
-    drift = {f"f{i}": 0.4 for i in range(4)}  # four over 0.25; at most three allowed
+    ctx.spec.drift = ctx.spec.drift.model_copy(update={"persist_runs": 1})  # pause at once
+    drift = {f"f{i}": 0.4 for i in range(4)}  # the whole model's inputs moved
     report = run_daily(ctx, AS_OF, scorer=FakeScorer(drift=drift), poster=None, post=False)
     assert report.fallback and (report.fallback_cause or "").startswith("drift:")
     assert report.alerts == {"pending": 4}

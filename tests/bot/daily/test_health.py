@@ -45,11 +45,15 @@ def test_the_owners_hear_once_when_scores_are_late(ctx: Context, ops: OpsRecorde
     assert list(ops.messages) == ["late:2025-01-15"] and ops.about["late:2025-01-15"] == "data"
 
 
-def test_some_drift_is_an_early_warning(ctx: Context, ops: OpsRecorder) -> None:
+def test_some_drift_is_one_early_warning_a_week(ctx: Context, ops: OpsRecorder) -> None:
     ids = seed_world(ctx)
-    run = add_run(ctx, AS_OF, add_model(ctx), risks_for(ids), drift={"seats": 0.6, "arr": 0.1})
-    assert health_check(ctx, utc(2025, 1, 15, 9)) == [f"drift-warning:{run}"]
-    assert "seats (PSI 0.60)" in ops.messages[f"drift-warning:{run}"]
+    model = add_model(ctx)
+    add_run(ctx, AS_OF - dt.timedelta(days=1), model, risks_for(ids), drift={"seats": 0.6})
+    add_run(ctx, AS_OF, model, risks_for(ids), drift={"seats": 0.6, "arr": 0.1})
+    key = "drift-warning:2025-01-01.1:2025-W03"
+    assert health_check(ctx, utc(2025, 1, 14, 9)) == [key]
+    assert health_check(ctx, utc(2025, 1, 15, 9)) == [key]
+    assert list(ops.messages) == [key] and "seats (PSI 0.60)" in ops.messages[key]
 
 
 def test_both_status_surfaces_say_the_same_freshness(
