@@ -1,7 +1,7 @@
 """team: each person's time zone (the managers' Monday digest arrives at 06:00 in it)
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-30 18:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
