@@ -166,6 +166,25 @@ class Training(_Section):
     exclude_features: list[str] = Field(default_factory=list)  # e.g. a leaking field
 
 
+class Rules(_Section):
+    """The rules score served while the history is too thin to train a model (docs/model.md)."""
+
+    # feature → log-odds per robust standard deviation towards risk; 0 leaves a feature out
+    weights: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("weights")
+    @classmethod
+    def _not_negative(cls, v: dict[str, float]) -> dict[str, float]:
+        negative = [k for k, w in v.items() if w < 0]
+        if negative:
+            raise ValueError(
+                f"weights of {', '.join(negative)} are negative: a weight is how strongly the "
+                "feature's risky side raises risk (0 leaves it out); the direction comes from "
+                "the feature catalog or contract.columns"
+            )
+        return v
+
+
 class Drift(_Section):
     psi_threshold: float = Field(0.25, gt=0)
     max_drifted_features: int = Field(3, ge=1)
@@ -185,6 +204,7 @@ class Spec(_Section):
     feedback: Feedback
     owners: Owners
     training: Training = Field(default_factory=Training)
+    rules: Rules = Field(default_factory=Rules)
     drift: Drift = Field(default_factory=Drift)
     base_dir: Path = Field(default=Path("."), exclude=True)
 

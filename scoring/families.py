@@ -1,4 +1,4 @@
-"""The trained model families, fitted and packaged as artifacts: the logistic model and LightGBM.
+"""The model families, fitted and packaged as artifacts: the logistic model, LightGBM, the rules.
 
 A logistic model (``scoring.baseline``) is its own probability (identity calibration) and is
 explained exactly by coefficient × standardised value. LightGBM is boosted with early stopping
@@ -20,6 +20,7 @@ from scoring.calibration import Calibration
 from scoring.drift import reference_of
 from scoring.predict import as_category
 from scoring.registry import Kind, ModelArtifact
+from scoring.rules import fit_rules, rules_calibration
 
 LABEL = "label"
 IDENTITY = Calibration("platt", a=1.0, b=0.0)  # a logistic model's probability is its own
@@ -125,3 +126,32 @@ def refit(
     baseline = fit_baseline(frame, frame[LABEL].to_numpy(int), numeric, list(cats))
     booster = boost(params, model_matrix(frame, used, cats), frame, rounds=rounds)
     return artifact(booster, "lightgbm", used, cats, calibration, baseline, frame, seed=seed)
+
+
+def rules_artifact(
+    rows: pd.DataFrame,
+    weights: dict[str, float],
+    directions: dict[str, bool | None],
+    *,
+    seed: int,
+) -> ModelArtifact:
+    """The rules score on ``rows``' population, its sum scaled to a probability on the
+    labelled rows (``scoring.rules``); ``ValueError`` when no feature carries a rule."""
+    rules = fit_rules(rows, weights, directions)
+    used = list(rules.features)
+    labelled = rows.dropna(subset=[LABEL]) if LABEL in rows else rows.iloc[0:0]
+    y = labelled[LABEL].to_numpy(int) if len(labelled) else None
+    calibration = rules_calibration(rules.margin(model_matrix(labelled, used, {})), y)
+    sample = rows.sample(min(len(rows), SAMPLE_ROWS), random_state=seed)
+    return ModelArtifact(
+        version="(unregistered)",
+        booster=None,
+        features=used,
+        categories={},
+        calibration=calibration,
+        baseline=None,
+        references={f: reference_of(f, sample[f]) for f in used},
+        typical=dict(zip(used, rules.medians, strict=True)),
+        kind="rules",
+        rules=rules,
+    )

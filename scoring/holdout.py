@@ -66,17 +66,22 @@ def split_held_out(held: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.Data
     )
 
 
-def check_labels(frame: pd.DataFrame, min_positives: int, where: str) -> None:
-    """Refuse rows with a single class or fewer than ``min_positives`` churned rows."""
+def check_labels(frame: pd.DataFrame, min_positives: int, where: str, *, fix: str) -> None:
+    """Refuse rows with a single class or fewer than ``min_positives`` churned rows; the
+    message ends with ``fix``, what to change so training can go ahead."""
     positives, rows = int(frame[LABEL].sum()), len(frame)
-    if positives == 0 or positives == rows:
-        only = "churned" if positives else "retained"
+    if positives == rows and rows:
         raise NotEnoughSignal(
-            f"every {where} row is {only} ({rows} rows): a model needs both churned and "
-            "retained accounts; train over a longer history or check the churn dates"
+            f"every one of the {rows} {where} rows is a churn: a model needs retained accounts "
+            "too; check churned_at (or churned_within_horizon)"
+        )
+    if positives == 0:
+        raise NotEnoughSignal(
+            f"no churned account in the {where} rows ({rows} rows, all retained): {fix}"
         )
     if positives < min_positives:
         raise NotEnoughSignal(
             f"only {positives} churned account-snapshots in the {where} rows; at least "
-            f"{min_positives} are needed (training.min_positives) for a model worth trusting"
+            f"{min_positives} are needed (training.min_positives) for a model worth trusting: "
+            f"{fix}"
         )

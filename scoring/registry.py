@@ -1,8 +1,9 @@
 """Model artifacts: the model as text plus JSON extras, and the hash that guards them.
 
-Two kinds share one format. A LightGBM model is stored as ``booster.model_to_string()``; a
+Three kinds share one format. A LightGBM model is stored as ``booster.model_to_string()``; a
 logistic model as the canonical JSON of its coefficients and preprocessing
-(``Baseline.to_json``). Either text is stored with its SHA-256; calibration, the comparison
+(``Baseline.to_json``); the rules score as the canonical JSON of its weights, directions and
+scales (``RulesModel.to_json``). Either text is stored with its SHA-256; calibration, the comparison
 baseline, category levels and drift references are JSON numbers in ``extras`` (``kind`` says
 which model it is). Every load checks the hash first, so a model changed after training is
 refused. Nothing is pickled.
@@ -25,10 +26,26 @@ from scoring.baseline import Baseline
 from scoring.calibration import Calibration
 from scoring.drift import Reference
 from scoring.errors import ArtifactTampered
+from scoring.rules import RulesModel
 
 EXTRAS_SCHEMA = 1
-Kind = Literal["lightgbm", "logistic"]
-KIND_NAMES: dict[str, str] = {"lightgbm": "LightGBM", "logistic": "logistic regression"}
+Kind = Literal["lightgbm", "logistic", "rules"]
+KIND_NAMES: dict[str, str] = {
+    "lightgbm": "LightGBM",
+    "logistic": "logistic regression",
+    "rules": "rules score",
+}
+
+
+def kind_of(extras: dict[str, Any] | None) -> Kind:
+    """The model family recorded in a registry row's extras (LightGBM when unrecorded)."""
+    kind = (extras or {}).get("kind")
+    return kind if kind in ("logistic", "rules") else "lightgbm"
+
+
+def served_by(version: str, kind: str) -> str:
+    """How a surface names what scored: ``rules score 2026-11-22.1`` or ``model 2026-11-22.1``."""
+    return f"rules score {version}" if kind == "rules" else f"model {version}"
 
 
 def sha256_text(text: str) -> str:
@@ -81,6 +98,7 @@ class ModelArtifact:
     typical: dict[str, float] = field(default_factory=dict)  # training medians
     kind: Kind = "lightgbm"
     linear: Baseline | None = None  # the model itself when ``kind`` is logistic
+    rules: RulesModel | None = None  # the model itself when ``kind`` is rules
 
     def extras(self) -> dict[str, Any]:
         return json_safe(
@@ -98,7 +116,11 @@ class ModelArtifact:
         )
 
     def text(self) -> str:
-        """The stored artifact: LightGBM's model text, or the logistic model's canonical JSON."""
+        """The stored artifact: LightGBM's model text, or the logistic model's or the rules'
+        canonical JSON."""
+        if self.kind == "rules":
+            assert self.rules is not None
+            return self.rules.text()
         if self.kind == "logistic":
             assert self.linear is not None
             return json.dumps(json_safe(self.linear.to_json()))  # key order is column order
@@ -127,11 +149,15 @@ def load(
             f"model {version} does not match its SHA-256: it was changed after training; "
             "retrain or restore it"
         )
-    kind: Kind = "logistic" if extras.get("kind") == "logistic" else "lightgbm"
+    kind = kind_of(extras)
     booster: lgb.Booster | None = None
     linear: Baseline | None = None
+    rules: RulesModel | None = None
     try:
-        if kind == "logistic":
+        if kind == "rules":
+            rules = RulesModel.from_json(json.loads(artifact))
+            names = list(rules.features)
+        elif kind == "logistic":
             linear = Baseline.from_json(json.loads(artifact))
             names = [*linear.numeric, *linear.categorical]
         else:
@@ -166,4 +192,5 @@ def load(
         },
         kind=kind,
         linear=linear,
+        rules=rules,
     )

@@ -23,7 +23,7 @@ from scoring.calibration import Method, fit_calibration
 from scoring.errors import FeatureSpecError
 from scoring.evaluate import budget_flags, metrics, metrics_by_segment
 from scoring.families import artifact, boost, fit_logistic, model_matrix, refit
-from scoring.gate import Verdict, judge
+from scoring.gate import Verdict, against_rules, judge
 from scoring.holdout import LABEL, check_labels, purge, split_held_out
 from scoring.leakage import find_leaks, refuse_leaks
 from scoring.model_metrics import Gate, ModelMetrics, PeriodMetrics
@@ -123,6 +123,77 @@ def usable_features(
     return [f for f in features if f not in empty], warnings
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """Labelled rows that passed every check training makes before fitting, split by time."""
+
+    used: list[str]
+    warnings: list[str]
+    frame: pd.DataFrame  # every labelled row (the refit)
+    train: pd.DataFrame
+    purged: int
+    calib: pd.DataFrame
+    test: pd.DataFrame
+    split_sentence: str
+    held_sentence: str
+
+
+def prepare(
+    frame: pd.DataFrame,
+    features: list[str],
+    categorical: list[str],
+    config: TrainConfig,
+    *,
+    split: Split,
+) -> Prepared:
+    """Every check training makes before fitting, in order, and the split it fits on.
+
+    ``atrisk audit`` runs exactly this, so each refusal of ``atrisk train`` is reported by
+    the audit first with the same words. Raises ``FeatureSpecError`` (unusable columns),
+    ``NotEnoughSignal`` (too few churned rows overall or in a part of the split, each naming
+    the fix that works) and ``LeakSuspected`` (a feature alone nearly separates the labels).
+    """
+    used, warnings = usable_features(frame, features, drop_empty=config.drop_empty_features)
+    frame = frame.dropna(subset=[LABEL])
+    check_labels(frame, config.min_positives, "training", fix=MORE_HISTORY)
+    train, held, sentence = split(frame, config.validation_share)
+    train, purged = purge(train, held, config.horizon_days)
+    share = config.validation_share
+    check_labels(
+        train,
+        max(1, config.min_positives // 2),
+        "training (before the held-out)",
+        fix=(
+            f"the held-out period takes most of the churn: lower training.validation_share "
+            f"(now {share:g}), or train --as-of a later day so more churn falls before it"
+        ),
+    )
+    refuse_leaks(find_leaks(train, [f for f in used if f not in categorical], LABEL))
+    calib, test, held_sentence = split_held_out(held, config.seed)
+    where = _period_words(held)
+    held_fix = (
+        f"the held-out period ({where}) is too short to hold churn: train --as-of a day whose "
+        f"last weeks held churn, or raise training.validation_share (now {share:g}) so the "
+        "held-out period covers more snapshots"
+    )
+    check_labels(calib, 1, "calibration", fix=held_fix)
+    check_labels(test, 1, "test", fix=held_fix)
+    return Prepared(used, warnings, frame, train, purged, calib, test, sentence, held_sentence)
+
+
+MORE_HISTORY = (
+    "ingest more history (training.history_days) as churn is recorded, or lower "
+    "training.min_positives"
+)
+
+
+def _period_words(held: pd.DataFrame) -> str:
+    if "as_of" not in held or held.empty:
+        return "one snapshot"
+    first, last = pd.Timestamp(held["as_of"].min()).date(), pd.Timestamp(held["as_of"].max()).date()
+    return f"snapshots {first} … {last}"
+
+
 def fit(
     frame: pd.DataFrame,
     features: list[str],
@@ -133,22 +204,17 @@ def fit(
     groups: dict[str, str] | None = None,
     one_hot: dict[str, str] | None = None,
     feature_source: str = "builtin",
+    incumbent: ModelArtifact | None = None,
 ) -> TrainResult:
     """Train both candidates, judge them on later data, refit the winner on every labelled row.
 
-    ``split`` holds the latest rows out by time. Raises ``NotEnoughSignal`` (too few churned
-    rows, one class) and ``LeakSuspected`` (a feature alone nearly separates the labels).
+    ``split`` holds the latest rows out by time. Raises what ``prepare`` raises. With a live
+    rules score as ``incumbent``, the winner is promoted only when it also clearly beats the
+    rules on the same test rows (``scoring.gate.against_rules``).
     """
-    used, warnings = usable_features(frame, features, drop_empty=config.drop_empty_features)
-    frame = frame.dropna(subset=[LABEL])
-    check_labels(frame, config.min_positives, "training")
-    train, held, sentence = split(frame, config.validation_share)
-    train, purged = purge(train, held, config.horizon_days)
-    check_labels(train, max(1, config.min_positives // 2), "training (before the held-out)")
-    refuse_leaks(find_leaks(train, [f for f in used if f not in categorical], LABEL))
-    calib, test, held_sentence = split_held_out(held, config.seed)
-    check_labels(calib, 1, "calibration")
-    check_labels(test, 1, "test")
+    ready = prepare(frame, features, categorical, config, split=split)
+    used, warnings, frame = ready.used, ready.warnings, ready.frame
+    train, calib, test = ready.train, ready.calib, ready.test
     cats = {
         c: sorted(str(v) for v in train[c].dropna().astype("str").unique())
         for c in categorical
@@ -192,28 +258,52 @@ def fit(
         best_iteration=chosen_rounds if verdict.chosen == "lightgbm" else None,
         rows={
             "train": len(train),
-            "purged": purged,
+            "purged": ready.purged,
             "calibration": len(calib),
             "test": len(test),
             "refit": len(frame),
         },
-        split=f"{sentence}; {held_sentence}; the chosen model was then refitted on all "
-        f"{len(frame)} labelled rows",
+        split=f"{ready.split_sentence}; {ready.held_sentence}; the chosen model was then "
+        f"refitted on all {len(frame)} labelled rows",
         gate=Gate(verdict.passed, verdict.why),
     )
     params = {"kind": verdict.chosen, **params, "num_boost_round": chosen_rounds}
+    promoted, why = verdict.passed, verdict.why
+    if incumbent is not None and incumbent.kind == "rules" and promoted:
+        promoted, why, report = _against_rules(verdict, incumbent, trees, linear, test, report)
     return TrainResult(
         model=model,
         metrics=report,
         params=params,
-        promoted=verdict.passed,
-        why=verdict.why,
+        promoted=promoted,
+        why=why,
         train_start=frame["as_of"].min() if "as_of" in frame else None,
         train_end=frame["as_of"].max() if "as_of" in frame else None,
         fingerprint=data_fingerprint(frame[["account_id", "as_of", *used, LABEL]]),
         split_sentence=report.split,
         warnings=warnings,
     )
+
+
+def _against_rules(
+    verdict: Verdict,
+    rules: ModelArtifact,
+    trees: ModelArtifact,
+    linear: ModelArtifact,
+    test: pd.DataFrame,
+    report: ModelMetrics,
+) -> tuple[bool, str, ModelMetrics]:
+    """The gate's winner against the live rules score on the same test rows."""
+    chosen = trees if verdict.chosen == "lightgbm" else linear
+    p_model = risk(chosen, model_matrix(test, chosen.features, chosen.categories))
+    p_rules = risk(rules, model_matrix(test, rules.features, {}))
+    accounts = test["account_id"] if "account_id" in test else pd.Series(test.index)
+    beats, sentence, reading = against_rules(
+        test[LABEL].to_numpy(int), verdict.chosen, p_model, p_rules, accounts
+    )
+    candidates = {**report.candidates, "rules": reading.to_json()}
+    why = f"{verdict.why}; {sentence}"
+    return beats, why, replace(report, candidates=candidates, gate=Gate(beats, why))
 
 
 def _test_warnings(test: pd.DataFrame, config: TrainConfig) -> list[str]:

@@ -104,7 +104,7 @@ def test_too_few_churned_snapshots_is_refused_with_the_numbers(frame: pd.DataFra
 
 
 def test_a_single_class_is_refused(frame: pd.DataFrame) -> None:
-    with pytest.raises(NotEnoughSignal, match="every training row is retained"):
+    with pytest.raises(NotEnoughSignal, match="no churned account in the training rows"):
         fit(frame.assign(label=0), FEATURES, CATEGORICAL, FAST, split=split_by_time)
 
 
