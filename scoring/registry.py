@@ -26,7 +26,7 @@ from scoring.baseline import Baseline
 from scoring.calibration import Calibration
 from scoring.drift import Reference
 from scoring.errors import ArtifactTampered
-from scoring.rules import RulesModel
+from scoring.rules import RULES_NOTE, RulesModel
 
 EXTRAS_SCHEMA = 1
 Kind = Literal["lightgbm", "logistic", "rules"]
@@ -46,6 +46,11 @@ def kind_of(extras: dict[str, Any] | None) -> Kind:
 def served_by(version: str, kind: str) -> str:
     """How a surface names what scored: ``rules score 2026-11-22.1`` or ``model 2026-11-22.1``."""
     return f"rules score {version}" if kind == "rules" else f"model {version}"
+
+
+def described(version: str, kind: str) -> str:
+    """``served_by`` with, for the rules score, what it is (``scoring.rules.RULES_NOTE``)."""
+    return f"{version} ({RULES_NOTE})" if kind == "rules" else version
 
 
 def sha256_text(text: str) -> str:
