@@ -50,7 +50,7 @@ def served_by(version: str, kind: str) -> str:
 
 def described(version: str, kind: str) -> str:
     """``served_by`` with, for the rules score, what it is (``scoring.rules.RULES_NOTE``)."""
-    return f"{version} ({RULES_NOTE})" if kind == "rules" else version
+    return f"rules score {version} ({RULES_NOTE})" if kind == "rules" else version
 
 
 def sha256_text(text: str) -> str:

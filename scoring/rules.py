@@ -32,7 +32,7 @@ import pandas as pd
 from scoring.calibration import Calibration
 
 # How every surface names what scored when the rules score serves.
-RULES_NOTE = "rules score: hand-set weights on leading indicators, not a trained model yet"
+RULES_NOTE = "hand-set weights on leading indicators, not a trained model yet"
 CLIP = 3.0
 ROBUST_SIGMA = 1.349  # the interquartile range of a normal distribution in σ units
 MIN_CHURNED_FOR_SCALING = 5

@@ -303,7 +303,11 @@ def home(answer: HomeAnswer) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "atrisk", "emoji": True}},
         *banner(answer.served),
-        *([context(f"Risk comes from the {RULES_NOTE}.")] if answer.rules_score else []),
+        *(
+            [context(f"Risk comes from the rules score: {RULES_NOTE}.")]
+            if answer.rules_score
+            else []
+        ),
         section(f"*Open alerts* — {safe(answer.label, 100)}, last {answer.open_days} days"),
     ]
     if not answer.open_alerts:
