@@ -298,6 +298,9 @@ def home_for_stranger(slack_user_id: str, owners: Sequence[str]) -> dict[str, An
     return {"type": "home", "blocks": unknown_caller(slack_user_id, owners)["blocks"]}
 
 
+RULES_HOME = f"Risk comes from the rules score: {RULES_NOTE}."
+
+
 def home(answer: HomeAnswer) -> dict[str, Any]:
     """The Home tab: open alerts, my open plays (overdue first) and this week's actions."""
     blocks: list[dict[str, Any]] = [
