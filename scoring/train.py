@@ -209,8 +209,8 @@ def fit(
     """Train both candidates, judge them on later data, refit the winner on every labelled row.
 
     ``split`` holds the latest rows out by time. Raises what ``prepare`` raises. With a live
-    rules score as ``incumbent``, the winner is promoted only when it also clearly beats the
-    rules on the same test rows (``scoring.gate.against_rules``).
+    rules score as ``incumbent``, the winner is promoted only when it also beats the rules on
+    the same test rows (``scoring.gate.against_rules``).
     """
     ready = prepare(frame, features, categorical, config, split=split)
     used, warnings, frame = ready.used, ready.warnings, ready.frame

@@ -6,7 +6,7 @@ used as it is (rows without a label are scored, never trained on). A model that 
 gate goes ``live`` when there is none, else ``shadow``; one that fails stays a ``candidate``.
 Until a trained model can serve (too few churned accounts, or none meeting the floor), the
 rules score (``scoring.rules``) is registered live; the first trained model that meets the
-floor and clearly beats it replaces it.
+floor and beats it on the same test rows replaces it.
 Nothing is written unless the whole training succeeds: the model row is one transaction.
 """
 
@@ -320,7 +320,7 @@ def train_model(
     Without a live trained model, a history too thin to train on (the audit's cold start,
     or too little churn in a part of the split) or a best candidate below the accuracy floor
     puts the rules score live (``scoring.rules``); a trained model that meets the floor and
-    clearly beats a live rules score replaces it.
+    beats a live rules score on the same test rows replaces it.
     """
     ctx.require_schema()
     as_of = as_of or default_as_of(ctx)
