@@ -105,6 +105,11 @@ def usable_features(
     frame: pd.DataFrame, features: list[str], *, drop_empty: bool
 ) -> tuple[list[str], list[str]]:
     """The features to train on and warnings; missing, badly named or all-empty ones are refused."""
+    if not features:
+        raise FeatureSpecError(
+            "no feature columns to train on: training.exclude_features leaves none out of the "
+            "feature source's columns"
+        )
     absent = [f for f in features if f not in frame.columns]
     if absent:
         raise FeatureSpecError(f"feature(s) {', '.join(absent)} are not in the training data")
@@ -172,7 +177,7 @@ def prepare(
     calib, test, held_sentence = split_held_out(held, config.seed)
     where = _period_words(held)
     held_fix = (
-        f"the held-out period ({where}) is too short to hold churn: train --as-of a day whose "
+        f"the held-out period ({where}) holds too little churn: train --as-of a day whose "
         f"last weeks held churn, or raise training.validation_share (now {share:g}) so the "
         "held-out period covers more snapshots"
     )
