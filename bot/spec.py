@@ -47,6 +47,20 @@ class Entity(_Section):
     kind: Literal["account", "lead"] = "account"
     horizon_days: int = Field(30, ge=1, le=365)
     label: str = "churned_at"
+    # contract terms in months (1 monthly, 12 annual, 36 three-year): renewals recur every term
+    renewal_term_months: int = Field(12, ge=1, le=120)
+    renewal_terms_by_plan: dict[str, int] = Field(default_factory=dict)  # plan → months
+
+    @field_validator("renewal_terms_by_plan")
+    @classmethod
+    def _terms_in_months(cls, v: dict[str, int]) -> dict[str, int]:
+        bad = [f"{plan}: {months}" for plan, months in v.items() if not 1 <= months <= 120]
+        if bad:
+            raise ValueError(
+                f"terms must be 1 to 120 months (1 monthly, 12 annual, 36 three-year): "
+                f"{', '.join(bad)}"
+            )
+        return v
 
 
 class Column(_Section):

@@ -88,6 +88,8 @@ def feature_params(spec: Spec) -> FeatureParams:
     return FeatureParams(
         key_features=tuple(spec.contract.key_features) or FeatureParams().key_features,
         horizon_days=spec.entity.horizon_days,
+        renewal_term_months=spec.entity.renewal_term_months,
+        renewal_terms_by_plan=tuple(sorted(spec.entity.renewal_terms_by_plan.items())),
     )
 
 
