@@ -283,11 +283,15 @@ def preflight(ctx: Root, report: AuditReport, got: Inputs) -> None:
     if got.cold_start:
         if trained_live:
             report.problems.extend(got.cold_start)
+        elif not rules_of(ctx.spec, got.features)[0]:
+            report.problems.append(NO_RULES)
         return
     try:
         prepare(got.frame, got.features, got.categorical, got.config, split=split_by_time)
     except NotEnoughSignal as thin:
         (report.problems if trained_live else report.cold_start).append(str(thin))
+        if not trained_live and not rules_of(ctx.spec, got.features)[0]:
+            report.problems.append(NO_RULES)
     except ScoringError as e:
         report.problems.append(str(e))
 
@@ -366,16 +370,10 @@ def serve_rules(ctx: Root, got: Inputs, *, as_of: dt.date, why: list[str]) -> Tr
     score it replaces; its metrics are read on every labelled row (nothing is fitted but the
     probability scale)."""
     spec = ctx.spec
-    directions = rule_directions(spec, got.features)
-    declared = DECLARED_WEIGHT if spec.contract.features == "account_features" else 0.0
-    weights = rule_weights(got.features, directions, spec.rules.weights, declared_weight=declared)
-    try:
-        model = rules_artifact(got.frame, weights, directions, seed=got.config.seed)
-    except ValueError as e:
-        raise FeatureSpecError(
-            f"{e}: give features a weight in rules.weights (and, for account_features, a "
-            "direction in contract.columns)"
-        ) from None
+    weights, directions = rules_of(spec, got.features)
+    if not weights:
+        raise FeatureSpecError(NO_RULES)
+    model = rules_artifact(got.frame, weights, directions, seed=got.config.seed)
     model.groups = {k: v for k, v in got.groups.items() if k in model.features}
     model.one_hot = {k: v for k, v in got.one_hot.items() if k in model.features}
     model.feature_source = spec.contract.features
@@ -395,6 +393,20 @@ def serve_rules(ctx: Root, got: Inputs, *, as_of: dt.date, why: list[str]) -> Tr
         warnings=[],
     )
     return register(ctx, result, as_of=as_of, warnings=got.warnings)
+
+
+NO_RULES = (
+    "the rules score has no feature to score on: give features a weight in rules.weights "
+    "(and, for account_features, a direction in contract.columns)"
+)
+
+
+def rules_of(spec: Spec, features: list[str]) -> tuple[dict[str, float], dict[str, bool | None]]:
+    """The rules score's weights (documented defaults, then ``rules.weights``) and directions."""
+    directions = rule_directions(spec, features)
+    declared = DECLARED_WEIGHT if spec.contract.features == "account_features" else 0.0
+    weights = rule_weights(features, directions, spec.rules.weights, declared_weight=declared)
+    return weights, directions
 
 
 def rule_directions(spec: Spec, features: list[str]) -> dict[str, bool | None]:
