@@ -52,6 +52,20 @@ class Entity(_Section):
     kind: Literal["account", "lead"] = "account"
     horizon_days: int = Field(30, ge=1, le=365)
     label: str = "churned_at"
+    # contract terms in months (1 monthly, 12 annual, 36 three-year): renewals recur every term
+    renewal_term_months: int = Field(12, ge=1, le=120)
+    renewal_terms_by_plan: dict[str, int] = Field(default_factory=dict)  # plan → months
+
+    @field_validator("renewal_terms_by_plan")
+    @classmethod
+    def _terms_in_months(cls, v: dict[str, int]) -> dict[str, int]:
+        bad = [f"{plan}: {months}" for plan, months in v.items() if not 1 <= months <= 120]
+        if bad:
+            raise ValueError(
+                f"terms must be 1 to 120 months (1 monthly, 12 annual, 36 three-year): "
+                f"{', '.join(bad)}"
+            )
+        return v
 
     @model_validator(mode="before")
     @classmethod
@@ -183,6 +197,25 @@ class Training(_Section):
     exclude_features: list[str] = Field(default_factory=list)  # e.g. a leaking field
 
 
+class Rules(_Section):
+    """The rules score served while the history is too thin to train a model (docs/model.md)."""
+
+    # feature → log-odds per robust standard deviation towards risk; 0 leaves a feature out
+    weights: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("weights")
+    @classmethod
+    def _not_negative(cls, v: dict[str, float]) -> dict[str, float]:
+        negative = [k for k, w in v.items() if w < 0]
+        if negative:
+            raise ValueError(
+                f"weights of {', '.join(negative)} are negative: a weight is how strongly the "
+                "feature's risky side raises risk (0 leaves it out); the direction comes from "
+                "the feature catalog or contract.columns"
+            )
+        return v
+
+
 class Drift(_Section):
     psi_threshold: float = Field(0.25, gt=0)
     pause_weighted_psi: float = Field(0.1, gt=0)
@@ -207,6 +240,7 @@ class Spec(_Section):
     feedback: Feedback
     owners: Owners
     training: Training = Field(default_factory=Training)
+    rules: Rules = Field(default_factory=Rules)
     drift: Drift = Field(default_factory=Drift)
     base_dir: Path = Field(default=Path("."), exclude=True)
 

@@ -2,8 +2,10 @@
 
 It says how far back each table goes, how many matured labels and churned accounts each month
 of snapshots holds, which feature columns are missing or constant, the class balance, and
-whether each key feature ever appears in usage. ``problems`` stop training (too few churned
-accounts, a single class, no rows); ``warnings`` are worth fixing but do not.
+whether each key feature ever appears in usage. ``problems`` stop training (no rows, a single
+class, no usable column); ``cold_start`` says why a trained model is not possible yet (too few
+churned accounts) and how much more history it needs; ``atrisk train`` then serves the rules
+score. ``warnings`` are worth fixing but stop nothing.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class AuditReport:
     features_checked: bool = False
     key_features: dict[str, dt.date | None] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    cold_start: list[str] = field(default_factory=list)  # why only the rules score can serve
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -249,12 +252,16 @@ def _label_problems(report: AuditReport, matured: str) -> None:
         )
         return
     n, need = report.churned_accounts, report.min_positives
-    if n < need:
-        single = " (the label has a single class)" if n == 0 else ""
+    if n == 0:
         report.problems.append(
+            f"no churned account with {matured}{_between(report)} (the label has a single "
+            "class) — check churned_at (or churned_within_horizon), or ingest a longer history"
+        )
+    elif n < need:
+        report.cold_start.append(
             f"only {n} churned {'account' if n == 1 else 'accounts'} with {matured}"
-            f"{_between(report)}{single}; at least {need} are needed — ingest more history or "
-            "lower training.min_positives"
+            f"{_between(report)}; a trained model needs at least {need} "
+            f"(training.min_positives): {_how_much_more(report)}"
         )
     if report.positives == report.rows:
         report.problems.append(
@@ -266,6 +273,21 @@ def _label_problems(report: AuditReport, matured: str) -> None:
         report.warnings.append(
             f"churn is rare: {rate:.2%} of training rows are positive; expect a noisy model"
         )
+
+
+def _how_much_more(report: AuditReport) -> str:
+    """``6 more churned accounts; at the recent 2.1 a month, about 3 more months of history``."""
+    missing = report.min_positives - report.churned_accounts
+    months = len(report.periods)
+    rate = report.churned_accounts / months if months else 0.0
+    more = f"{missing} more churned {'account' if missing == 1 else 'accounts'}"
+    if rate <= 0:
+        return f"{more} — ingest a longer history as churn is recorded"
+    need = int(np.ceil(missing / rate))
+    return (
+        f"{more}; at the recent {rate:.1f} a month, about {need} more "
+        f"{'month' if need == 1 else 'months'} of history (or lower training.min_positives)"
+    )
 
 
 def _table_warnings(report: AuditReport, src: Sources) -> None:

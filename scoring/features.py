@@ -34,6 +34,8 @@ class FeatureParams:
     window_days: int = 14
     horizon_days: int = 30
     csat_days: int = 90
+    renewal_term_months: int = 12  # contract term of an account whose plan has none below
+    renewal_terms_by_plan: tuple[tuple[str, int], ...] = ()  # (plan, term in months)
 
 
 def lookback_days(params: FeatureParams) -> int:
@@ -59,14 +61,18 @@ def categories_of(accounts: pd.DataFrame) -> dict[str, list[str]]:
     return out
 
 
-def days_to_renewal(renewal_day: np.ndarray, as_of: dt.date) -> np.ndarray:
-    """Days from ``as_of`` to the next calendar anniversary of ``renewal_date`` on or after it.
+def days_to_renewal(
+    renewal_day: np.ndarray, as_of: dt.date, term_months: int | np.ndarray = 12
+) -> np.ndarray:
+    """Days from ``as_of`` to the next renewal on or after it, for contract terms of any length.
 
-    ``renewal_day``: day numbers, NaN when unknown. Renewals are read as an annual cycle (see
-    docs/features.md: the stored date is today's, so a past snapshot must not see how far
-    ahead it lies), counted in calendar days: 2028-11-28 is 364 days after 2026-11-29 (its
-    anniversary 2027-11-28), never 0 as 730 mod 365 would say; 29 February renews on 28
-    February in common years.
+    ``renewal_day``: day numbers, NaN when unknown; ``term_months``: each account's contract
+    term (1 monthly, 12 annual, 36 three-year), one number or one per account. Renewals recur
+    every term from ``renewal_date`` (see docs/features.md: the stored date is today's, so a
+    past snapshot must not see how far ahead it lies), counted in calendar months: 2028-11-28
+    on an annual term is 364 days after 2026-11-29 (its renewal 2027-11-28), never 0 as 730 mod
+    365 would say. A day of month a month lacks falls on its last day (31 Jan monthly renews
+    on 28 Feb, then 31 Mar; 29 February renews on 28 February in common years).
     """
     a = day_number(as_of)
     out = np.asarray(renewal_day, dtype=float) - a
@@ -74,20 +80,33 @@ def days_to_renewal(renewal_day: np.ndarray, as_of: dt.date) -> np.ndarray:
     if known.any():
         day = renewal_day[known].astype(np.int64).astype("datetime64[D]")
         month_start = day.astype("datetime64[M]")
-        month = month_start.astype(np.int64) % 12  # 0 = January
+        months = month_start.astype(np.int64)  # months since 1970-01
         dom = (day - month_start.astype("datetime64[D]")).astype(np.int64) + 1
-        this_year = _anniversary(as_of.year, month, dom)
-        nxt = np.where(this_year < a, _anniversary(as_of.year + 1, month, dom), this_year)
+        term = np.broadcast_to(np.asarray(term_months, dtype=np.int64), out.shape)[known]
+        now = (as_of.year - 1970) * 12 + as_of.month - 1
+        k = np.floor_divide(now - months, term) - 1  # a renewal at least a term before as_of
+        nxt = _in_month(months + k * term, dom)
+        for _ in range(3):  # two steps reach the first renewal on or after as_of
+            late = nxt < a
+            k = np.where(late, k + 1, k)
+            nxt = _in_month(months + k * term, dom)
         out[known] = nxt - a
     return out
 
 
-def _anniversary(year: int, month: np.ndarray, dom: np.ndarray) -> np.ndarray:
-    """Day numbers of (``year``, month 0–11, day of month), 29 Feb → 28 Feb in common years."""
-    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    dom = np.where((month == 1) & (dom == 29) & (not leap), 28, dom)
-    first = ((year - 1970) * 12 + month).astype("datetime64[M]").astype("datetime64[D]")
-    return (first.astype(np.int64) + dom - 1).astype(float)
+def _in_month(months: np.ndarray, dom: np.ndarray) -> np.ndarray:
+    """Day numbers of day ``dom`` of each month (months since 1970-01), clamped to its length."""
+    first = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    last = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - 1
+    return np.minimum(first + dom - 1, last).astype(float)
+
+
+def renewal_terms(plans: pd.Series, params: FeatureParams) -> np.ndarray:
+    """Each account's contract term in months: its plan's in ``params.renewal_terms_by_plan``,
+    else ``params.renewal_term_months``."""
+    by_plan = dict(params.renewal_terms_by_plan)
+    terms = plans.map(by_plan) if by_plan else pd.Series(np.nan, index=plans.index)
+    return terms.fillna(params.renewal_term_months).to_numpy(dtype=np.int64)
 
 
 def relative_change(last: pd.Series, prev: pd.Series) -> pd.Series:
@@ -136,7 +155,11 @@ def finish(
     f["ticket_volume_trend"] = (raw["tickets_last"] - raw["tickets_prev"]).astype(float)
     n_csat = raw["csat_n"].astype(float)
     f["csat_mean"] = raw["csat_sum"] / n_csat.where(n_csat > 0)
-    f["days_to_renewal"] = days_to_renewal(accounts["renewal_day"].to_numpy(dtype=float), as_of)
+    f["days_to_renewal"] = days_to_renewal(
+        accounts["renewal_day"].to_numpy(dtype=float),
+        as_of,
+        renewal_terms(accounts["plan"], params),
+    )
     f["tenure_days"] = tenure
     f["seats"] = seats
     f["arr"] = pd.to_numeric(accounts["arr"]).astype(float)

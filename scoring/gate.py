@@ -87,6 +87,24 @@ def _interval(draws: np.ndarray) -> tuple[float, float] | tuple[None, None]:
     return round(float(low), 4), round(float(high), 4)
 
 
+def read_candidate(
+    kind: str,
+    y: np.ndarray,
+    p: np.ndarray,
+    accounts: pd.Series,
+    metric_value: float | None,
+    *,
+    resamples: int = 400,
+    seed: int = 7,
+) -> Candidate:
+    """One score's ROC AUC on ``y`` with its account-level bootstrap interval."""
+    yv = np.asarray(y, dtype=int)
+    draws = bootstrap_aucs(yv, {kind: p}, accounts, resamples=resamples, seed=seed)
+    auc = _auc(yv, p)
+    low, high = _interval(draws[kind])
+    return Candidate(kind, None if auc is None else round(auc, 4), low, high, metric_value)
+
+
 def judge(
     y: np.ndarray,
     scores: dict[str, np.ndarray],
@@ -170,3 +188,45 @@ def _verdict(
             "if this accuracy is useful"
         )
     return True, f"{choice}; {metric} {winner.metric:.3f} meets the floor {floor:.2f} ({readings})"
+
+
+def against_rules(
+    y: np.ndarray,
+    kind: str,
+    trained: np.ndarray,
+    rules: np.ndarray,
+    accounts: pd.Series,
+    *,
+    resamples: int = 400,
+    seed: int = 7,
+) -> tuple[bool, str, Candidate]:
+    """Whether a trained model that met the floor replaces the live rules score.
+
+    Both are scored on the same test rows and compared on the same account-level resamples.
+    The trained model replaces the rules when its ROC AUC there is higher (it beats them);
+    unlike between trained candidates, it need not be *clearly* better: the rules are a
+    stand-in whose weights were never validated on this data, while the trained model has
+    just met the floor on later data. The interval of the difference is reported either way.
+    Returns the decision, the sentence why, and the rules score's reading on those rows.
+    """
+    yv = np.asarray(y, dtype=int)
+    draws = bootstrap_aucs(
+        yv, {"rules": rules, kind: trained}, accounts, resamples=resamples, seed=seed
+    )
+    auc_rules, auc_trained = _auc(yv, rules), _auc(yv, trained)
+    low, high = _interval(draws["rules"])
+    reading = Candidate(
+        "rules", None if auc_rules is None else round(auc_rules, 4), low, high, None
+    )
+    if auc_rules is None or auc_trained is None:
+        return False, "the test period holds a single class: the rules score stays live", reading
+    d_low, d_high = _interval(draws[kind] - draws["rules"])
+    if d_low is None or d_high is None:
+        return False, "too few test accounts to compare with the rules score", reading
+    difference = (
+        f"difference {auc_trained - auc_rules:+.3f}, 95 % interval {d_low:+.3f} to {d_high:+.3f}"
+    )
+    if auc_trained > auc_rules:
+        return True, f"it beats the live {reading.words()} ({difference})", reading
+    why = f"it does not beat the live {reading.words()} ({difference}): the rules score stays"
+    return False, why, reading

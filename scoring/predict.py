@@ -69,6 +69,9 @@ def as_category(col: pd.Series, levels: list[str]) -> pd.Categorical:
 
 def raw_margin(model: ModelArtifact, matrix: pd.DataFrame) -> np.ndarray:
     """The model's log-odds before calibration, one value per row."""
+    if model.kind == "rules":
+        assert model.rules is not None
+        return model.rules.margin(matrix)
     if model.kind == "logistic":
         assert model.linear is not None
         return model.linear.margin(matrix)
@@ -80,7 +83,11 @@ def raw_margin(model: ModelArtifact, matrix: pd.DataFrame) -> np.ndarray:
 
 def contributions(model: ModelArtifact, matrix: pd.DataFrame) -> np.ndarray:
     """Exact contributions (one column per feature, then the bias), in raw-score space:
-    TreeSHAP for LightGBM, coefficient × standardised value for a logistic model."""
+    TreeSHAP for LightGBM, coefficient × standardised value for a logistic model, weight ×
+    scaled value for the rules score."""
+    if model.kind == "rules":
+        assert model.rules is not None
+        return model.rules.contributions(matrix, model.features)
     if model.kind == "logistic":
         assert model.linear is not None
         return model.linear.contributions(matrix, model.features)

@@ -1,8 +1,9 @@
 """Model artifacts: the model as text plus JSON extras, and the hash that guards them.
 
-Two kinds share one format. A LightGBM model is stored as ``booster.model_to_string()``; a
+Three kinds share one format. A LightGBM model is stored as ``booster.model_to_string()``; a
 logistic model as the canonical JSON of its coefficients and preprocessing
-(``Baseline.to_json``). Either text is stored with its SHA-256; calibration, the comparison
+(``Baseline.to_json``); the rules score as the canonical JSON of its weights, directions and
+scales (``RulesModel.to_json``). Either text is stored with its SHA-256; calibration, the comparison
 baseline, category levels and drift references are JSON numbers in ``extras`` (``kind`` says
 which model it is). Every load checks the hash first, so a model changed after training is
 refused. Nothing is pickled.
@@ -26,10 +27,31 @@ from scoring.calibration import Calibration
 from scoring.drift import Reference
 from scoring.drift_reference import WeekdayReferences
 from scoring.errors import ArtifactTampered
+from scoring.rules import RULES_NOTE, RulesModel
 
 EXTRAS_SCHEMA = 1
-Kind = Literal["lightgbm", "logistic"]
-KIND_NAMES: dict[str, str] = {"lightgbm": "LightGBM", "logistic": "logistic regression"}
+Kind = Literal["lightgbm", "logistic", "rules"]
+KIND_NAMES: dict[str, str] = {
+    "lightgbm": "LightGBM",
+    "logistic": "logistic regression",
+    "rules": "rules score",
+}
+
+
+def kind_of(extras: dict[str, Any] | None) -> Kind:
+    """The model family recorded in a registry row's extras (LightGBM when unrecorded)."""
+    kind = (extras or {}).get("kind")
+    return kind if kind in ("logistic", "rules") else "lightgbm"
+
+
+def served_by(version: str, kind: str) -> str:
+    """How a surface names what scored: ``rules score 2026-11-22.1`` or ``model 2026-11-22.1``."""
+    return f"rules score {version}" if kind == "rules" else f"model {version}"
+
+
+def described(version: str, kind: str) -> str:
+    """``served_by`` with, for the rules score, what it is (``scoring.rules.RULES_NOTE``)."""
+    return f"rules score {version} ({RULES_NOTE})" if kind == "rules" else version
 
 
 def sha256_text(text: str) -> str:
@@ -83,6 +105,7 @@ class ModelArtifact:
     kind: Kind = "lightgbm"
     linear: Baseline | None = None  # the model itself when ``kind`` is logistic
     weekday_references: WeekdayReferences | None = None  # drift, per weekday of the cut-off
+    rules: RulesModel | None = None  # the model itself when ``kind`` is rules
 
     def extras(self) -> dict[str, Any]:
         return json_safe(
@@ -103,7 +126,11 @@ class ModelArtifact:
         )
 
     def text(self) -> str:
-        """The stored artifact: LightGBM's model text, or the logistic model's canonical JSON."""
+        """The stored artifact: LightGBM's model text, or the logistic model's or the rules'
+        canonical JSON."""
+        if self.kind == "rules":
+            assert self.rules is not None
+            return self.rules.text()
         if self.kind == "logistic":
             assert self.linear is not None
             return json.dumps(json_safe(self.linear.to_json()))  # key order is column order
@@ -132,11 +159,15 @@ def load(
             f"model {version} does not match its SHA-256: it was changed after training; "
             "retrain or restore it"
         )
-    kind: Kind = "logistic" if extras.get("kind") == "logistic" else "lightgbm"
+    kind = kind_of(extras)
     booster: lgb.Booster | None = None
     linear: Baseline | None = None
+    rules: RulesModel | None = None
     try:
-        if kind == "logistic":
+        if kind == "rules":
+            rules = RulesModel.from_json(json.loads(artifact))
+            names = list(rules.features)
+        elif kind == "logistic":
             linear = Baseline.from_json(json.loads(artifact))
             names = [*linear.numeric, *linear.categorical]
         else:
@@ -174,4 +205,5 @@ def load(
         kind=kind,
         linear=linear,
         weekday_references=weekday_references,
+        rules=rules,
     )

@@ -1,12 +1,12 @@
 """Training: a logistic model and LightGBM, judged on later data, the winner refitted.
 
 The rows are point-in-time snapshots (``as_of``, ``account_id``, features…, ``label``). The
-latest snapshots are held out by time and split again by time: the earlier half picks the
-number of boosting rounds and fits the calibration, the later half is the test period every
-reported metric comes from. Training rows whose label window reaches into the held-out
-period are dropped (the "purge"), so no churn is seen twice. The gate (``scoring.gate``)
-serves the logistic model unless LightGBM is clearly better, and the winner must meet the
-accuracy floor; the winner is then refitted on every labelled row.
+latest snapshots are held out by time and split again by time (``scoring.holdout``): the
+earlier half picks the number of boosting rounds and fits the calibration, the later half is
+the test period every reported metric comes from. The families themselves are fitted in
+``scoring.families``. The gate (``scoring.gate``) serves the logistic model unless LightGBM
+is clearly better, and the winner must meet the accuracy floor; the winner is then refitted
+on every labelled row.
 """
 
 from __future__ import annotations
@@ -16,22 +16,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from scoring.baseline import Baseline, fit_baseline
-from scoring.calibration import Calibration, Method, fit_calibration
-from scoring.drift import reference_of
-from scoring.errors import FeatureSpecError, NotEnoughSignal
+from scoring.calibration import Method, fit_calibration
+from scoring.errors import FeatureSpecError
 from scoring.evaluate import budget_flags, metrics, metrics_by_segment
-from scoring.gate import Verdict, judge
+from scoring.families import artifact, boost, fit_logistic, model_matrix, refit
+from scoring.gate import Verdict, against_rules, judge
+from scoring.holdout import LABEL, check_labels, purge, split_held_out
 from scoring.leakage import find_leaks, refuse_leaks
 from scoring.model_metrics import Gate, ModelMetrics, PeriodMetrics
-from scoring.predict import as_category, risk
-from scoring.registry import Kind, ModelArtifact, data_fingerprint
+from scoring.predict import risk
+from scoring.registry import ModelArtifact, data_fingerprint
 
-LABEL = "label"
+__all__ = ["LABEL", "TrainConfig", "TrainResult", "fit", "purge", "split_held_out"]
+
 Split = Callable[[pd.DataFrame, float], tuple[pd.DataFrame, pd.DataFrame, str]]
 _BAD_NAME = re.compile(r"[\s,:\[\]{}\"]")
 
@@ -105,6 +105,11 @@ def usable_features(
     frame: pd.DataFrame, features: list[str], *, drop_empty: bool
 ) -> tuple[list[str], list[str]]:
     """The features to train on and warnings; missing, badly named or all-empty ones are refused."""
+    if not features:
+        raise FeatureSpecError(
+            "no feature columns to train on: training.exclude_features leaves none out of the "
+            "feature source's columns"
+        )
     absent = [f for f in features if f not in frame.columns]
     if absent:
         raise FeatureSpecError(f"feature(s) {', '.join(absent)} are not in the training data")
@@ -123,79 +128,75 @@ def usable_features(
     return [f for f in features if f not in empty], warnings
 
 
-def purge(train: pd.DataFrame, held: pd.DataFrame, horizon_days: int) -> tuple[pd.DataFrame, int]:
-    """Drop training rows whose label window ends after the first held-out snapshot."""
-    if "as_of" not in train or train.empty or held.empty:
-        return train, 0
-    first_held = pd.Timestamp(held["as_of"].min())
-    ends = pd.to_datetime(train["as_of"]) + pd.Timedelta(days=horizon_days)
-    keep = (ends <= first_held).to_numpy()
-    if pd.Timestamp(train["as_of"].max()) >= first_held or not keep.any():
-        return train, 0  # one snapshot date split by rows: there is no time order to protect
-    return train[keep], int((~keep).sum())
+@dataclass(frozen=True)
+class Prepared:
+    """Labelled rows that passed every check training makes before fitting, split by time."""
+
+    used: list[str]
+    warnings: list[str]
+    frame: pd.DataFrame  # every labelled row (the refit)
+    train: pd.DataFrame
+    purged: int
+    calib: pd.DataFrame
+    test: pd.DataFrame
+    split_sentence: str
+    held_sentence: str
 
 
-def split_held_out(held: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """Earlier half of the held-out snapshots → calibration, later half → test.
+def prepare(
+    frame: pd.DataFrame,
+    features: list[str],
+    categorical: list[str],
+    config: TrainConfig,
+    *,
+    split: Split,
+) -> Prepared:
+    """Every check training makes before fitting, in order, and the split it fits on.
 
-    With a single snapshot date there is no time order: the rows are split in half,
-    stratified by label, and the sentence says so.
+    ``atrisk audit`` runs exactly this, so each refusal of ``atrisk train`` is reported by
+    the audit first with the same words. Raises ``FeatureSpecError`` (unusable columns),
+    ``NotEnoughSignal`` (too few churned rows overall or in a part of the split, each naming
+    the fix that works) and ``LeakSuspected`` (a feature alone nearly separates the labels).
     """
-    days = sorted(pd.unique(held["as_of"])) if "as_of" in held else []
-    if len(days) >= 2:
-        per_day = held.groupby("as_of").size().reindex(days).cumsum().to_numpy()
-        cut = int(np.searchsorted(per_day, per_day[-1] / 2))
-        cut = min(max(cut, 0), len(days) - 2)
-        calib_days = set(days[: cut + 1])
-        in_calib = held["as_of"].isin(calib_days).to_numpy()
-        test_from = days[cut + 1]
-        return (
-            held[in_calib],
-            held[~in_calib],
-            (
-                f"calibrated on the held-out snapshots before {pd.Timestamp(test_from).date()}, "
-                f"tested on the {len(days) - cut - 1} from then on"
-            ),
-        )
-    rng = np.random.default_rng(seed)
-    in_calib = np.zeros(len(held), dtype=bool)
-    for label in (0, 1):
-        idx = np.flatnonzero(held[LABEL].to_numpy() == label)
-        rng.shuffle(idx)
-        in_calib[idx[: len(idx) // 2]] = True
-    return (
-        held[in_calib],
-        held[~in_calib],
-        (
-            "the held-out rows share one snapshot date, so they were split in half at random "
-            "(stratified by label) into calibration and test rows"
+    used, warnings = usable_features(frame, features, drop_empty=config.drop_empty_features)
+    frame = frame.dropna(subset=[LABEL])
+    check_labels(frame, config.min_positives, "training", fix=MORE_HISTORY)
+    train, held, sentence = split(frame, config.validation_share)
+    train, purged = purge(train, held, config.horizon_days)
+    share = config.validation_share
+    check_labels(
+        train,
+        max(1, config.min_positives // 2),
+        "training (before the held-out)",
+        fix=(
+            f"the held-out period takes most of the churn: lower training.validation_share "
+            f"(now {share:g}), or train --as-of a later day so more churn falls before it"
         ),
     )
+    refuse_leaks(find_leaks(train, [f for f in used if f not in categorical], LABEL))
+    calib, test, held_sentence = split_held_out(held, config.seed)
+    where = _period_words(held)
+    held_fix = (
+        f"the held-out period ({where}) holds too little churn: train --as-of a day whose "
+        f"last weeks held churn, or raise training.validation_share (now {share:g}) so the "
+        "held-out period covers more snapshots"
+    )
+    check_labels(calib, 1, "calibration", fix=held_fix)
+    check_labels(test, 1, "test", fix=held_fix)
+    return Prepared(used, warnings, frame, train, purged, calib, test, sentence, held_sentence)
 
 
-def _check_labels(frame: pd.DataFrame, min_positives: int, where: str) -> None:
-    positives, rows = int(frame[LABEL].sum()), len(frame)
-    if positives == 0 or positives == rows:
-        only = "churned" if positives else "retained"
-        raise NotEnoughSignal(
-            f"every {where} row is {only} ({rows} rows): a model needs both churned and "
-            "retained accounts; train over a longer history or check the churn dates"
-        )
-    if positives < min_positives:
-        raise NotEnoughSignal(
-            f"only {positives} churned account-snapshots in the {where} rows; at least "
-            f"{min_positives} are needed (training.min_positives) for a model worth trusting"
-        )
+MORE_HISTORY = (
+    "ingest more history (training.history_days) as churn is recorded, or lower "
+    "training.min_positives"
+)
 
 
-def _matrix(frame: pd.DataFrame, features: list[str], cats: dict[str, list[str]]) -> pd.DataFrame:
-    cols: dict[str, Any] = {}
-    for f in features:
-        if f in cats:
-            cols[f] = as_category(frame[f], cats[f])
-        else:
-            cols[f] = pd.to_numeric(frame[f], errors="coerce").astype(float)
-    return pd.DataFrame(cols, index=frame.index)
+def _period_words(held: pd.DataFrame) -> str:
+    if "as_of" not in held or held.empty:
+        return "one snapshot"
+    first, last = pd.Timestamp(held["as_of"].min()).date(), pd.Timestamp(held["as_of"].max()).date()
+    return f"snapshots {first} … {last}"
 
 
 def fit(
@@ -208,39 +209,51 @@ def fit(
     groups: dict[str, str] | None = None,
     one_hot: dict[str, str] | None = None,
     feature_source: str = "builtin",
+    incumbent: ModelArtifact | None = None,
 ) -> TrainResult:
     """Train both candidates, judge them on later data, refit the winner on every labelled row.
 
-    ``split`` holds the latest rows out by time. Raises ``NotEnoughSignal`` (too few churned
-    rows, one class) and ``LeakSuspected`` (a feature alone nearly separates the labels).
+    ``split`` holds the latest rows out by time. Raises what ``prepare`` raises. With a live
+    rules score as ``incumbent``, the winner is promoted only when it also beats the rules on
+    the same test rows (``scoring.gate.against_rules``).
     """
-    used, warnings = usable_features(frame, features, drop_empty=config.drop_empty_features)
-    frame = frame.dropna(subset=[LABEL])
-    _check_labels(frame, config.min_positives, "training")
-    train, held, sentence = split(frame, config.validation_share)
-    train, purged = purge(train, held, config.horizon_days)
-    _check_labels(train, max(1, config.min_positives // 2), "training (before the held-out)")
-    refuse_leaks(find_leaks(train, [f for f in used if f not in categorical], LABEL))
-    calib, test, held_sentence = split_held_out(held, config.seed)
-    _check_labels(calib, 1, "calibration")
-    _check_labels(test, 1, "test")
+    ready = prepare(frame, features, categorical, config, split=split)
+    used, warnings, frame = ready.used, ready.warnings, ready.frame
+    train, calib, test = ready.train, ready.calib, ready.test
     cats = {
         c: sorted(str(v) for v in train[c].dropna().astype("str").unique())
         for c in categorical
         if c in used
     }
-    x_train, x_calib, x_test = (_matrix(f, used, cats) for f in (train, calib, test))
+    x_train, x_calib, x_test = (model_matrix(f, used, cats) for f in (train, calib, test))
     params = lgb_params(config, len(train))
-    booster = _boost(params, x_train, train, config, valid=(x_calib, calib))
+    booster = boost(
+        params,
+        x_train,
+        train,
+        valid=(x_calib, calib),
+        rounds=config.num_boost_round,
+        early_stopping_rounds=config.early_stopping_rounds,
+    )
     margin = np.asarray(booster.predict(x_calib, raw_score=True))
     calibration = fit_calibration(margin, calib[LABEL].to_numpy(int), config.calibration)
-    numeric = [f for f in used if f not in cats]
-    baseline = fit_baseline(train, train[LABEL].to_numpy(int), numeric, list(cats))
-    trees = _artifact(booster, "lightgbm", used, cats, calibration, baseline, train, config)
-    linear = _artifact(None, "logistic", used, cats, IDENTITY, baseline, train, config)
+    linear = fit_logistic(train, used, cats, seed=config.seed)
+    assert linear.linear is not None
+    trees = artifact(
+        booster, "lightgbm", used, cats, calibration, linear.linear, train, seed=config.seed
+    )
     evaluated, verdict = _judge(trees, linear, test, x_test, config)
     chosen_rounds = int(booster.num_trees())
-    model = _refit(verdict.chosen, frame, used, cats, calibration, config, chosen_rounds)
+    model = refit(
+        verdict.chosen,
+        frame,
+        used,
+        cats,
+        calibration,
+        lgb_params(config, len(frame)),
+        chosen_rounds,
+        seed=config.seed,
+    )
     model.groups = {k: v for k, v in (groups or {}).items() if k in used}
     model.one_hot = {k: v for k, v in (one_hot or {}).items() if k in used}
     model.feature_source = feature_source
@@ -250,22 +263,25 @@ def fit(
         best_iteration=chosen_rounds if verdict.chosen == "lightgbm" else None,
         rows={
             "train": len(train),
-            "purged": purged,
+            "purged": ready.purged,
             "calibration": len(calib),
             "test": len(test),
             "refit": len(frame),
         },
-        split=f"{sentence}; {held_sentence}; the chosen model was then refitted on all "
-        f"{len(frame)} labelled rows",
+        split=f"{ready.split_sentence}; {ready.held_sentence}; the chosen model was then "
+        f"refitted on all {len(frame)} labelled rows",
         gate=Gate(verdict.passed, verdict.why),
     )
     params = {"kind": verdict.chosen, **params, "num_boost_round": chosen_rounds}
+    promoted, why = verdict.passed, verdict.why
+    if incumbent is not None and incumbent.kind == "rules" and promoted:
+        promoted, why, report = _against_rules(verdict, incumbent, trees, linear, test, report)
     return TrainResult(
         model=model,
         metrics=report,
         params=params,
-        promoted=verdict.passed,
-        why=verdict.why,
+        promoted=promoted,
+        why=why,
         train_start=frame["as_of"].min() if "as_of" in frame else None,
         train_end=frame["as_of"].max() if "as_of" in frame else None,
         fingerprint=data_fingerprint(frame[["account_id", "as_of", *used, LABEL]]),
@@ -274,82 +290,25 @@ def fit(
     )
 
 
-IDENTITY = Calibration("platt", a=1.0, b=0.0)  # a logistic model's probability is its own
-
-
-def _boost(
-    params: dict[str, Any],
-    x: pd.DataFrame,
-    rows: pd.DataFrame,
-    config: TrainConfig,
-    *,
-    valid: tuple[pd.DataFrame, pd.DataFrame] | None = None,
-    rounds: int | None = None,
-) -> lgb.Booster:
-    """LightGBM with early stopping on ``valid``, or exactly ``rounds`` rounds without it."""
-    dtrain = lgb.Dataset(x, label=rows[LABEL].to_numpy(int), free_raw_data=False)
-    if valid is None:
-        return lgb.train(params, dtrain, num_boost_round=max(1, rounds or 1))
-    dvalid = lgb.Dataset(valid[0], label=valid[1][LABEL].to_numpy(int), reference=dtrain)
-    booster = lgb.train(
-        params,
-        dtrain,
-        num_boost_round=config.num_boost_round,
-        valid_sets=[dvalid],
-        valid_names=["calibration"],
-        callbacks=[lgb.early_stopping(config.early_stopping_rounds, verbose=False)],
+def _against_rules(
+    verdict: Verdict,
+    rules: ModelArtifact,
+    trees: ModelArtifact,
+    linear: ModelArtifact,
+    test: pd.DataFrame,
+    report: ModelMetrics,
+) -> tuple[bool, str, ModelMetrics]:
+    """The gate's winner against the live rules score on the same test rows."""
+    chosen = trees if verdict.chosen == "lightgbm" else linear
+    p_model = risk(chosen, model_matrix(test, chosen.features, chosen.categories))
+    p_rules = risk(rules, model_matrix(test, rules.features, {}))
+    accounts = test["account_id"] if "account_id" in test else pd.Series(test.index)
+    beats, sentence, reading = against_rules(
+        test[LABEL].to_numpy(int), verdict.chosen, p_model, p_rules, accounts
     )
-    return lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
-
-
-def _artifact(
-    booster: lgb.Booster | None,
-    kind: Kind,
-    used: list[str],
-    cats: dict[str, list[str]],
-    calibration: Calibration,
-    baseline: Baseline,
-    rows: pd.DataFrame,
-    config: TrainConfig,
-) -> ModelArtifact:
-    sample = rows.sample(min(len(rows), 200_000), random_state=config.seed)
-    x = _matrix(rows, used, cats)
-    return ModelArtifact(
-        version="(unregistered)",
-        booster=booster,
-        features=used,
-        categories=cats,
-        calibration=calibration,
-        baseline=baseline,
-        references={f: reference_of(f, sample[f]) for f in used},
-        typical={
-            f: float(np.nanmedian(x[f].to_numpy(dtype=float)))
-            for f in used
-            if f not in cats and x[f].notna().any()
-        },
-        kind=kind,
-        linear=baseline if kind == "logistic" else None,
-    )
-
-
-def _refit(
-    kind: str,
-    frame: pd.DataFrame,
-    used: list[str],
-    cats: dict[str, list[str]],
-    calibration: Calibration,
-    config: TrainConfig,
-    rounds: int,
-) -> ModelArtifact:
-    """The chosen model fitted again on every labelled row (LightGBM: the rounds it kept, and
-    the calibration fitted on the held-out rows)."""
-    numeric = [f for f in used if f not in cats]
-    baseline = fit_baseline(frame, frame[LABEL].to_numpy(int), numeric, list(cats))
-    if kind == "logistic":
-        return _artifact(None, "logistic", used, cats, IDENTITY, baseline, frame, config)
-    params = lgb_params(config, len(frame))
-    booster = _boost(params, _matrix(frame, used, cats), frame, config, rounds=rounds)
-    return _artifact(booster, "lightgbm", used, cats, calibration, baseline, frame, config)
+    candidates = {**report.candidates, "rules": reading.to_json()}
+    why = f"{verdict.why}; {sentence}"
+    return beats, why, replace(report, candidates=candidates, gate=Gate(beats, why))
 
 
 def _test_warnings(test: pd.DataFrame, config: TrainConfig) -> list[str]:

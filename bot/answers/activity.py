@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from bot.answers.lookups import Acted, Caller, acted_line, portfolio_of, reason_texts
 from bot.daily.fallback import Serving, serving
 from bot.report.adoption import AdoptionWeek, adoption_weeks, current, latest_graded
+from scoring.registry import kind_of
+from storage.repositories import model_versions
 from storage.repositories import plays as plays_repo
 from storage.repositories import read_models as q
 
@@ -81,6 +83,7 @@ class HomeAnswer:
     served: Serving
     open_days: int
     plays: tuple[OpenPlay, ...] = ()
+    rules_score: bool = False  # the live model is the rules score (labelled as such)
 
 
 @dataclass(frozen=True)
@@ -148,5 +151,9 @@ def home(
         ]
         served = serving(s, today)
         plays = tuple(open_plays(s, caller, today))
+        live = model_versions.in_state(s, state="live")
+        rules = live is not None and kind_of(live.extras) == "rules"
     label = caller.scope_label
-    return HomeAnswer(caller.name, label, tuple(opened), tuple(done), served, open_days, plays)
+    return HomeAnswer(
+        caller.name, label, tuple(opened), tuple(done), served, open_days, plays, rules
+    )

@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.blockkit.text import clip, hidden_json, hidden_key, safe
 from scoring.reasons import Reason
+from scoring.rules import RULES_NOTE
 
 ALERT_EVENT_TYPE = "atrisk_alert"
 PLAYBOOK_ACTION_PREFIX = "atrisk.playbook."
@@ -58,6 +59,7 @@ class AlertView:
     fallback_banner: str | None = None
     since: str | None = None  # what changed since the account's open play or dismissal
     portfolio: tuple[int, int, float] | None = None  # rank, size, median risk of the CSM's
+    model_kind: str | None = None  # lightgbm | logistic | rules
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,10 @@ def acted_text(acted: ActedView) -> str:
 
 
 def _context(view: AlertView) -> dict[str, Any]:
-    parts = [f"Model {view.model_version}" if view.model_version else "Model unknown"]
+    if view.model_kind == "rules":
+        parts = [f"Rules score {view.model_version or ''}".strip() + f" ({RULES_NOTE})"]
+    else:
+        parts = [f"Model {view.model_version}" if view.model_version else "Model unknown"]
     parts += [f"scored {long_date(view.as_of)}", f"account {view.account_id}"]
     return {
         "type": "context",

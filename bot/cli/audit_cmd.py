@@ -2,7 +2,10 @@
 
 Builds the same training snapshots ``atrisk train`` would and reports how far back each table
 goes, matured labels and churned accounts per month, missing and constant feature columns,
-the class balance and the key features seen in usage. Exit 2 when training would be refused.
+the class balance and the key features seen in usage, and runs every check training makes
+before fitting: each refusal ``atrisk train`` can give is reported here first, in the same
+words. Exit 2 when training would be refused; exit 0 with a cold-start note when only the
+rules score can serve yet, and how much more history a trained model needs.
 """
 
 from __future__ import annotations
@@ -16,47 +19,25 @@ from rich.table import Table
 
 from bot.bootstrap import Context
 from bot.cli.output import console, parse_day, print_json, progress
-from scoring.audit import AuditReport, audit, audit_account_features
-from scoring.features import lookback_days
-from scoring.labels import training_set
-from storage.repositories.sources import load_account_features, load_sources
+from bot.lifecycle.training import default_as_of, preflight, training_inputs
+from scoring.audit import AuditReport
 
 
 def run_audit(ctx: Context, as_of: dt.date | None, *, show_progress: bool) -> AuditReport:
-    """Audit the stored data the way training reads it (built-in features or account_features)."""
-    from bot.lifecycle.training import default_as_of, feature_params
-
+    """Audit the stored data exactly as ``atrisk train`` reads it, with every refusal training
+    would give before fitting (``bot.lifecycle.training.preflight``), in its words."""
     ctx.require_schema()
-    spec = ctx.spec
-    if spec.contract.features == "account_features":
-        return audit_account_features(
-            load_account_features(ctx.source_engine), min_positives=spec.training.min_positives
-        )
     as_of = as_of or default_as_of(ctx)
-    params = feature_params(spec)
-    history = spec.training.history_days
-    since = as_of - dt.timedelta(days=history + params.horizon_days + lookback_days(params))
-    src = load_sources(ctx.source_engine, since=since, until=as_of)
-    every = spec.training.snapshot_every_days
     with progress(disable=not show_progress) as bar:
         task = bar.add_task("Building snapshots", total=None)
-        frame = training_set(
-            src,
+        report, got = training_inputs(
+            ctx,
             as_of,
-            params,
-            every_days=every,
-            history_days=history,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-    return audit(
-        src,
-        as_of,
-        params,
-        history_days=history,
-        every_days=every,
-        min_positives=spec.training.min_positives,
-        features=frame,
-    )
+    if got is not None:
+        preflight(ctx, report, got)
+    return report
 
 
 def render(report: AuditReport) -> None:
@@ -107,10 +88,18 @@ def render(report: AuditReport) -> None:
         console.print(f"[yellow]! warning:[/yellow] {escape(w)}", soft_wrap=True, markup=True)
     for problem in report.problems:
         console.print(f"[red]✗ problem:[/red] {escape(problem)}", soft_wrap=True, markup=True)
-    if report.ok:
-        console.print("[green]The data can support training.[/green]", markup=True)
-    else:
+    for thin in report.cold_start:
+        console.print(f"[yellow]• cold start:[/yellow] {escape(thin)}", soft_wrap=True)
+    if not report.ok:
         console.print("[red]Training would be refused.[/red]", markup=True)
+    elif report.cold_start:
+        console.print(
+            "[yellow]A trained model is not possible yet: `atrisk train` serves the rules "
+            "score (docs/model.md) until one meets the floor and beats it.[/yellow]",
+            markup=True,
+        )
+    else:
+        console.print("[green]The data can support training.[/green]", markup=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,7 @@ from bot.cli.output import console, print_json
 from bot.cli.train_cmd import AsJson
 from bot.lifecycle import model_registry
 from bot.lifecycle.training import default_as_of
+from scoring.registry import KIND_NAMES
 from storage.repositories import model_versions as repo
 
 Version = Annotated[str, typer.Argument(help="A model version, e.g. 2026-11-22.1")]
@@ -33,7 +34,7 @@ def render_list(rows: list[dict[str, Any]], comparison: model_registry.Compariso
         console.print("No models yet: run `atrisk train`.")
         return
     table = Table(title="Models", title_justify="left")
-    for name in ("version", "state", "trained as of", "ROC AUC", "baseline", "ECE", "gate"):
+    for name in ("version", "kind", "state", "trained as of", "ROC AUC", "baseline", "ECE", "gate"):
         table.add_column(
             name, justify="right" if name in ("ROC AUC", "baseline", "ECE") else "left"
         )
@@ -41,6 +42,7 @@ def render_list(rows: list[dict[str, Any]], comparison: model_registry.Compariso
         gate = r["gate"]
         table.add_row(
             r["version"],
+            KIND_NAMES.get(r["kind"], r["kind"]),
             r["state"],
             str(r["trained_as_of"]),
             _fmt(r["roc_auc"]),

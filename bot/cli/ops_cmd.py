@@ -22,6 +22,7 @@ from bot.daily.status import Status, read_status
 from bot.errors import RunFailed
 from bot.lifecycle import model_state
 from scoring.evaluate import METRIC_NAMES
+from scoring.registry import described, served_by
 
 
 def _actor() -> str:
@@ -47,7 +48,11 @@ def render_status(r: Status) -> None:
     trained = f", trained as of {r.live_model_trained_as_of}" if r.live_model else ""
     if r.model_metric:
         trained += f", {METRIC_NAMES[r.model_metric[0]]} {r.model_metric[1]:.3f} on the test period"
-    console.print(f"Live model: {escape(r.live_model or 'none')}{trained}")
+    if r.live_model and r.live_model_kind == "rules":
+        trained = trained.replace("on the test period", "on the labelled history")
+        console.print(f"Live model: {escape(described(r.live_model, 'rules'))}{trained}")
+    else:
+        console.print(f"Live model: {escape(r.live_model or 'none')}{trained}")
     run = r.last_run
     if run is None:
         console.print("Last run: none yet")
@@ -102,7 +107,7 @@ def render_run(r: DailyReport) -> None:
     console.print(head)
     if r.status == "skipped":
         return
-    model = f" with model {r.model_version}" if r.model_version else ""
+    model = f" with {served_by(r.model_version, r.model_kind or '')}" if r.model_version else ""
     console.print(f"{r.n_scored} scored, {r.n_flagged} flagged{model}")
     if r.fallback:
         render_fallback(r)

@@ -28,6 +28,8 @@ from bot.daily.score_day import score_day
 from bot.daily.scoring_run import ScoringReport
 from bot.errors import RunFailed
 from scoring.reasons import SHOWN_REASONS
+from scoring.registry import served_by
+from scoring.rules import RULES_NOTE
 
 OUT_COLUMNS = ["account_id", "as_of", "risk", "flagged", "reason_1", "reason_2", "reason_3"]
 
@@ -49,11 +51,12 @@ def scores_table(report: ScoringReport) -> pd.DataFrame:
     return out[OUT_COLUMNS].sort_values("risk", ascending=False)
 
 
-def render(report: ScoringReport) -> None:
+def render(report: ScoringReport, kind: str | None = None) -> None:
     shadow = f" (shadow {report.shadow_version} scored beside it)" if report.shadow_version else ""
-    console.print(
-        f"Scoring run #{report.run_id} for {report.as_of}: model {report.model_version}{shadow}"
-    )
+    what = served_by(str(report.model_version), kind or "")
+    if kind == "rules":
+        what = f"{what} ({RULES_NOTE})"
+    console.print(f"Scoring run #{report.run_id} for {report.as_of}: {what}{shadow}")
     held = ", ".join(f"{n:,} {status.replace('_', ' ')}" for status, n in report.not_posted.items())
     existing = report.n_alerts_existing
     console.print(
@@ -125,7 +128,7 @@ def register(app: typer.Typer) -> None:
                 data["out"] = str(out)
             print_json(data)
         else:
-            render(report)
+            render(report, daily.model_kind)
             if daily.fallback:
                 render_fallback(daily)
             if out is not None:

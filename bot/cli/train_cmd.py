@@ -29,7 +29,28 @@ def _fmt(value: Any) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
+def render_rules(report: TrainingReport) -> None:
+    """A rules score put live: its reading on the labelled history, why, and any candidate."""
+    test = report.metrics.test
+    table = Table(title=f"Rules score {report.version} (all labelled rows)", title_justify="left")
+    table.add_column("metric", justify="left")
+    table.add_column("rules score", justify="right")
+    for key in ("roc_auc", "pr_auc", "precision_at_budget", "recall_at_budget", "brier", "ece"):
+        table.add_row(key, _fmt(test.get(key)))
+    console.print(table)
+    if report.split:
+        console.print(escape(report.split[:1].upper() + report.split[1:]) + ".")
+    if report.candidate:
+        console.print(f"Trained model {report.candidate} stays a candidate (`atrisk model list`).")
+    console.print(f"Rules score {report.version} is live — {escape(report.why)}.")
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}")
+
+
 def render(report: TrainingReport) -> None:
+    if report.kind == "rules":
+        render_rules(report)
+        return
     m = report.metrics
     test, base = m.test, m.baseline_test
     table = Table(title=f"Model {report.version} (test period)", title_justify="left")

@@ -37,6 +37,7 @@ from bot.daily.drift_history import earlier_weighted_drift
 from bot.errors import AtriskError, RunFailed, expected_errors
 from bot.lifecycle import model_state
 from bot.spec import Spec
+from scoring.registry import kind_of
 from storage import job_lock
 from storage.connection import brief
 from storage.errors import ConnectionLost, DatabaseUnavailable, StorageError
@@ -68,6 +69,7 @@ class DailyReport:
     run_id: int | None = None
     status: str = "not run"  # the run's: succeeded | failed; or skipped (another replica ran it)
     model_version: str | None = None
+    model_kind: str | None = None  # lightgbm | logistic | rules
     reused: bool = False  # the day was scored before: only pending alerts were posted
     ingested: str | None = None
     fallback: bool = False
@@ -390,6 +392,7 @@ def _describe(ctx: Root, report: DailyReport, run_id: int) -> None:
         if run.model_version_id is not None:
             model = s.get(ModelVersion, run.model_version_id)
             report.model_version = model.version if model else None
+            report.model_kind = kind_of(model.extras) if model else None
         if run.served_from_run_id is not None:
             served = s.get(ScoringRun, run.served_from_run_id)
             if served is not None:

@@ -27,6 +27,7 @@ from bot.lifecycle import model_state
 from bot.lifecycle.accuracy import AccuracyReading, live_accuracy, live_model
 from bot.spec import Spec
 from scoring.model_metrics import ModelMetrics
+from scoring.registry import kind_of
 from storage.models import ScoringRun
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class Status:
     state_changed_at: dt.datetime | None
     live_model: str | None
     live_model_trained_as_of: dt.date | None
+    live_model_kind: str | None  # lightgbm | logistic | rules
     model_metric: tuple[str, float] | None  # the spec's metric on the training test period
     last_run: RunSummary | None
     serving: fallback.Serving
@@ -192,6 +194,7 @@ def read_status(ctx: Root, now: dt.datetime | None = None) -> Status:
             state_changed_by=state.changed_by,
             state_changed_at=state.changed_at,
             live_model=model.version if model else None,
+            live_model_kind=kind_of(model.extras) if model else None,
             live_model_trained_as_of=model.trained_as_of if model else None,
             model_metric=(metric, value) if value is not None else None,
             last_run=_run_summary(s, last),

@@ -17,6 +17,7 @@ from bot.ports import Posted
 from scoring.reasons import reasons_of
 from storage.models import Account, Alert, TeamMember
 from storage.repositories import alert_outbox as repo
+from storage.repositories import model_versions
 from storage.repositories import plays as plays_repo
 
 
@@ -40,6 +41,7 @@ def view_from_rows(
     member: TeamMember | None,
     model_version: str | None,
     scored_on: dt.date | None,
+    model_kind: str | None = None,
 ) -> AlertView:
     """The message's values from the rows (pure: no session is touched)."""
     return AlertView(
@@ -57,6 +59,7 @@ def view_from_rows(
         reasons=reasons_of(alert.reasons),
         playbooks=list(alert.playbooks or []),
         model_version=model_version,
+        model_kind=model_kind,
         as_of=alert.as_of,
         fallback_banner=banner_text(scored_on or alert.as_of) if alert.fallback else None,
         since=alert.since_text,
@@ -79,6 +82,9 @@ def load_views(
     versions = repo.model_versions_by_id(
         session, ids=[a.model_version_id for a in alerts if a.model_version_id is not None]
     )
+    kinds = model_versions.kinds_by_id(
+        session, ids=[a.model_version_id for a in alerts if a.model_version_id is not None]
+    )
     scored = repo.served_score_dates(
         session, run_ids=[a.run_id for a in alerts if a.fallback and a.run_id is not None]
     )
@@ -92,6 +98,7 @@ def load_views(
             member,
             versions.get(alert.model_version_id) if alert.model_version_id else None,
             scored.get(alert.run_id) if alert.run_id else None,
+            kinds.get(alert.model_version_id) if alert.model_version_id else None,
         )
         channel = alert.channel or (member.slack_channel if member else None) or default_channel
         created = alert.created_at

@@ -10,18 +10,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from bot.lifecycle.accuracy import AccuracyReading, live_accuracy
+from bot.lifecycle.accuracy import AccuracyReading, live_accuracy, live_model
 from bot.report.build import build_report
+from scoring.registry import described, kind_of
 from storage.repositories.feedback import load_report_frames
 
 if TYPE_CHECKING:
     from bot.ports import Root
 
 
-def reading_of(reading: AccuracyReading) -> dict[str, Any]:
-    """The kill switch's reading as the report shows it."""
+def reading_of(reading: AccuracyReading, kind: str | None = None) -> dict[str, Any]:
+    """The kill switch's reading as the report shows it (``kind``: the live model's family)."""
     return {
         "model_version": reading.model_version,
+        "model_kind": kind,
+        "model_label": (
+            described(reading.model_version, kind or "lightgbm") if reading.model_version else None
+        ),
         "value": reading.value,
         "n": reading.n,
         "n_churned": reading.n_churned,
@@ -35,6 +40,8 @@ def report_of(ctx: Root, *, today: dt.date, since: dt.date | None = None) -> dic
     frames = load_report_frames(ctx.engine, since=since)
     with ctx.uow() as uow:
         reading = live_accuracy(uow.session, spec, today)
+        live = live_model(uow.session)
+        kind = kind_of(live.extras) if live is not None else None
     return build_report(
         frames,
         today=today,
@@ -45,6 +52,6 @@ def report_of(ctx: Root, *, today: dt.date, since: dt.date | None = None) -> dic
         min_effect=spec.feedback.min_effect,
         holdout_share=spec.feedback.holdout_share,
         metric=spec.accuracy.metric,
-        kill_switch=reading_of(reading),
+        kill_switch=reading_of(reading, kind),
         titles={p.id: p.title for p in ctx.playbooks},
     )

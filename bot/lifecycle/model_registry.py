@@ -182,6 +182,7 @@ def summary(row: ModelVersion) -> dict[str, Any]:
     test, base = m.test, m.baseline_test
     return {
         "version": row.version,
+        "kind": registry.kind_of(row.extras),
         "state": row.state,
         "created_at": row.created_at,
         "trained_as_of": row.trained_as_of,

@@ -4,6 +4,9 @@ Built-in features come from the source tables (snapshots every ``snapshot_every_
 ``history_days``, labels over ``horizon_days``); a team's own ``account_features`` table is
 used as it is (rows without a label are scored, never trained on). A model that passes the
 gate goes ``live`` when there is none, else ``shadow``; one that fails stays a ``candidate``.
+Until a trained model can serve (too few churned accounts, or none meeting the floor), the
+rules score (``scoring.rules``) is registered live; the first trained model that meets the
+floor and beats it on the same test rows replaces it.
 Nothing is written unless the whole training succeeds: the model row is one transaction.
 """
 
@@ -16,15 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from bot.lifecycle.model_registry import artifact_of
 from bot.lifecycle.weekday_reference import attach_weekday_references
 from scoring import catalog, reasons
-from scoring.audit import audit, audit_account_features, check_columns
-from scoring.errors import FeatureSpecError, NotEnoughSignal
+from scoring.audit import AuditReport, audit, audit_account_features, check_columns
+from scoring.cold_start import rules_metrics
+from scoring.errors import FeatureSpecError, NotEnoughSignal, ScoringError
+from scoring.families import rules_artifact
 from scoring.features import FeatureParams, lookback_days
 from scoring.labels import LABEL, drop_treated, split_by_time, training_set
-from scoring.model_metrics import ModelMetrics
-from scoring.registry import next_version, serialise
-from scoring.train import TrainConfig, TrainResult, fit
+from scoring.model_metrics import Gate, ModelMetrics
+from scoring.registry import data_fingerprint, kind_of, next_version, serialise
+from scoring.rules import DECLARED_WEIGHT, rule_weights
+from scoring.train import TrainConfig, TrainResult, fit, prepare
 from storage.repositories import model_versions as repo
 from storage.repositories.feedback import treated_accounts
 from storage.repositories.scores import latest_data_date
@@ -53,9 +60,19 @@ class TrainingReport:
     split: str
     metrics: ModelMetrics
     warnings: list[str] = field(default_factory=list)
+    kind: str = "lightgbm"  # the family of ``version``: lightgbm | logistic | rules
+    live_version: str | None = None  # what serves after training
+    candidate: str | None = None  # a trained model registered below the floor, rules serving
+    candidate_metrics: ModelMetrics | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "kind": self.kind,
+            "live_version": self.live_version,
+            "candidate": self.candidate,
+            "candidate_metrics": (
+                self.candidate_metrics.to_json() if self.candidate_metrics else None
+            ),
             "as_of": self.as_of.isoformat(),
             "version": self.version,
             "state": self.state,
@@ -72,6 +89,8 @@ def feature_params(spec: Spec) -> FeatureParams:
     return FeatureParams(
         key_features=tuple(spec.contract.key_features) or FeatureParams().key_features,
         horizon_days=spec.entity.horizon_days,
+        renewal_term_months=spec.entity.renewal_term_months,
+        renewal_terms_by_plan=tuple(sorted(spec.entity.renewal_terms_by_plan.items())),
     )
 
 
@@ -102,8 +121,9 @@ def _refuse(problems: list[str]) -> None:
 
 def builtin_frame(
     ctx: Root, as_of: dt.date, *, progress: Progress | None = None
-) -> tuple[pd.DataFrame, list[str]]:
-    """Audited training snapshots from the source tables, and the audit's warnings.
+) -> tuple[pd.DataFrame | None, AuditReport]:
+    """Training snapshots from the source tables and the audit of them (None: the audit's
+    problems stop training before any feature is built).
 
     The cheap label audit runs first, so a hopeless history is refused before any feature
     is built; the feature columns are checked once the snapshots exist.
@@ -121,37 +141,42 @@ def builtin_frame(
         every_days=every,
         min_positives=spec.training.min_positives,
     )
-    _refuse(report.problems)
+    if report.problems:
+        return None, report
     frame = training_set(
         src, as_of, params, every_days=every, history_days=history, progress=progress
     )
     check_columns(report, frame, [c for c in catalog.MODEL_FEATURES if c in frame.columns])
-    _refuse(report.problems)
-    return frame, list(report.warnings)
+    return (None if report.problems else frame), report
 
 
-def byo_frame(ctx: Root, as_of: dt.date) -> tuple[pd.DataFrame, list[str]]:
-    """Labelled rows of the team's ``account_features`` up to ``as_of``, label as ``label``."""
+def byo_frame(ctx: Root, as_of: dt.date) -> tuple[pd.DataFrame | None, AuditReport]:
+    """Labelled rows of the team's ``account_features`` up to ``as_of`` (label as ``label``)
+    and the audit of them (None: the audit's problems stop training)."""
     spec = ctx.spec
     table = load_account_features(ctx.source_engine)
+    report = AuditReport(horizon_days=0, min_positives=spec.training.min_positives)
     if table.empty:
-        raise NotEnoughSignal(
+        report.problems.append(
             "the account_features table is empty: ingest it (`atrisk ingest SOURCE`) first"
         )
+        return None, report
     absent = [k for k in spec.contract.key_features if k not in table.columns]
     if absent:
         columns = ", ".join(c for c in table.columns if c not in BYO_KEYS)
-        raise FeatureSpecError(
+        report.problems.append(
             f"contract.key_features names {', '.join(map(repr, absent))}, which "
             f"{'is not a column' if len(absent) == 1 else 'are not columns'} of "
             f"account_features (its columns: {columns})"
         )
+        return None, report
     table = table[table["as_of"] <= pd.Timestamp(as_of)]
     report = audit_account_features(table, min_positives=spec.training.min_positives)
-    _refuse(report.problems)
+    if report.problems:
+        return None, report
     labelled = table[table[BYO_LABEL].notna()].rename(columns={BYO_LABEL: LABEL})
     labelled[LABEL] = labelled[LABEL].astype(int)
-    return labelled, list(report.warnings)
+    return labelled, report
 
 
 def byo_features(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -191,28 +216,44 @@ def without_treated(ctx: Root, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[
     ]
 
 
-def train_model(
+@dataclass
+class Inputs:
+    """What training reads: the rows, the feature columns and how they are told."""
+
+    frame: pd.DataFrame
+    features: list[str]
+    categorical: list[str]
+    config: TrainConfig
+    groups: dict[str, str]
+    one_hot: dict[str, str]
+    warnings: list[str]
+    cold_start: list[str]  # why a trained model is not possible yet (the audit's words)
+
+
+def training_inputs(
     ctx: Root,
+    as_of: dt.date,
     *,
-    as_of: dt.date | None = None,
     overrides: dict[str, Any] | None = None,
     progress: Progress | None = None,
-) -> TrainingReport:
-    """Train on data before ``as_of`` and register the model (one transaction)."""
-    ctx.require_schema()
+) -> tuple[AuditReport, Inputs | None]:
+    """The audit and the training rows and features, as ``atrisk train`` and ``atrisk audit``
+    read them (None when the audit's problems stop training)."""
     spec = ctx.spec
-    as_of = as_of or default_as_of(ctx)
     config = train_config(spec, **(overrides or {}))
-    source = spec.contract.features
-    if source == "account_features":
-        frame, warnings = byo_frame(ctx, as_of)
+    if spec.contract.features == "account_features":
+        frame, report = byo_frame(ctx, as_of)
+        if frame is None:
+            return report, None
         features, cats = byo_features(frame)
-        warnings += undeclared_warning(features, spec.contract.columns)
+        report.warnings += undeclared_warning(features, spec.contract.columns)
         config = replace(config, drop_empty_features=False)
         groups: dict[str, str] = {}
         one_hot = reasons.one_hot_groups(frame, [f for f in features if f not in cats])
     else:
-        frame, warnings = builtin_frame(ctx, as_of, progress=progress)
+        frame, report = builtin_frame(ctx, as_of, progress=progress)
+        if frame is None:
+            return report, None
         features = [
             f
             for f in catalog.MODEL_FEATURES
@@ -221,39 +262,186 @@ def train_model(
         cats = [c for c in catalog.CATEGORICAL_FEATURES if c in features]
         groups, one_hot = dict(reasons.BUILTIN_GROUPS), {}
     frame, note = without_treated(ctx, frame)
-    warnings = warnings + note
+    report.warnings += note
     if frame.empty:
-        raise NotEnoughSignal(
+        report.problems.append(
             f"no training rows before {as_of}: the data must cover at least "
             f"{spec.entity.horizon_days} days before the training date"
         )
-    result = fit(
-        frame,
-        features,
-        cats,
-        config,
-        split=split_by_time,
-        groups=groups,
-        one_hot=one_hot,
-        feature_source=source,
+        return report, None
+    got = Inputs(frame, features, cats, config, groups, one_hot, report.warnings, report.cold_start)
+    return report, got
+
+
+def preflight(ctx: Root, report: AuditReport, got: Inputs) -> None:
+    """Add to ``report`` every refusal ``train_model`` would give on ``got`` before fitting,
+    in its words: with a trained model live, too little churn is a refusal (the live model
+    stays); without one, it is why the rules score serves (``cold_start``)."""
+    trained_live = live_kind(ctx) not in (None, "rules")
+    unknown = unknown_rule_weights(ctx.spec, got.features)
+    if unknown:
+        report.problems.append(unknown)
+    if got.cold_start:
+        if trained_live:
+            report.problems.extend(got.cold_start)
+        elif not rules_of(ctx.spec, got.features)[0]:
+            report.problems.append(NO_RULES)
+        return
+    try:
+        prepare(got.frame, got.features, got.categorical, got.config, split=split_by_time)
+    except NotEnoughSignal as thin:
+        (report.problems if trained_live else report.cold_start).append(str(thin))
+        if not trained_live and not rules_of(ctx.spec, got.features)[0]:
+            report.problems.append(NO_RULES)
+    except ScoringError as e:
+        report.problems.append(str(e))
+
+
+def live_kind(ctx: Root) -> str | None:
+    """The family of the live model (lightgbm, logistic, rules), or None without one."""
+    with ctx.uow() as uow:
+        row = repo.in_state(uow.session, state="live")
+        return None if row is None else kind_of(row.extras)
+
+
+def unknown_rule_weights(spec: Spec, features: list[str]) -> str | None:
+    """The refusal for ``rules.weights`` naming a column that is not a feature, or None."""
+    unknown = [f for f in spec.rules.weights if f not in features]
+    if not unknown:
+        return None
+    return (
+        f"rules.weights names {', '.join(map(repr, unknown))}, not a feature of the training "
+        f"data (features: {', '.join(features)})"
     )
-    attach_weekday_references(ctx, result.model, as_of, feature_params(spec))
-    return register(ctx, result, as_of=as_of, warnings=warnings + result.warnings)
+
+
+def train_model(
+    ctx: Root,
+    *,
+    as_of: dt.date | None = None,
+    overrides: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> TrainingReport:
+    """Train on data before ``as_of`` and register the model (one transaction).
+
+    Without a live trained model, a history too thin to train on (the audit's cold start,
+    or too little churn in a part of the split) or a best candidate below the accuracy floor
+    puts the rules score live (``scoring.rules``); a trained model that meets the floor and
+    beats a live rules score on the same test rows replaces it.
+    """
+    ctx.require_schema()
+    as_of = as_of or default_as_of(ctx)
+    audited, got = training_inputs(ctx, as_of, overrides=overrides, progress=progress)
+    unknown = unknown_rule_weights(ctx.spec, got.features) if got is not None else None
+    _refuse(audited.problems + ([unknown] if unknown else []))
+    assert got is not None
+    with ctx.uow() as uow:
+        row = repo.in_state(uow.session, state="live")
+        trained_live = row is not None and kind_of(row.extras) != "rules"
+        incumbent = artifact_of(row) if row is not None and not trained_live else None
+    if got.cold_start:
+        if trained_live:
+            _refuse(got.cold_start)
+        return serve_rules(ctx, got, as_of=as_of, why=got.cold_start)
+    try:
+        result = fit(
+            got.frame,
+            got.features,
+            got.categorical,
+            got.config,
+            split=split_by_time,
+            groups=got.groups,
+            one_hot=got.one_hot,
+            feature_source=ctx.spec.contract.features,
+            incumbent=incumbent,
+        )
+    except NotEnoughSignal as thin:
+        if trained_live:
+            raise
+        return serve_rules(ctx, got, as_of=as_of, why=[str(thin)])
+    attach_weekday_references(ctx, result.model, as_of, feature_params(ctx.spec))
+    report = register(ctx, result, as_of=as_of, warnings=got.warnings + result.warnings)
+    if result.promoted or trained_live:
+        return report
+    rules = serve_rules(ctx, got, as_of=as_of, why=[result.why])
+    return replace(rules, candidate=report.version, candidate_metrics=report.metrics)
+
+
+def serve_rules(ctx: Root, got: Inputs, *, as_of: dt.date, why: list[str]) -> TrainingReport:
+    """Register the rules score on ``got``'s rows as the live version, retiring a live rules
+    score it replaces; its metrics are read on every labelled row (nothing is fitted but the
+    probability scale)."""
+    spec = ctx.spec
+    weights, directions = rules_of(spec, got.features)
+    if not weights:
+        raise FeatureSpecError(NO_RULES)
+    model = rules_artifact(got.frame, weights, directions, seed=got.config.seed)
+    model.groups = {k: v for k, v in got.groups.items() if k in model.features}
+    model.one_hot = {k: v for k, v in got.one_hot.items() if k in model.features}
+    model.feature_source = spec.contract.features
+    metrics = rules_metrics(model, got.frame, got.config)
+    reason = "; ".join(why)
+    serves = f"the rules score serves until a trained model meets the floor and beats it: {reason}"
+    result = TrainResult(
+        model=model,
+        metrics=replace(metrics, gate=Gate(True, serves)),
+        params={"kind": "rules", "weights": weights},
+        promoted=True,
+        why=serves,
+        train_start=got.frame["as_of"].min() if "as_of" in got.frame else None,
+        train_end=got.frame["as_of"].max() if "as_of" in got.frame else None,
+        fingerprint=data_fingerprint(got.frame[["account_id", *model.features]]),
+        split_sentence=metrics.split,
+        warnings=[],
+    )
+    attach_weekday_references(ctx, model, as_of, feature_params(spec))
+    return register(ctx, result, as_of=as_of, warnings=got.warnings)
+
+
+NO_RULES = (
+    "the rules score has no feature to score on: give features a weight in rules.weights "
+    "(and, for account_features, a direction in contract.columns)"
+)
+
+
+def rules_of(spec: Spec, features: list[str]) -> tuple[dict[str, float], dict[str, bool | None]]:
+    """The rules score's weights (documented defaults, then ``rules.weights``) and directions."""
+    directions = rule_directions(spec, features)
+    declared = DECLARED_WEIGHT if spec.contract.features == "account_features" else 0.0
+    weights = rule_weights(features, directions, spec.rules.weights, declared_weight=declared)
+    return weights, directions
+
+
+def rule_directions(spec: Spec, features: list[str]) -> dict[str, bool | None]:
+    """Which way each feature is risky: the catalog, or ``contract.columns`` for a team's own."""
+    if spec.contract.features == "account_features":
+        declared = spec.declared_columns()
+        return {f: declared[f].higher_is_riskier if f in declared else None for f in features}
+    return {
+        f: catalog.FEATURES[f].higher_is_riskier if f in catalog.FEATURES else None
+        for f in features
+    }
 
 
 def register(
     ctx: Root, result: TrainResult, *, as_of: dt.date, warnings: list[str]
 ) -> TrainingReport:
-    """Write the model row: live if none is, shadow beside a live one, else candidate."""
+    """Write the model row: live if none is (or over a live rules score), shadow beside a live
+    trained model, else candidate."""
     with ctx.uow() as uow:
         session = uow.session
         live = repo.in_state(session, state="live")
-        state = "candidate" if not result.promoted else ("shadow" if live else "live")
+        over_rules = live is not None and kind_of(live.extras) == "rules"
+        state = "candidate"
+        if result.promoted:
+            state = "live" if live is None or over_rules else "shadow"
         version = next_version(as_of, repo.version_names(session))
         if state == "shadow":
             old = repo.in_state(session, state="shadow")
             if old is not None:
                 repo.set_state(session, old, state="retired", note=f"shadow replaced by {version}")
+        if state == "live" and live is not None:
+            repo.set_state(session, live, state="retired", note=f"replaced by {version}")
         result.model.version = version
         text, sha, extras = serialise(result.model)
         repo.add_version(
@@ -284,6 +472,8 @@ def register(
         split=result.split_sentence,
         metrics=result.metrics,
         warnings=warnings,
+        kind=result.model.kind,
+        live_version=version if state == "live" else (live.version if live else None),
     )
 
 

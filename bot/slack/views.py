@@ -32,6 +32,7 @@ from bot.daily.status import Status
 from bot.report.adoption import AdoptionWeek
 from playbooks import DISMISSAL_REASONS
 from scoring.evaluate import METRIC_NAMES
+from scoring.rules import RULES_NOTE
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
@@ -229,11 +230,16 @@ def status(answer: Status) -> dict[str, Any]:
     model = "no live model yet"
     if answer.live_model:
         model = f"`{safe(answer.live_model, 64)}`"
+        if answer.live_model_kind == "rules":
+            model = f"the rules score {model} ({RULES_NOTE})"
         if answer.live_model_trained_as_of:
             model += f", trained on data to {long_date(answer.live_model_trained_as_of)}"
         if answer.model_metric:
             name = METRIC_NAMES.get(answer.model_metric[0], answer.model_metric[0])
-            model += f", {safe(name, 64)} {answer.model_metric[1]:.3f} on the test period"
+            period = (
+                "the labelled history" if answer.live_model_kind == "rules" else "the test period"
+            )
+            model += f", {safe(name, 64)} {answer.model_metric[1]:.3f} on {period}"
     state = f"*{safe(answer.model_state, 32)}*"
     if answer.state_reason:
         state += f": {safe(answer.state_reason, 500)}"
@@ -292,11 +298,19 @@ def home_for_stranger(slack_user_id: str, owners: Sequence[str]) -> dict[str, An
     return {"type": "home", "blocks": unknown_caller(slack_user_id, owners)["blocks"]}
 
 
+RULES_HOME = f"Risk comes from the rules score: {RULES_NOTE}."
+
+
 def home(answer: HomeAnswer) -> dict[str, Any]:
     """The Home tab: open alerts, my open plays (overdue first) and this week's actions."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "atrisk", "emoji": True}},
         *banner(answer.served),
+        *(
+            [context(f"Risk comes from the rules score: {RULES_NOTE}.")]
+            if answer.rules_score
+            else []
+        ),
         section(f"*Open alerts* — {safe(answer.label, 100)}, last {answer.open_days} days"),
     ]
     if not answer.open_alerts:

@@ -44,6 +44,16 @@ def in_state(session: Session, *, state: str) -> ModelVersion | None:
     return session.scalars(stmt).first()
 
 
+def kinds_by_id(session: Session, *, ids: list[int]) -> dict[int, str]:
+    """``{id: kind}`` (``lightgbm``, ``logistic`` or ``rules``, from the row's extras)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ModelVersion.id, ModelVersion.extras).where(ModelVersion.id.in_(set(ids)))
+    )
+    return {int(r.id): str((r.extras or {}).get("kind") or "lightgbm") for r in rows}
+
+
 def add_version(session: Session, **fields: Any) -> ModelVersion:
     """Stage a new model version row (the caller commits)."""
     row = ModelVersion(**fields)

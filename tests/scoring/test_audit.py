@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -22,14 +23,20 @@ from tests.scoring.conftest import AS_OF, churn_company, store_sources
 PARAMS = FeatureParams()
 
 
-def test_too_few_churned_accounts_is_a_problem_that_says_what_is_missing() -> None:
+def test_too_few_churned_accounts_is_a_cold_start_that_says_how_much_more_history_is_needed() -> (
+    None
+):
     report = audit(churn_company(), AS_OF, PARAMS, history_days=180, min_positives=50)
-    assert not report.ok
-    (problem,) = report.problems
+    assert report.ok, report.problems  # training goes ahead: the rules score serves
+    (thin,) = report.cold_start
     first, last = report.first_snapshot, report.last_snapshot
-    assert problem == (
+    months = len(report.periods)
+    rate = 3 / months
+    assert thin == (
         f"only 3 churned accounts with a matured 30-day horizon between {first} and {last}; "
-        "at least 50 are needed — ingest more history or lower training.min_positives"
+        "a trained model needs at least 50 (training.min_positives): 47 more churned accounts; "
+        f"at the recent {rate:.1f} a month, about {math.ceil(47 / rate)} more months of history "
+        "(or lower training.min_positives)"
     )
 
 
@@ -59,7 +66,7 @@ def test_no_churn_at_all_is_a_single_class_problem() -> None:
     from tests.scoring.conftest import with_frames
 
     report = audit(with_frames(src, accounts=accounts), AS_OF, PARAMS, min_positives=1)
-    assert any("only 0 churned accounts" in p and "single class" in p for p in report.problems)
+    assert any("no churned account with" in p and "single class" in p for p in report.problems)
 
 
 def test_unknown_key_features_empty_tables_and_flat_columns_are_warnings() -> None:
@@ -149,10 +156,15 @@ def test_audit_command_json_and_refusal_exit_code(
     spec = yaml.safe_load(stored.read_text())
     spec["training"]["min_positives"] = 500
     stored.write_text(yaml.safe_dump(spec))
+    assert run(["audit", "--as-of", AS_OF.isoformat(), "--json"]) == 0
+    thin = json.loads(capsys.readouterr().out)
+    assert thin["ok"] is True and "a trained model needs at least 500" in thin["cold_start"][0]
+    spec["rules"] = {"weights": {"sso_logins": 1.0}}
+    stored.write_text(yaml.safe_dump(spec))
     assert run(["audit", "--as-of", AS_OF.isoformat(), "--json"]) == 2
     refused = json.loads(capsys.readouterr().out)
     assert refused["ok"] is False
-    assert "at least 500 are needed" in refused["problems"][0]
+    assert "rules.weights names 'sso_logins'" in refused["problems"][0]
 
 
 def test_audit_command_refuses_a_bad_date(stored: Path, capsys) -> None:

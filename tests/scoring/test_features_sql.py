@@ -134,3 +134,41 @@ def test_renewal_is_counted_in_calendar_days_on_sql_and_pandas(engine: Engine) -
         build_features_sql(engine, RENEWALS_AS_OF, PARAMS),
     ):
         assert got["days_to_renewal"].to_dict() == {a: float(d) for a, d in want.items()}
+
+
+#: (renewal_date, plan) → days to the next renewal as of 2026-11-29 on the plan's term
+TERMS_AS_OF = dt.date(2026, 11, 29)
+TERMS = {
+    (dt.date(2026, 1, 31), "Monthly"): 1,  # … 31 Oct, 30 Nov (a month without the 31st)
+    (dt.date(2027, 3, 5), "Monthly"): 6,  # a future date: the monthly renewal on 5 Dec
+    (dt.date(2026, 11, 29), "Monthly"): 0,
+    (dt.date(2025, 3, 1), "Three-year"): 458,  # 2028-03-01 (annual would say 92)
+    (dt.date(2030, 6, 1), "Three-year"): 184,  # 2027-06-01: three years before 2030-06-01
+    (dt.date(2023, 11, 30), "Three-year"): 1,  # 2026-11-30
+    (dt.date(2028, 11, 28), "Annual"): 364,  # the default term
+}
+TERM_PARAMS = dataclasses.replace(
+    PARAMS, renewal_term_months=12, renewal_terms_by_plan=(("Monthly", 1), ("Three-year", 36))
+)
+
+
+def test_monthly_and_three_year_terms_renew_on_their_own_cycle_on_sql_and_pandas(
+    engine: Engine,
+) -> None:
+    src = random_sources(2, n_accounts=len(TERMS))
+    acc = src.accounts.copy()
+    acc["renewal_date"] = pd.to_datetime([d for d, _ in TERMS]).astype("datetime64[s]")
+    acc["plan"] = pd.Series([p for _, p in TERMS], dtype="str")
+    acc["created_at"] = pd.Timestamp("2020-01-01").as_unit("s")
+    acc["churned_at"] = pd.NaT
+    src = dataclasses.replace(src, accounts=acc)
+    store_sources(engine, src)
+    want = {
+        a: float(d) for a, d in zip(acc["account_id"].astype("str"), TERMS.values(), strict=True)
+    }
+    pandas = build_features(src, TERMS_AS_OF, TERM_PARAMS)
+    sql = build_features_sql(engine, TERMS_AS_OF, TERM_PARAMS)
+    assert pandas["days_to_renewal"].to_dict() == want
+    assert sql["days_to_renewal"].to_dict() == want
+    annual = build_features(src, TERMS_AS_OF, PARAMS)["days_to_renewal"]
+    assert annual.loc[acc["account_id"].iloc[0]] != want[acc["account_id"].iloc[0]]

@@ -13,7 +13,7 @@ from scoring.errors import FeatureSpecError, NotEnoughSignal
 from scoring.labels import split_by_time
 from scoring.model_metrics import Gate, ModelMetrics
 from scoring.predict import model_matrix, risk
-from scoring.train import fit, purge, split_held_out
+from scoring.train import fit, prepare, purge, split_held_out
 from tests.scoring.model_frames import CATEGORICAL, FAST, FEATURES, churn_frame
 
 
@@ -103,8 +103,23 @@ def test_too_few_churned_snapshots_is_refused_with_the_numbers(frame: pd.DataFra
         fit(frame, FEATURES, CATEGORICAL, replace(FAST, min_positives=5000), split=split_by_time)
 
 
+def test_no_churn_in_the_held_out_period_names_the_as_of_or_the_validation_share(
+    frame: pd.DataFrame,
+) -> None:
+    days = sorted(frame["as_of"].unique())
+    quiet = frame["as_of"].isin(days[-2:])  # the held-out snapshots (20 % of 8)
+    no_late_churn = frame.assign(label=frame["label"].where(~quiet, 0))
+    with pytest.raises(NotEnoughSignal) as refused:
+        prepare(no_late_churn, FEATURES, CATEGORICAL, FAST, split=split_by_time)
+    message = str(refused.value)
+    assert message.startswith("no churned account in the calibration rows")
+    assert "train --as-of a day whose last weeks held churn" in message
+    assert "raise training.validation_share (now 0.2)" in message
+    assert "longer history" not in message
+
+
 def test_a_single_class_is_refused(frame: pd.DataFrame) -> None:
-    with pytest.raises(NotEnoughSignal, match="every training row is retained"):
+    with pytest.raises(NotEnoughSignal, match="no churned account in the training rows"):
         fit(frame.assign(label=0), FEATURES, CATEGORICAL, FAST, split=split_by_time)
 
 
