@@ -104,5 +104,3 @@ def _source_transaction(
         return
     with source_engine.begin() as src:
         yield src
-
-

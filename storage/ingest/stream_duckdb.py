@@ -142,9 +142,7 @@ def _is_csv(path: Path) -> bool:
 
 def _rejected(conn: Connection, spec: Table, path: Path, problems: list[str]) -> bool:
     """False (with a problem) when rows of the CSV had the wrong number of fields."""
-    rows = conn.exec_driver_sql(
-        "SELECT line, error_type FROM reject_errors ORDER BY line"
-    ).all()
+    rows = conn.exec_driver_sql("SELECT line, error_type FROM reject_errors ORDER BY line").all()
     conn.exec_driver_sql("DELETE FROM reject_errors")
     conn.exec_driver_sql("DELETE FROM reject_scans")
     if not rows:
