@@ -16,10 +16,10 @@ from rich.table import Table
 
 from bot.bootstrap import Context
 from bot.cli.output import console, parse_day, print_json, progress
+from bot.lifecycle.snapshots import training_sources
 from scoring.audit import AuditReport, audit, audit_account_features
-from scoring.features import lookback_days
-from scoring.labels import training_set
-from storage.repositories.sources import load_account_features, load_sources
+from scoring.labels import snapshot_plan, snapshots
+from storage.repositories.sources import load_account_features
 
 
 def run_audit(ctx: Context, as_of: dt.date | None, *, show_progress: bool) -> AuditReport:
@@ -35,21 +35,21 @@ def run_audit(ctx: Context, as_of: dt.date | None, *, show_progress: bool) -> Au
     as_of = as_of or default_as_of(ctx)
     params = feature_params(spec)
     history = spec.training.history_days
-    since = as_of - dt.timedelta(days=history + params.horizon_days + lookback_days(params))
-    src = load_sources(ctx.source_engine, since=since, until=as_of)
+    summary, features_at = training_sources(ctx, as_of, params)
     every = spec.training.snapshot_every_days
+    dates = snapshot_plan(summary.data_start, as_of, params, every_days=every, history_days=history)
     with progress(disable=not show_progress) as bar:
         task = bar.add_task("Building snapshots", total=None)
-        frame = training_set(
-            src,
-            as_of,
+        frame = snapshots(
+            features_at,
+            dates,
+            summary.accounts,
             params,
-            every_days=every,
-            history_days=history,
+            as_of,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     return audit(
-        src,
+        summary,
         as_of,
         params,
         history_days=history,
