@@ -67,9 +67,15 @@ def lit(text: str) -> str:
 
 
 def configure(conn: Connection) -> None:
-    """Bound DuckDB's memory for this ingest (the staged rows spill to disk past it)."""
+    """Bound DuckDB's memory while files are staged and checked (spilled to disk past it)."""
     conn.exec_driver_sql(f"SET memory_limit = {lit(MEMORY_LIMIT)}")
     conn.exec_driver_sql("SET preserve_insertion_order = false")
+
+
+def unbound(conn: Connection) -> None:
+    """DuckDB's own memory limit again, for the upsert and the commit: the tables' primary-key
+    indexes are held in memory and cannot spill (about 100 bytes per stored event row)."""
+    conn.exec_driver_sql("RESET memory_limit")
 
 
 def stage(conn: Connection, name: str, path: Path, problems: list[str]) -> Staged | None:
@@ -374,5 +380,6 @@ __all__ = [
     "reference_problems",
     "rules",
     "stage",
+    "unbound",
     "warnings_of",
 ]

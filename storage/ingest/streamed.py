@@ -73,6 +73,7 @@ def ingest_streaming(
         if problems:
             raise ContractViolation(problems)
         report.phases["check"] = time.perf_counter() - clock - report.phases["read"]
+        duck.unbound(src)
         for t in typed.values():
             t.raw = t.raw.iloc[:0]
         days = [data_through(typed), *(duck.newest_day(src, s) for s in staged.values())]
