@@ -1,10 +1,15 @@
-"""Daily scoring at scale: features → risk → reasons for the flagged → persisted, on SQLite.
+"""Daily scoring at scale: features → risk → reasons for the flagged → persisted.
 
-Sets up a temporary SQLite file with a synthetic company (``--accounts``, a few months of
-events) and a live model trained on a smaller company, then runs ``atrisk score`` (the
-service, without posting) in a fresh process so its peak memory is its own. Prints one JSON
-object: seconds, peak RSS and the counts.
+One synthetic company (``--accounts``, ``--months`` of events) is generated once and loaded
+beside each source engine named in ``--sources`` (side by side in one run, so the ratio is
+fair): ``duckdb`` — the embedded DuckDB file beside a SQLite application database (the
+default install); ``sqlite`` — the source tables in the SQLite application database itself
+(the install before the DuckDB source engine). A live model trained on a smaller company is
+registered in each, then ``atrisk score`` (the service, without posting) runs in a fresh process
+per engine so its peak memory is its own. Prints one JSON object: seconds, peak RSS and counts
+per engine, and the DuckDB/SQLite ratio.
     python -m benchmarks.bench_score [--accounts 100000] [--months 4] [--train-accounts 5000]
+        [--sources duckdb,sqlite]
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -23,51 +29,67 @@ from typing import Any
 END = dt.date(2026, 11, 1)
 
 
-def _load_company(url: str, accounts: int, months: int, seed: int) -> dict[str, Any]:
-    """Generate the company and bulk-load its tables (the ingest is benchmarked elsewhere) into
-    the database at ``url``, which the benchmark also names as the source engine."""
-    from benchmarks.bench_features import _arrow
-    from storage.db import make_engine
-    from storage.ingest.load import load_table
-    from storage.migrate import upgrade
+SOURCE_TABLES = ("team", "accounts", "usage", "integration_runs", "tickets")
+DATES = {"accounts": ("created_at", "renewal_date", "churned_at"), "usage": ("date",)}
+
+
+def _generate(accounts: int, months: int, seed: int) -> tuple[dict[str, Any], float]:
     from synth import generate
 
     t0 = time.perf_counter()
     tables = generate(accounts=accounts, months=months, seed=seed, end=END).tables
-    generated = time.perf_counter() - t0
+    return tables, time.perf_counter() - t0
+
+
+def _load_company(tables: dict[str, Any], url: str, source_url: str) -> dict[str, Any]:
+    """Bulk-load the company's tables (the ingest is benchmarked elsewhere): ``accounts`` and
+    ``team`` into the application database at ``url``, every table into ``source_url``."""
+    from benchmarks.bench_features import _arrow
+    from storage.db import make_engine
+    from storage.ingest.load import load_table
+    from storage.migrate import upgrade
+    from storage.source_engine import make_source_engine, prepare_embedded
+
     engine = make_engine(url, create=True)
     upgrade(engine)
     t0 = time.perf_counter()
-    dates = {
-        "accounts": ("created_at", "renewal_date", "churned_at"),
-        "usage": ("date",),
-    }
     with engine.begin() as conn:
-        for name in ("team", "accounts", "usage", "integration_runs", "tickets"):
-            load_table(conn, name, _arrow(tables[name], dates.get(name, ())))
+        names = SOURCE_TABLES if source_url == url else ("team", "accounts")
+        for name in names:
+            load_table(conn, name, _arrow(tables[name], DATES.get(name, ())))
     engine.dispose()
-    return {
-        "generate_seconds": round(generated, 1),
-        "load_seconds": round(time.perf_counter() - t0, 1),
-        "rows": {k: len(tables[k]) for k in ("usage", "integration_runs", "tickets")},
-    }
+    if source_url != url:
+        source = make_source_engine(source_url)
+        prepare_embedded(source)
+        with source.begin() as conn:
+            for name in SOURCE_TABLES:
+                load_table(conn, name, _arrow(tables[name], DATES.get(name, ())))
+        source.dispose()
+    return {"load_seconds": round(time.perf_counter() - t0, 1)}
 
 
-def _register_model(url: str, accounts: int, seed: int) -> dict[str, Any]:
-    """Train on a smaller company of the same kind and register the model as live."""
+def _train(accounts: int, seed: int) -> tuple[Any, float]:
+    """A model trained on a smaller company of the same kind (once for every engine)."""
     from benchmarks.bench_explain import trained_result
+
+    t0 = time.perf_counter()
+    result, _ = trained_result(accounts, 14, seed + 1)
+    return result, time.perf_counter() - t0
+
+
+def _register_model(url: str, source_url: str, result: Any) -> dict[str, Any]:
+    """Register the trained model as live in the application database at ``url``."""
     from bot.bootstrap import Context, default_spec_path
     from bot.lifecycle.training import register
     from bot.settings import Settings
 
-    t0 = time.perf_counter()
-    result, _ = trained_result(accounts, 14, seed + 1)
     ctx = Context(
-        settings=Settings(database_url=url, atrisk_source_url=url), spec_path=default_spec_path()
+        settings=Settings(database_url=url, atrisk_source_url=source_url),
+        spec_path=default_spec_path(),
     )
     report = register(ctx, result, as_of=END, warnings=[])
     ctx.close()
-    return {"model": report.version, "train_seconds": round(time.perf_counter() - t0, 1)}
+    return {"model": report.version}
 
 
 def peak_rss_mb() -> float:
@@ -80,16 +102,16 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def worker(url: str, outbox: str) -> None:
+def worker(url: str, source_url: str, outbox: str) -> None:
     """Score once and print seconds and peak RSS (this process only)."""
     from bot.bootstrap import Context, default_spec_path
     from bot.daily.scoring_run import run_scoring
     from bot.settings import Settings
 
-    ctx = Context(
-        settings=Settings(database_url=url, atrisk_source_url=url, atrisk_outbox_dir=Path(outbox)),
-        spec_path=default_spec_path(),
+    settings = Settings(
+        database_url=url, atrisk_source_url=source_url, atrisk_outbox_dir=Path(outbox)
     )
+    ctx = Context(settings=settings, spec_path=default_spec_path())
     t0, c0 = time.perf_counter(), time.process_time()
     report = run_scoring(ctx, as_of=END, trigger="bench", post=False)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -110,33 +132,70 @@ def worker(url: str, outbox: str) -> None:
     )
 
 
+def _urls(folder: Path, source: str) -> tuple[str, str]:
+    """(application URL, source URL) for one source engine kind."""
+    if source == "duckdb":
+        return f"sqlite:///{folder / 'duck.db'}", f"duckdb:///{folder / 'duck.sources.duckdb'}"
+    if source == "sqlite":
+        url = f"sqlite:///{folder / 'sqlite.db'}"
+        return url, url
+    raise SystemExit(f"unknown source engine {source!r} (use duckdb, sqlite)")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--accounts", type=int, default=100_000)
     ap.add_argument("--months", type=int, default=4)
     ap.add_argument("--train-accounts", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--keep", default=None, help="keep the database in this folder (and reuse it)")
-    ap.add_argument("--worker", nargs=2, metavar=("URL", "OUTBOX"), help=argparse.SUPPRESS)
+    ap.add_argument("--sources", default="duckdb,sqlite", help="source engines, side by side")
+    ap.add_argument("--keep", default=None, help="keep the databases in this folder (and reuse)")
+    ap.add_argument(
+        "--worker", nargs=3, metavar=("URL", "SOURCE", "OUTBOX"), help=argparse.SUPPRESS
+    )
     args = ap.parse_args(argv)
     if args.worker:
         worker(*args.worker)
         return
+    sources = args.sources.split(",")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep) if args.keep else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        db = folder / "bench.db"
-        url = f"sqlite:///{db}"
-        out: dict[str, Any] = {"accounts": args.accounts, "months": args.months}
-        if not (args.keep and db.exists()):  # a kept database is scored again as it is
-            out["setup"] = _load_company(url, args.accounts, args.months, args.seed)
-            out["setup"].update(_register_model(url, args.train_accounts, args.seed))
-        cmd = [sys.executable, "-m", "benchmarks.bench_score", "--worker", url, f"{tmp}/outbox"]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise SystemExit(f"scoring failed:\n{done.stderr[-3000:]}")
-        out.update(json.loads(done.stdout.strip().splitlines()[-1]))
-        out["targets"] = {"seconds": 90, "peak_rss_mb": 4096}
+        out: dict[str, Any] = {
+            "accounts": args.accounts,
+            "months": args.months,
+            "cpus": os.cpu_count(),
+        }
+        tables: dict[str, Any] | None = None
+        model: Any = None
+        for source in sources:
+            url, source_url = _urls(folder, source)
+            one: dict[str, Any] = {}
+            if not (args.keep and Path(url.removeprefix("sqlite:///")).exists()):
+                if tables is None:
+                    tables, took = _generate(args.accounts, args.months, args.seed)
+                    out["generate_seconds"] = round(took, 1)
+                    out["rows"] = {k: len(tables[k]) for k in SOURCE_TABLES[2:]}
+                one["setup"] = _load_company(tables, url, source_url)
+                if model is None:
+                    model, took = _train(args.train_accounts, args.seed)
+                    out["train_seconds"] = round(took, 1)
+                one["setup"].update(_register_model(url, source_url, model))
+            out[source] = one
+        del tables
+        for source in sources:
+            url, source_url = _urls(folder, source)
+            cmd = [sys.executable, "-m", "benchmarks.bench_score", "--worker", url, source_url]
+            done = subprocess.run(
+                [*cmd, f"{tmp}/outbox-{source}"], capture_output=True, text=True, check=False
+            )
+            if done.returncode != 0:
+                raise SystemExit(f"scoring on {source} failed:\n{done.stderr[-3000:]}")
+            out[source].update(json.loads(done.stdout.strip().splitlines()[-1]))
+        if "duckdb" in out and "sqlite" in out:
+            ratio = out["duckdb"]["score_seconds"] / max(out["sqlite"]["score_seconds"], 1e-9)
+            out["duckdb_over_sqlite"] = round(ratio, 3)
+        out["targets"] = {"duckdb_seconds": 15, "duckdb_over_sqlite": 0.2, "peak_rss_mb": 8192}
     print(json.dumps(out))
 
 

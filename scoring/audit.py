@@ -21,7 +21,7 @@ import pandas as pd
 from scoring.catalog import MODEL_FEATURES
 from scoring.feature_index import Sources, day_numbers
 from scoring.features import FeatureParams, day_number
-from scoring.labels import churn_days, snapshot_plan
+from scoring.labels import churn_days, data_start, snapshot_plan
 
 MOSTLY_MISSING = 0.5
 RARE_POSITIVES = 0.01
@@ -105,6 +105,32 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
+@dataclass(frozen=True)
+class SourceSummary:
+    """What the audit reads of the sources: the accounts table and the events in aggregate.
+
+    Built from the frames by ``summarize``, or by the source engine itself for a source read in
+    place (no event row fetched).
+    """
+
+    accounts: pd.DataFrame
+    spans: list[TableSpan]
+    #: every product feature in usage → the first day it appears
+    feature_first_use: dict[str, dt.date]
+    #: the first day with any usage or integration run
+    data_start: dt.date | None
+
+
+def summarize(src: Sources) -> SourceSummary:
+    """The summary of source frames."""
+    usage = src.usage
+    first_use: dict[str, dt.date] = {}
+    if len(usage):
+        first = pd.to_datetime(usage["date"]).groupby(usage["feature"].astype("str")).min()
+        first_use = {str(k): v.date() for k, v in first.items()}
+    return SourceSummary(src.accounts, table_spans(src), first_use, data_start(src))
+
+
 def table_spans(src: Sources) -> list[TableSpan]:
     """Rows and first/last date of each source table's main date column."""
     out = []
@@ -122,16 +148,15 @@ def _date(day: float) -> dt.date:
     return dt.date(1970, 1, 1) + dt.timedelta(days=int(day))
 
 
-def key_feature_presence(usage: pd.DataFrame, key_features: Sequence[str]) -> dict[str, Any]:
+def key_feature_presence(
+    first_use: dict[str, dt.date], key_features: Sequence[str]
+) -> dict[str, Any]:
     """The first date each key feature appears in usage (None: never)."""
-    if usage.empty:
-        return dict.fromkeys(key_features)
-    first = pd.to_datetime(usage["date"]).groupby(usage["feature"].astype("str")).min()
-    return {k: (first[k].date() if k in first.index else None) for k in key_features}
+    return {k: first_use.get(k) for k in key_features}
 
 
 def label_periods(
-    src: Sources, dates: list[dt.date], horizon_days: int
+    src: Sources | SourceSummary, dates: list[dt.date], horizon_days: int
 ) -> tuple[list[PeriodLabels], int, int, set[str]]:
     """Matured labels per month of snapshot dates, from the accounts table alone (no features)."""
     acc = src.accounts
@@ -161,7 +186,7 @@ def label_periods(
 
 
 def audit(
-    src: Sources,
+    src: Sources | SourceSummary,
     last_as_of: dt.date,
     params: FeatureParams,
     *,
@@ -176,10 +201,13 @@ def audit(
     before building any feature. Pass ``features`` (a training set or a feature frame) to
     also check for missing and constant feature columns.
     """
+    summary = src if isinstance(src, SourceSummary) else summarize(src)
     h = params.horizon_days
-    report = AuditReport(horizon_days=h, min_positives=min_positives, tables=table_spans(src))
-    dates = snapshot_plan(src, last_as_of, params, every_days=every_days, history_days=history_days)
-    periods, rows, positives, churners = label_periods(src, dates, h)
+    report = AuditReport(horizon_days=h, min_positives=min_positives, tables=summary.spans)
+    dates = snapshot_plan(
+        summary.data_start, last_as_of, params, every_days=every_days, history_days=history_days
+    )
+    periods, rows, positives, churners = label_periods(summary, dates, h)
     report.periods, report.rows, report.positives = periods, rows, positives
     report.churned_accounts = len(churners)
     report.first_snapshot = dates[0] if dates else None
@@ -188,9 +216,9 @@ def audit(
     report.snapshots_wanted = (history_days - h) // every_days + 1 if history_days >= h else 0
     if report.snapshots_wanted:
         report.label_coverage = min(len(dates) / report.snapshots_wanted, 1.0)
-    report.key_features = key_feature_presence(src.usage, params.key_features)
+    report.key_features = key_feature_presence(summary.feature_first_use, params.key_features)
     _label_problems(report, f"a matured {h}-day horizon")
-    _table_warnings(report, src)
+    _table_warnings(report, summary)
     if features is not None:
         check_columns(report, features, [c for c in MODEL_FEATURES if c in features.columns])
     return report
@@ -290,13 +318,13 @@ def _how_much_more(report: AuditReport) -> str:
     )
 
 
-def _table_warnings(report: AuditReport, src: Sources) -> None:
+def _table_warnings(report: AuditReport, summary: SourceSummary) -> None:
     for span in report.tables:
         if span.rows == 0:
             report.warnings.append(f"{span.table} is empty: its features are all zero or missing")
     never = [k for k, first in report.key_features.items() if first is None]
     if never:
-        seen = sorted(set(src.usage["feature"].astype("str"))) if len(src.usage) else []
+        seen = sorted(summary.feature_first_use)
         shown = ", ".join(seen[:12]) + (" …" if len(seen) > 12 else "")
         for k in never:
             report.warnings.append(

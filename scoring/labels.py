@@ -46,7 +46,7 @@ def data_start(src: Sources) -> dt.date | None:
 
 
 def snapshot_plan(
-    src: Sources,
+    src: Sources | dt.date | None,
     last_as_of: dt.date,
     params: FeatureParams,
     *,
@@ -54,10 +54,13 @@ def snapshot_plan(
     history_days: int = 540,
 ) -> list[dt.date]:
     """The training snapshot dates: matured horizons only, within ``history_days``, after the data
-    has run for two feature windows (before that a trend would compare against nothing)."""
+    has run for two feature windows (before that a trend would compare against nothing).
+
+    ``src``: the source frames, or the first day of data itself (``None``: no events).
+    """
     newest = last_as_of - dt.timedelta(days=params.horizon_days)
     first = last_as_of - dt.timedelta(days=history_days)
-    start = data_start(src)
+    start = src if src is None or isinstance(src, dt.date) else data_start(src)
     if start is not None:
         first = max(first, start + dt.timedelta(days=2 * params.window_days))
     return snapshot_dates(first, newest, every_days)
@@ -92,12 +95,26 @@ def training_set(
     first event in the data (before that the trend windows would be empty, not quiet).
     """
     builder = FeatureBuilder(src, params)
-    newest = last_as_of - dt.timedelta(days=params.horizon_days)
     dates = snapshot_plan(src, last_as_of, params, every_days=every_days, history_days=history_days)
-    churned = churn_days(src.accounts)
+    return snapshots(builder.at, dates, src.accounts, params, last_as_of, progress=progress)
+
+
+def snapshots(
+    features_at: Callable[[dt.date], pd.DataFrame],
+    dates: list[dt.date],
+    accounts: pd.DataFrame,
+    params: FeatureParams,
+    last_as_of: dt.date,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """The training set from ``features_at(as_of)`` (one row per active account, e.g.
+    ``FeatureBuilder.at`` or the SQL push-down) at each of ``dates``, labelled from ``accounts``."""
+    newest = last_as_of - dt.timedelta(days=params.horizon_days)
+    churned = churn_days(accounts)
     frames: list[pd.DataFrame] = []
     for i, as_of in enumerate(dates):
-        features = builder.at(as_of)
+        features = features_at(as_of)
         frame = features.reset_index()
         frame.insert(0, "as_of", pd.Timestamp(as_of))
         frame[LABEL] = labels_at(churned, features.index, as_of, params.horizon_days)
@@ -105,7 +122,7 @@ def training_set(
         if progress is not None:
             progress(i + 1, len(dates))
     if not frames:
-        empty = builder.at(newest).iloc[0:0].reset_index()
+        empty = features_at(newest).iloc[0:0].reset_index()
         empty.insert(0, "as_of", pd.Series([], dtype="datetime64[s]"))
         empty[LABEL] = pd.Series([], dtype=np.int64)
         return empty

@@ -44,8 +44,8 @@ def _flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
     return case((cond, 1), else_=0)
 
 
-def _bytewise(col: Any, engine: Engine) -> Any:
-    return col.collate("C") if engine.dialect.name == "postgresql" else col
+def _bytewise(col: Any, dialect: str) -> Any:
+    return col.collate("C") if dialect == "postgresql" else col
 
 
 def _usage_query(as_of: dt.date, params: FeatureParams) -> Select[*tuple[Any, ...]]:
@@ -105,7 +105,7 @@ def _daily_query(as_of: dt.date, params: FeatureParams) -> Select[*tuple[Any, ..
     ).group_by(daily.c.account_id)
 
 
-def _runs_query(as_of: dt.date, params: FeatureParams, engine: Engine) -> Select[*tuple[Any, ...]]:
+def _runs_query(as_of: dt.date, params: FeatureParams, dialect: str) -> Select[*tuple[Any, ...]]:
     R = IntegrationRun
     cut = _midnight(as_of)
     start = _midnight(as_of - dt.timedelta(days=params.window_days))
@@ -164,7 +164,7 @@ def _runs_query(as_of: dt.date, params: FeatureParams, engine: Engine) -> Select
         func.row_number()
         .over(
             partition_by=s.account_id,
-            order_by=(s.fails_w.desc(), s.streak.desc(), _bytewise(s.integration, engine)),
+            order_by=(s.fails_w.desc(), s.streak.desc(), _bytewise(s.integration, dialect)),
         )
         .label("rn")
     )
@@ -212,7 +212,7 @@ def _tickets_query(as_of: dt.date, params: FeatureParams) -> Select[*tuple[Any, 
     )
 
 
-def _oldest_query(as_of: dt.date, engine: Engine) -> Select[*tuple[Any, ...]]:
+def _oldest_query(as_of: dt.date, dialect: str) -> Select[*tuple[Any, ...]]:
     T = Ticket
     cut = _midnight(as_of)
     rank = case(*((T.priority == p, r) for p, r in PRIORITY_RANK.items()), else_=-1)
@@ -220,7 +220,7 @@ def _oldest_query(as_of: dt.date, engine: Engine) -> Select[*tuple[Any, ...]]:
         func.row_number()
         .over(
             partition_by=T.account_id,
-            order_by=(T.opened_at, rank.desc(), _bytewise(T.ticket_id, engine)),
+            order_by=(T.opened_at, rank.desc(), _bytewise(T.ticket_id, dialect)),
         )
         .label("rn")
     )
@@ -246,32 +246,53 @@ def _frame(engine: Engine, stmt: Select[*tuple[Any, ...]]) -> pd.DataFrame:
     return frame.set_index("account_id")
 
 
-def _features_available(engine: Engine, as_of: dt.date) -> int:
-    stmt = select(func.count(func.distinct(Usage.feature))).where(
+def _available_query(as_of: dt.date) -> Select[*tuple[Any, ...]]:
+    return select(func.count(func.distinct(Usage.feature))).where(
         Usage.date < as_of, Usage.events > 0
     )
-    with engine.connect() as conn:
-        return int(conn.execute(stmt).scalar_one())
+
+
+def _accounts_query() -> Select[*tuple[Any, ...]]:
+    return select(Account).order_by(Account.account_id)
+
+
+def per_account_queries(
+    as_of: dt.date, params: FeatureParams, dialect: str
+) -> list[Select[*tuple[Any, ...]]]:
+    """The six event aggregations, each one row per account (``dialect``: the engine's name)."""
+    return [
+        _usage_query(as_of, params),
+        _adoption_query(as_of, params),
+        _daily_query(as_of, params),
+        _runs_query(as_of, params, dialect),
+        _tickets_query(as_of, params),
+        _oldest_query(as_of, dialect),
+    ]
+
+
+def feature_queries(
+    as_of: dt.date, params: FeatureParams, dialect: str
+) -> list[Select[*tuple[Any, ...]]]:
+    """Every query ``build_features_sql`` runs for one day: accounts, the six aggregations and
+    the count of features in use (what a portability check compiles for each dialect)."""
+    return [
+        _accounts_query(),
+        *per_account_queries(as_of, params, dialect),
+        _available_query(as_of),
+    ]
 
 
 def build_features_sql(engine: Engine, as_of: dt.date, params: FeatureParams) -> pd.DataFrame:
     """``build_features`` with the aggregation done by the database; one row per account back."""
     with engine.connect() as conn:
-        accounts = pd.read_sql(select(Account).order_by(Account.account_id), conn)
+        accounts = pd.read_sql(_accounts_query(), conn)
     acc = account_columns(accounts)
     a = day_number(as_of)
     churned = day_numbers(accounts["churned_at"])
     active = (acc["created_day"].to_numpy() < a) & ~(churned <= a)
     acc = acc[active]
     idx = acc.index
-    parts = [
-        _frame(engine, _usage_query(as_of, params)),
-        _frame(engine, _adoption_query(as_of, params)),
-        _frame(engine, _daily_query(as_of, params)),
-        _frame(engine, _runs_query(as_of, params, engine)),
-        _frame(engine, _tickets_query(as_of, params)),
-        _frame(engine, _oldest_query(as_of, engine)),
-    ]
+    parts = [_frame(engine, q) for q in per_account_queries(as_of, params, engine.dialect.name)]
     raw = pd.concat([p.reindex(idx) for p in parts], axis=1)
     text = ("worst_integration", "failing_2", "failing_3", "oldest_priority")
     for col in raw.columns:
@@ -281,7 +302,9 @@ def build_features_sql(engine: Engine, as_of: dt.date, params: FeatureParams) ->
             raw[col] = pd.to_numeric(raw[col]).astype(float).fillna(0.0)
     for i in range(len(params.key_features)):
         raw[f"key_used_{i}"] = raw[f"key_used_{i}"] > 0
-    raw["features_available"] = float(_features_available(engine, as_of))
+    with engine.connect() as conn:
+        available = int(conn.execute(_available_query(as_of)).scalar_one())
+    raw["features_available"] = float(available)
     raw["last_active_day"] = day_numbers(raw["last_active"].to_numpy())
     raw["worst_anchor_day"] = day_numbers(raw["worst_anchor"].to_numpy())
     opened = day_numbers(raw["oldest_opened"].to_numpy())
@@ -289,4 +312,4 @@ def build_features_sql(engine: Engine, as_of: dt.date, params: FeatureParams) ->
     return finish(raw, acc, as_of, params, categories_of(accounts))
 
 
-__all__ = ["build_features_sql"]
+__all__ = ["build_features_sql", "feature_queries", "per_account_queries"]

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, case, exists, func, inspect, literal, select
+from sqlalchemy import Engine, Select, and_, case, exists, func, inspect, literal, select
 
 from storage.errors import ContractViolation
 from storage.ingest.coerce import coerce_table
@@ -63,32 +63,54 @@ def table_rules(name: str, now: dt.datetime) -> list[tuple[str, str, Any]]:
     return out
 
 
+def count_query(name: str, now: dt.datetime) -> Select[Any]:
+    """One aggregate query counting the rows that break each rule of table ``name``."""
+    t, rules = Base.metadata.tables[name], table_rules(name, now)
+    return select(*(func.sum(case((cond, 1), else_=0)) for _c, _r, cond in rules)).select_from(t)
+
+
+def example_query(name: str, cond: Any) -> Select[Any]:
+    """A few example keys of the rows of table ``name`` where ``cond`` holds."""
+    t, key = Base.metadata.tables[name], TABLES[name].key
+    return select(*(t.c[k] for k in key)).where(cond).limit(MAX_EXAMPLES)
+
+
+def duplicates_query(name: str) -> Select[Any]:
+    """Keys of table ``name`` held by more than one row, with how many rows hold each."""
+    t, key = Base.metadata.tables[name], TABLES[name].key
+    cols = [t.c[k] for k in key]
+    return select(*cols, func.count().label("n")).group_by(*cols).having(func.count() > 1)
+
+
+def check_queries(name: str, now: dt.datetime) -> list[Select[Any]]:
+    """Every query the contract check of table ``name`` may run (for a portability check)."""
+    groups = duplicates_query(name).subquery()
+    return [
+        count_query(name, now),
+        *(example_query(name, cond) for _c, _r, cond in table_rules(name, now)),
+        select(func.coalesce(func.sum(groups.c.n), literal(0))),
+        select(*(groups.c[k] for k in TABLES[name].key)).limit(MAX_EXAMPLES),
+    ]
+
+
 def sql_problems(engine: Engine, names: Iterable[str], *, now: dt.datetime) -> list[str]:
     """Every broken rule of the event tables ``names``, counted by the engine."""
     problems: list[str] = []
     with engine.connect() as conn:
         for name in names:
-            t, spec = Base.metadata.tables[name], TABLES[name]
             rules = table_rules(name, now)
-            sums = [func.sum(case((cond, 1), else_=0)) for _c, _r, cond in rules]
-            counts = conn.execute(select(*sums).select_from(t)).one()
+            counts = conn.execute(count_query(name, now)).one()
             for (column, rule, cond), n in zip(rules, counts, strict=True):
                 if n:
-                    ids = _examples(conn, t, spec.key, cond)
+                    rows = conn.execute(example_query(name, cond)).all()
+                    ids = tuple("/".join(str(v) for v in row) for row in rows)
                     problems.append(str(Problem(name, column, int(n), rule, ids)))
-            problems += _duplicates(conn, t, spec.key, name)
+            problems += _duplicates(conn, TABLES[name].key, name)
     return problems
 
 
-def _examples(conn: Any, t: Table, key: tuple[str, ...], cond: Any) -> tuple[str, ...]:
-    rows = conn.execute(select(*(t.c[k] for k in key)).where(cond).limit(MAX_EXAMPLES)).all()
-    return tuple("/".join(str(v) for v in row) for row in rows)
-
-
-def _duplicates(conn: Any, t: Table, key: tuple[str, ...], name: str) -> list[str]:
-    cols = [t.c[k] for k in key]
-    groups = select(*cols, func.count().label("n")).group_by(*cols).having(func.count() > 1)
-    sub = groups.subquery()
+def _duplicates(conn: Any, key: tuple[str, ...], name: str) -> list[str]:
+    sub = duplicates_query(name).subquery()
     n = conn.execute(select(func.coalesce(func.sum(sub.c.n), literal(0)))).scalar_one()
     if not n:
         return []
@@ -156,4 +178,4 @@ def _data_through(conn: Any, events: list[str]) -> dt.date | None:
     return max(newest, default=None)
 
 
-__all__ = ["check_in_place", "sql_problems", "table_rules"]
+__all__ = ["check_in_place", "check_queries", "sql_problems", "table_rules"]

@@ -20,14 +20,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from bot.lifecycle.model_registry import artifact_of
+from bot.lifecycle.snapshots import training_sources
 from bot.lifecycle.weekday_reference import attach_weekday_references
 from scoring import catalog, reasons
 from scoring.audit import AuditReport, audit, audit_account_features, check_columns
 from scoring.cold_start import rules_metrics
 from scoring.errors import FeatureSpecError, NotEnoughSignal, ScoringError
 from scoring.families import rules_artifact
-from scoring.features import FeatureParams, lookback_days
-from scoring.labels import LABEL, drop_treated, split_by_time, training_set
+from scoring.features import FeatureParams
+from scoring.labels import LABEL, drop_treated, snapshot_plan, snapshots, split_by_time
 from scoring.model_metrics import Gate, ModelMetrics
 from scoring.registry import data_fingerprint, kind_of, next_version, serialise
 from scoring.rules import DECLARED_WEIGHT, rule_weights
@@ -35,7 +36,7 @@ from scoring.train import TrainConfig, TrainResult, fit, prepare
 from storage.repositories import model_versions as repo
 from storage.repositories.feedback import treated_accounts
 from storage.repositories.scores import latest_data_date
-from storage.repositories.sources import load_account_features, load_sources
+from storage.repositories.sources import load_account_features
 
 if TYPE_CHECKING:
     from bot.ports import Root
@@ -131,10 +132,9 @@ def builtin_frame(
     spec = ctx.spec
     params = feature_params(spec)
     history, every = spec.training.history_days, spec.training.snapshot_every_days
-    since = as_of - dt.timedelta(days=history + spec.entity.horizon_days + lookback_days(params))
-    src = load_sources(ctx.source_engine, since=since, until=as_of)
+    summary, features_at = training_sources(ctx, as_of, params)
     report = audit(
-        src,
+        summary,
         as_of,
         params,
         history_days=history,
@@ -143,9 +143,8 @@ def builtin_frame(
     )
     if report.problems:
         return None, report
-    frame = training_set(
-        src, as_of, params, every_days=every, history_days=history, progress=progress
-    )
+    dates = snapshot_plan(summary.data_start, as_of, params, every_days=every, history_days=history)
+    frame = snapshots(features_at, dates, summary.accounts, params, as_of, progress=progress)
     check_columns(report, frame, [c for c in catalog.MODEL_FEATURES if c in frame.columns])
     return (None if report.problems else frame), report
 

@@ -25,35 +25,42 @@ def load_duckdb(conn: Connection, model: Table, data: pa.Table, report: Progress
     assert raw is not None
     raw.register(_INCOMING, data)
     try:
-        return _upsert(conn, model, data)
+        return upsert_from(conn, model, _INCOMING, data.column_names, data.num_rows)
     finally:
         raw.unregister(_INCOMING)
         report(model.name, data.num_rows, data.num_rows)
 
 
-def _upsert(conn: Connection, model: Table, data: pa.Table) -> LoadCounts:
-    names = data.column_names
+def upsert_from(
+    conn: Connection, model: Table, incoming: str, names: list[str], rows: int
+) -> LoadCounts:
+    """Upsert the relation ``incoming`` (SQL: a table name or a parenthesised query whose
+    columns ``names`` are named like ``model``'s, with unique keys) into ``model``."""
     keys = [c.name for c in model.primary_key.columns]
     rest = [n for n in names if n not in keys]
     table = _q(model.name)
+    cols = ", ".join(_q(n) for n in names)
+    empty = conn.exec_driver_sql(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").scalar_one()
+    if empty:  # a first ingest: nothing to compare with or to update
+        conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {incoming} i")
+        return LoadCounts(rows, rows, 0)
     on = " AND ".join(f"t.{_q(k)} = i.{_q(k)}" for k in keys)
     inserted = conn.exec_driver_sql(
-        f"SELECT count(*) FROM {_INCOMING} i WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})"
+        f"SELECT count(*) FROM {incoming} i WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})"
     ).scalar_one()
     updated = 0
     if rest:
         differs = " OR ".join(f"t.{_q(n)} IS DISTINCT FROM i.{_q(n)}" for n in rest)
         updated = conn.exec_driver_sql(
-            f"SELECT count(*) FROM {_INCOMING} i JOIN {table} t ON {on} WHERE {differs}"
+            f"SELECT count(*) FROM {incoming} i JOIN {table} t ON {on} WHERE {differs}"
         ).scalar_one()
-    cols = ", ".join(_q(n) for n in names)
     action = (
         "DO UPDATE SET " + ", ".join(f"{_q(n)} = excluded.{_q(n)}" for n in rest)
         if rest
         else "DO NOTHING"
     )
     conn.exec_driver_sql(
-        f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {_INCOMING} "
+        f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {incoming} i "
         f"ON CONFLICT ({', '.join(_q(k) for k in keys)}) {action}"
     )
-    return LoadCounts(data.num_rows, int(inserted), int(updated))
+    return LoadCounts(rows, int(inserted), int(updated))

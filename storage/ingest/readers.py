@@ -48,23 +48,34 @@ class Extract:
     source: str
     tables: dict[str, RawTable] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    #: files left for the engine to read itself (``streamed`` tables of a folder)
+    files: dict[str, Path] = field(default_factory=dict)
 
 
 def is_url(source: str | Path) -> bool:
     return "://" in str(source)
 
 
-def read_source(source: str | Path, required: Iterable[str]) -> Extract:
-    """Read every contract table found in ``source``; a missing required one is a problem."""
+def read_source(
+    source: str | Path, required: Iterable[str], *, streamed: Iterable[str] = ()
+) -> Extract:
+    """Read every contract table found in ``source``; a missing required one is a problem.
+
+    Tables named in ``streamed`` are not read from a folder: their files are listed in
+    ``Extract.files`` for the source engine to read.
+    """
     required = list(required)
     unknown = [t for t in required if t not in TABLES]
     if unknown:
         known = ", ".join(TABLES)
         raise ContractViolation([f"required tables name unknown tables {unknown} (known: {known})"])
-    extract = _read_url(str(source)) if is_url(source) else _read_folder(Path(source))
+    if is_url(source):
+        extract = _read_url(str(source))
+    else:
+        extract = _read_folder(Path(source), set(streamed))
     for name in required:
         reported = any(p.startswith(f"{name}:") for p in extract.problems)
-        if name in extract.tables or reported:
+        if name in extract.tables or name in extract.files or reported:
             continue
         where = (
             f"no table {name} in the database {extract.source}"
@@ -78,7 +89,7 @@ def read_source(source: str | Path, required: Iterable[str]) -> Extract:
 # ------------------------------------------------------------------------------------ folders
 
 
-def _read_folder(folder: Path) -> Extract:
+def _read_folder(folder: Path, streamed: set[str]) -> Extract:
     if not folder.exists():
         raise ContractViolation([f"source: the folder {folder} does not exist"])
     if not folder.is_dir():
@@ -94,6 +105,9 @@ def _read_folder(folder: Path) -> Extract:
         if not found:
             continue
         path = found[0]
+        if name in streamed:
+            extract.files[name] = path
+            continue
         reader = _read_parquet if path.name.lower().endswith((".parquet", ".pq")) else _read_csv
         read = reader(path, spec, extract.problems)
         if read is not None:
@@ -113,9 +127,22 @@ def _select(norm: list[str], spec: Table, origin: str, problems: list[str]) -> l
 
 
 Read = tuple[pd.DataFrame, tuple[str, ...]]  # the kept columns, and every normalized header
+#: the normalized header names, the names kept, the delimiter
+CsvHeader = tuple[list[str], list[str], str]
 
 
 def _read_csv(path: Path, spec: Table, problems: list[str]) -> Read | None:
+    head = csv_header(path, spec, problems)
+    if head is None:
+        return None
+    norm, keep, delimiter = head
+    frame = _read_csv_arrow(path, spec, problems, unique_names(norm), keep, delimiter)
+    return None if frame is None else (frame, tuple(n for n in norm if n))
+
+
+def csv_header(path: Path, spec: Table, problems: list[str]) -> CsvHeader | None:
+    """The normalized header, the columns to keep and the delimiter of a CSV file, or None
+    (with the reason in ``problems``) when it is empty, binary, not UTF-8 or has no header."""
     name = spec.name
     if path.stat().st_size == 0:
         problems.append(f"{name}: {path.name} is empty (0 bytes); it needs at least a header row")
@@ -125,7 +152,7 @@ def _read_csv(path: Path, spec: Table, problems: list[str]) -> Read | None:
         with opener(path, "rb") as fh:
             head = fh.read(_SNIFF_BYTES)
     except OSError as e:
-        problems.append(f"{name}: {path.name} could not be read: {_first_line(e)}")
+        problems.append(f"{name}: {path.name} could not be read: {first_line(e)}")
         return None
     if _looks_binary(head):
         problems.append(f"{name}: {path.name} is not a CSV file (it holds binary data)")
@@ -146,8 +173,7 @@ def _read_csv(path: Path, spec: Table, problems: list[str]) -> Read | None:
     delimiter = _delimiter(lines[0])
     norm = [normalize_column(n) for n in next(csv.reader([lines[0]], delimiter=delimiter))]
     keep = _select(norm, spec, path.name, problems)
-    frame = _read_csv_arrow(path, spec, problems, _unique(norm), keep, delimiter)
-    return None if frame is None else (frame, tuple(n for n in norm if n))
+    return norm, keep, delimiter
 
 
 def _read_csv_arrow(
@@ -182,7 +208,7 @@ def _read_csv_arrow(
             ),
         )
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as e:
-        problems.append(f"{spec.name}: {path.name} could not be read as CSV: {_first_line(e)}")
+        problems.append(f"{spec.name}: {path.name} could not be read as CSV: {first_line(e)}")
         return None
     if bad_rows:
         shown = "; ".join(bad_rows[:5])
@@ -207,7 +233,7 @@ def _read_parquet(path: Path, spec: Table, problems: list[str]) -> Read | None:
         return table_.to_pandas(date_as_object=False), tuple(n for n in norm if n)
     except (pa.ArrowException, OSError, ValueError) as e:
         problems.append(
-            f"{spec.name}: {path.name} is not a readable Parquet file ({_first_line(e)})"
+            f"{spec.name}: {path.name} is not a readable Parquet file ({first_line(e)})"
         )
         return None
 
@@ -234,7 +260,7 @@ def _delimiter(header: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def _unique(names: list[str]) -> list[str]:
+def unique_names(names: list[str]) -> list[str]:
     """Arrow needs distinct names: a repeated or blank header gets a suffix (and is dropped)."""
     out: list[str] = []
     for i, n in enumerate(names):
@@ -242,7 +268,7 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-def _first_line(e: BaseException) -> str:
+def first_line(e: BaseException) -> str:
     return (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
 
 
@@ -295,6 +321,6 @@ def read_tables(engine: Engine, names: Iterable[str]) -> Extract:
     except DatabaseUnavailable as e:
         raise ContractViolation([str(e)]) from None
     except SQLAlchemyError as e:
-        why = _first_line(getattr(e, "orig", None) or e)
+        why = first_line(getattr(e, "orig", None) or e)
         raise ContractViolation([f"source: cannot read the database {shown}: {why}"]) from None
     return extract

@@ -129,16 +129,9 @@ def _tickets(engine: Engine, since: dt.date | None, until: dt.date | None) -> pd
     return _read(engine, stmt.order_by(T.ticket_id), "tickets")
 
 
-def load_sources(
-    engine: Engine, *, since: dt.date | None = None, until: dt.date | None = None
-) -> SourceFrames:
-    """The source tables; event rows limited to ``[since, until)`` plus what features still need.
-
-    Features at any ``as_of`` in ``[since + lookback, until]`` are the same as from the full
-    tables (``scoring.features.lookback_days`` gives the lookback: the 2×14-day windows and the
-    90-day CSAT window).
-    """
-    accounts = _read(
+def load_accounts(engine: Engine) -> pd.DataFrame:
+    """The ``accounts`` table (one row per account), dates as ``datetime64``."""
+    return _read(
         engine,
         select(
             Account.account_id,
@@ -154,6 +147,80 @@ def load_sources(
         ).order_by(Account.account_id),
         "accounts",
     )
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    """What the training audit needs of the event tables, aggregated by the source engine."""
+
+    #: table → (rows, first day, last day) of its main date column within the window
+    spans: dict[str, tuple[int, dt.date | None, dt.date | None]]
+    #: every product feature in ``usage`` → the first day it appears
+    feature_first_use: dict[str, dt.date]
+    #: the first day with any usage or integration run (before ``until``)
+    data_start: dt.date | None
+
+
+def _day(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def event_summary(
+    engine: Engine, *, since: dt.date | None = None, until: dt.date | None = None
+) -> EventSummary:
+    """Rows and first/last day of ``usage``, ``integration_runs`` and ``tickets`` in
+    ``[since, until)``, and each feature's first use: a handful of rows come back."""
+    spans: dict[str, tuple[int, dt.date | None, dt.date | None]] = {}
+    parts: list[tuple[str, Any, bool]] = [
+        ("usage", Usage.date, False),
+        ("integration_runs", IntegrationRun.ts, True),
+        ("tickets", Ticket.opened_at, True),
+    ]
+    with engine.connect() as conn:
+        for name, col, stamped in parts:
+            lo = _midnight(since) if stamped and since else since
+            hi = _midnight(until) if stamped and until else until
+            stmt = select(func.count(), func.min(col), func.max(col))
+            if lo is not None:
+                stmt = stmt.where(col >= lo)
+            if hi is not None:
+                stmt = stmt.where(col < hi)
+            n, first, last = conn.execute(stmt).one()
+            spans[name] = (int(n), _day(first), _day(last))
+        used = select(Usage.feature, func.min(Usage.date)).group_by(Usage.feature)
+        if until is not None:
+            used = used.where(Usage.date < until)
+        first_use = {str(f): _day(d) for f, d in conn.execute(used).all()}
+        starts: list[dt.date | None] = []
+        ends: list[tuple[Any, Any]] = [
+            (Usage.date, until),
+            (IntegrationRun.ts, _midnight(until) if until else None),
+        ]
+        for col, bound in ends:
+            first_stmt = select(func.min(col))
+            if bound is not None:
+                first_stmt = first_stmt.where(col < bound)
+            starts.append(_day(conn.execute(first_stmt).scalar()))
+    found = [d for d in starts if d is not None]
+    return EventSummary(
+        spans,
+        {f: d for f, d in first_use.items() if d is not None},
+        min(found) if found else None,
+    )
+
+
+def load_sources(
+    engine: Engine, *, since: dt.date | None = None, until: dt.date | None = None
+) -> SourceFrames:
+    """The source tables; event rows limited to ``[since, until)`` plus what features still need.
+
+    Features at any ``as_of`` in ``[since + lookback, until]`` are the same as from the full
+    tables (``scoring.features.lookback_days`` gives the lookback: the 2×14-day windows and the
+    90-day CSAT window).
+    """
+    accounts = load_accounts(engine)
     people = [c for c in TeamMember.__table__.columns if c.name != "timezone"]  # newer, optional
     team = _read(engine, select(*people).order_by(TeamMember.email), "team")
     return SourceFrames(

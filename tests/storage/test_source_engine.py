@@ -16,7 +16,7 @@ from scoring.features import FeatureParams, build_features
 from scoring.sql_features import build_features_sql
 from storage.errors import ContractViolation
 from storage.models import Usage
-from storage.source_checks import check_in_place, sql_problems
+from storage.source_checks import check_in_place, sql_problems, table_rules
 from storage.source_engine import default_source_url, make_source_engine, prepare_embedded
 from tests.scoring.conftest import AS_OF, random_sources, store_sources
 
@@ -163,36 +163,46 @@ WAREHOUSES = {
     "trino": "trino.sqlalchemy.dialect",
     "redshift": "sqlalchemy_redshift.dialect",
 }
+DIALECTS = ["postgresql", "duckdb", "sqlite", "mssql", *WAREHOUSES]
+CHECKED = ("usage", "integration_runs", "tickets")
 
 
-@pytest.mark.parametrize("name", ["postgresql", "duckdb", "sqlite", "mssql", *WAREHOUSES])
-def test_every_feature_and_check_query_compiles_for_the_dialect(name: str, tmp_path: Path) -> None:
+def _every_query(dialect: str) -> list[object]:
+    from scoring.sql_features import feature_queries
+    from storage.source_checks import check_queries
+
+    day_before = AS_OF - dt.timedelta(days=11)
+    features = [q for d in (AS_OF, day_before) for q in feature_queries(d, PARAMS, dialect)]
+    return features + [q for name in CHECKED for q in check_queries(name, NOW)]
+
+
+@pytest.mark.parametrize("name", DIALECTS)
+def test_every_feature_and_check_query_compiles_for_the_dialect(name: str) -> None:
     from sqlalchemy.dialects import registry
 
     if name in WAREHOUSES:
         pytest.importorskip(WAREHOUSES[name])
     dialect = registry.load(name)()
-    duck = make_source_engine(f"duckdb:///{tmp_path / 's.duckdb'}")
-    prepare_embedded(duck)
-    store_sources(duck, random_sources(1, n_accounts=3))
-    seen = _statements(duck)
-    build_features_sql(duck, AS_OF, PARAMS)
-    sql_problems(duck, ["usage", "integration_runs", "tickets"], now=NOW)
-    duck.dispose()
-    assert seen
-    # the same SQLAlchemy constructs, compiled for the other dialect
-    from scoring import sql_features as sf
-    from storage.source_checks import table_rules
-
-    queries = [
-        sf._usage_query(AS_OF, PARAMS),
-        sf._adoption_query(AS_OF, PARAMS),
-        sf._daily_query(AS_OF, PARAMS),
-        sf._tickets_query(AS_OF, PARAMS),
-    ]
+    queries = _every_query(name)
+    assert len(queries) == 2 * 8 + sum(
+        len(table_rules(t, NOW)) + 3 for t in CHECKED
+    )  # 8 feature queries a day; per table: counts, examples per rule, duplicates (2)
     for q in queries:
-        assert "SELECT" in str(q.compile(dialect=dialect)).upper()
-    for table in ("usage", "integration_runs", "tickets"):
-        for _col, _rule, cond in table_rules(table, NOW):
-            str(cond.compile(dialect=dialect))
+        sql = str(q.compile(dialect=dialect))  # type: ignore[attr-defined]
+        assert sql.upper().lstrip().startswith("SELECT")
     importlib.invalidate_caches()
+
+
+def test_every_feature_and_check_query_runs_on_the_source_engine(source: Engine) -> None:
+    """The queries compiled above, executed by DuckDB and PostgreSQL on a stored company; the
+    per-account ones return at most one row per account."""
+    src = random_sources(5, n_accounts=5)
+    store_sources(source, src)
+    from scoring.sql_features import per_account_queries
+
+    with source.connect() as conn:
+        for q in _every_query(source.dialect.name):
+            rows = conn.execute(q).all()  # type: ignore[call-overload]
+            assert rows is not None
+        for q in per_account_queries(AS_OF, PARAMS, source.dialect.name):
+            assert len(conn.execute(q).all()) <= len(src.accounts)
