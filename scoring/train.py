@@ -12,7 +12,7 @@ accuracy floor; the winner is then refitted on every labelled row.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,6 +22,7 @@ import pandas as pd
 
 from scoring.baseline import Baseline, fit_baseline
 from scoring.calibration import Calibration, Method, fit_calibration
+from scoring.catalog import FEATURES
 from scoring.drift import reference_of
 from scoring.errors import FeatureSpecError, NotEnoughSignal
 from scoring.evaluate import budget_flags, metrics, metrics_by_segment
@@ -198,6 +199,11 @@ def _matrix(frame: pd.DataFrame, features: list[str], cats: dict[str, list[str]]
     return pd.DataFrame(cols, index=frame.index)
 
 
+def catalog_directions() -> dict[str, bool | None]:
+    """Each built-in feature's declared direction (True: higher is riskier)."""
+    return {name: info.higher_is_riskier for name, info in FEATURES.items() if info.model_input}
+
+
 def fit(
     frame: pd.DataFrame,
     features: list[str],
@@ -208,11 +214,14 @@ def fit(
     groups: dict[str, str] | None = None,
     one_hot: dict[str, str] | None = None,
     feature_source: str = "builtin",
+    directions: Mapping[str, bool | None] | None = None,
 ) -> TrainResult:
     """Train both candidates, judge them on later data, refit the winner on every labelled row.
 
-    ``split`` holds the latest rows out by time. Raises ``NotEnoughSignal`` (too few churned
-    rows, one class) and ``LeakSuspected`` (a feature alone nearly separates the labels).
+    ``split`` holds the latest rows out by time. ``directions`` (feature → higher is riskier)
+    bounds the logistic model's coefficient signs and gives it monotone steps; by default the
+    built-in catalog's. Raises ``NotEnoughSignal`` (too few churned rows, one class) and
+    ``LeakSuspected`` (a feature alone nearly separates the labels).
     """
     used, warnings = usable_features(frame, features, drop_empty=config.drop_empty_features)
     frame = frame.dropna(subset=[LABEL])
@@ -235,12 +244,15 @@ def fit(
     margin = np.asarray(booster.predict(x_calib, raw_score=True))
     calibration = fit_calibration(margin, calib[LABEL].to_numpy(int), config.calibration)
     numeric = [f for f in used if f not in cats]
-    baseline = fit_baseline(train, train[LABEL].to_numpy(int), numeric, list(cats))
+    signs = catalog_directions() if directions is None else dict(directions)
+    baseline = fit_baseline(
+        train, train[LABEL].to_numpy(int), numeric, list(cats), directions=signs
+    )
     trees = _artifact(booster, "lightgbm", used, cats, calibration, baseline, train, config)
     linear = _artifact(None, "logistic", used, cats, IDENTITY, baseline, train, config)
     evaluated, verdict = _judge(trees, linear, test, x_test, config)
     chosen_rounds = int(booster.num_trees())
-    model = _refit(verdict.chosen, frame, used, cats, calibration, config, chosen_rounds)
+    model = _refit(verdict.chosen, frame, used, cats, calibration, config, chosen_rounds, signs)
     model.groups = {k: v for k, v in (groups or {}).items() if k in used}
     model.one_hot = {k: v for k, v in (one_hot or {}).items() if k in used}
     model.feature_source = feature_source
@@ -340,11 +352,14 @@ def _refit(
     calibration: Calibration,
     config: TrainConfig,
     rounds: int,
+    directions: Mapping[str, bool | None],
 ) -> ModelArtifact:
     """The chosen model fitted again on every labelled row (LightGBM: the rounds it kept, and
     the calibration fitted on the held-out rows)."""
     numeric = [f for f in used if f not in cats]
-    baseline = fit_baseline(frame, frame[LABEL].to_numpy(int), numeric, list(cats))
+    baseline = fit_baseline(
+        frame, frame[LABEL].to_numpy(int), numeric, list(cats), directions=directions
+    )
     if kind == "logistic":
         return _artifact(None, "logistic", used, cats, IDENTITY, baseline, frame, config)
     params = lgb_params(config, len(frame))

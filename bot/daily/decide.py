@@ -104,7 +104,7 @@ class DayPlan:
 
 # Features that move by construction as days pass (a customer base ages, renewals come
 # round): their drift is expected, reported, and never pauses the model.
-SHIFTS_BY_CONSTRUCTION = frozenset({"tenure_days", "days_to_renewal"})
+SHIFTS_BY_CONSTRUCTION = frozenset({"tenure_days", "days_to_renewal", "renewal_within_horizon"})
 
 
 def drift_cause(drift: Sequence[Mapping[str, Any]], spec: Spec) -> FallbackCause | None:
