@@ -9,7 +9,15 @@ from typing import Any, Literal
 
 from playbooks.conditions import Condition
 
-FAMILIES: tuple[str, ...] = ("adoption", "integrations", "support", "usage", "commercial")
+# "profile": an account whose risk comes from its attributes alone (no signal to act on)
+FAMILIES: tuple[str, ...] = (
+    "adoption",
+    "integrations",
+    "support",
+    "usage",
+    "commercial",
+    "profile",
+)
 STYLES: tuple[str, ...] = ("primary", "danger")
 FOLLOW_UP_TYPES: tuple[str, ...] = ("notify_channel", "thread_reminder")
 # Words a follow-up text may use; filled in by whoever sends it.
