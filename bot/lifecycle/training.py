@@ -210,6 +210,9 @@ def train_model(
         config = replace(config, drop_empty_features=False)
         groups: dict[str, str] = {}
         one_hot = reasons.one_hot_groups(frame, [f for f in features if f not in cats])
+        directions: dict[str, bool | None] | None = {
+            name: info.higher_is_riskier for name, info in spec.declared_columns().items()
+        }
     else:
         frame, warnings = builtin_frame(ctx, as_of, progress=progress)
         features = [
@@ -219,6 +222,7 @@ def train_model(
         ]
         cats = [c for c in catalog.CATEGORICAL_FEATURES if c in features]
         groups, one_hot = dict(reasons.BUILTIN_GROUPS), {}
+        directions = None  # the built-in catalog's
     frame, note = without_treated(ctx, frame)
     warnings = warnings + note
     if frame.empty:
@@ -235,6 +239,7 @@ def train_model(
         groups=groups,
         one_hot=one_hot,
         feature_source=source,
+        directions=directions,
     )
     return register(ctx, result, as_of=as_of, warnings=warnings + result.warnings)
 
