@@ -56,8 +56,10 @@ class Baseline:
     def contributions(self, frame: pd.DataFrame, features: list[str]) -> np.ndarray:
         """Exact additive contributions in log-odds, one column per name of ``features``, then
         the intercept: ``coef · z`` for a standardised numeric (its training mean is the zero
-        point), the coefficient of the account's level for a categorical. Rows sum to
-        ``margin``; this is what ``shap.LinearExplainer`` gives for independent features."""
+        point) plus its step terms ``coef · ([x > knot] − share)`` (zero on average over the
+        training rows), the coefficient of the account's level for a categorical. Rows sum to
+        ``margin``; for a numeric without steps this is what ``shap.LinearExplainer`` gives
+        for independent features."""
         terms = self.design(frame) * np.asarray(self.coef)
         columns: dict[str, np.ndarray] = {}
         at = len(self.numeric)
