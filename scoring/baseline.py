@@ -119,7 +119,7 @@ def _numeric_block(
     return np.clip((raw - np.asarray(means)) / np.asarray(scales), -5.0, 5.0)
 
 
-STEP_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+STEPS = 4  # knots per directed feature, equally spaced over its range
 
 
 def _step_block(
@@ -137,9 +137,12 @@ def _step_block(
 
 
 def _knots(filled: np.ndarray) -> list[tuple[float, float]]:
-    """Step knots at the feature's quantiles (distinct, strictly inside its range)."""
-    lo, hi = float(filled.min()), float(filled.max())
-    points = sorted({float(q) for q in np.quantile(filled, STEP_QUANTILES) if lo <= q < hi})
+    """``STEPS`` knots equally spaced between the feature's minimum and its 99th percentile
+    (distinct, strictly inside its range), each with the training share above it. Equal
+    spacing, not quantiles: a mostly-zero count would otherwise get a step at 0, an "any
+    failure at all" jump no reason should rest on."""
+    lo, top, hi = float(filled.min()), float(np.quantile(filled, 0.99)), float(filled.max())
+    points = sorted({float(k) for k in np.linspace(lo, top, STEPS + 2)[1:-1] if lo <= k < hi})
     return [(k, float((filled > k).mean())) for k in points]
 
 
