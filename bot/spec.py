@@ -6,6 +6,7 @@ cannot run without it.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -88,11 +89,22 @@ class Column(_Section):
     direction: Literal["higher_is_riskier", "lower_is_riskier", "none"] = "none"
     actionable: bool = True  # False: an attribute (tenure, charges, region): context only
     unit: str | None = None  # "currency" takes surface.currency; any other text is appended
+    #: a declared column that partly causes this one (its push is credited there; see
+    #: scoring.causes): e.g. logins caused by features never adopted
+    caused_by: str | None = None
 
 
 class Contract(_Section):
     source: str | None = None
     columns: dict[str, Column] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _causes_are_declared(self) -> Contract:
+        problems = [p for name in self.columns for p in cause_problems(name, self.columns)]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
     #: the schema holding the tables of a URL source (e.g. the schema dbt builds into)
     source_schema: str | None = None
     key_features: list[str] = Field(default_factory=list)
@@ -106,6 +118,42 @@ class Contract(_Section):
         default_factory=lambda: ["accounts", "team", "usage", "integration_runs", "tickets"]
     )
     features: Literal["builtin", "account_features"] = "builtin"
+
+
+def cause_problems(name: str, columns: dict[str, Column]) -> list[str]:
+    """What is wrong with ``columns[name].caused_by`` (empty when it is fine or absent)."""
+    col, where = columns[name], f"columns.{name}.caused_by"
+    cause = col.caused_by
+    if cause is None:
+        return []
+    if cause not in columns:
+        close = difflib.get_close_matches(cause, list(columns), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return [
+            f"{where}: {cause!r} is not a declared column{hint}; a cause must be declared "
+            "under contract.columns too"
+        ]
+    problems: list[str] = []
+    if cause == name:
+        problems.append(f"{where}: a column cannot cause itself")
+    if col.direction == "none":
+        problems.append(
+            f"{where}: {name} needs a direction (higher_is_riskier or lower_is_riskier) so "
+            "that its risky side can be credited to its cause"
+        )
+    if not columns[cause].actionable:
+        problems.append(
+            f"{where}: {cause!r} is an attribute (actionable: false), never a reason; "
+            "credit would vanish — name a column a person can act on"
+        )
+    seen, at = {name}, cause
+    while at in columns and columns[at].caused_by is not None and at != name:
+        at = columns[at].caused_by or ""
+        if at in seen:
+            problems.append(f"{where}: causes go round in a circle through {at!r}")
+            break
+        seen.add(at)
+    return problems
 
 
 class Freshness(_Section):
@@ -272,7 +320,9 @@ class Spec(_Section):
             elif col.unit and col.unit != "currency":
                 label = label.replace("{value}", f"{{value}} {col.unit}")
             riskier = {"higher_is_riskier": True, "lower_is_riskier": False}.get(col.direction)
-            out[name] = FeatureInfo(name, col.family, True, label, riskier, col.actionable)
+            out[name] = FeatureInfo(
+                name, col.family, True, label, riskier, col.actionable, col.caused_by
+            )
         return out
 
     def resolve(self, path: str | None) -> str | None:

@@ -9,7 +9,15 @@ from typing import Any, Literal
 
 from playbooks.conditions import Condition
 
-FAMILIES: tuple[str, ...] = ("adoption", "integrations", "support", "usage", "commercial")
+# "profile": an account whose risk comes from its attributes alone (no signal to act on)
+FAMILIES: tuple[str, ...] = (
+    "adoption",
+    "integrations",
+    "support",
+    "usage",
+    "commercial",
+    "profile",
+)
 #: the reason families of lead scoring (``entity: lead``): sales plays answer these
 LEAD_FAMILIES: tuple[str, ...] = ("intent", "engagement", "trial", "buying_group")
 #: which families a library of each entity's playbooks may list and should cover

@@ -3,15 +3,24 @@
 Numeric features are median-imputed and standardised, categoricals one-hot encoded on the
 levels seen in training. The fitted numbers (medians, means, scales, levels, coefficients)
 are plain JSON, and prediction is a dot product: nothing is pickled.
+
+A numeric feature with a declared direction (the catalog's ``higher_is_riskier``) gets a
+coefficient of that sign or zero: L2-penalised logistic regression with bounds (L-BFGS-B),
+the sign-constrained least-squares idea (Lawson & Hanson, "Solving Least Squares Problems",
+1974) applied to the logistic loss. Without it, correlated members of one family take
+opposite signs (a suppressor effect): "used 2 of 10 features" would *lower* an account's
+risk while its unused key features raise it, and the family's reason would say little.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 
 
@@ -26,10 +35,14 @@ class Baseline:
     categorical: dict[str, list[str]]
     coef: tuple[float, ...]
     intercept: float
+    #: per directed numeric feature: (knot, training share above it) of its step columns
+    steps: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
     def design(self, frame: pd.DataFrame) -> np.ndarray:
-        """The model matrix: standardised numerics, then one column per categorical level."""
-        return _design(frame, self.numeric, self.medians, self.means, self.scales, self.categorical)
+        """The model matrix: standardised numerics, one column per categorical level, then
+        each step column ``[x > knot] − its training share``."""
+        x = _design(frame, self.numeric, self.medians, self.means, self.scales, self.categorical)
+        return np.hstack([x, _step_block(frame, self.numeric, self.medians, self.steps)])
 
     def margin(self, frame: pd.DataFrame) -> np.ndarray:
         """The log-odds of churn for each row."""
@@ -43,8 +56,10 @@ class Baseline:
     def contributions(self, frame: pd.DataFrame, features: list[str]) -> np.ndarray:
         """Exact additive contributions in log-odds, one column per name of ``features``, then
         the intercept: ``coef · z`` for a standardised numeric (its training mean is the zero
-        point), the coefficient of the account's level for a categorical. Rows sum to
-        ``margin``; this is what ``shap.LinearExplainer`` gives for independent features."""
+        point) plus its step terms ``coef · ([x > knot] − share)`` (zero on average over the
+        training rows), the coefficient of the account's level for a categorical. Rows sum to
+        ``margin``; for a numeric without steps this is what ``shap.LinearExplainer`` gives
+        for independent features."""
         terms = self.design(frame) * np.asarray(self.coef)
         columns: dict[str, np.ndarray] = {}
         at = len(self.numeric)
@@ -53,6 +68,9 @@ class Baseline:
         for name, levels in self.categorical.items():
             columns[name] = terms[:, at : at + len(levels)].sum(axis=1)
             at += len(levels)
+        for name, knots in self.steps.items():
+            columns[name] = columns[name] + terms[:, at : at + len(knots)].sum(axis=1)
+            at += len(knots)
         zero = np.zeros(len(frame))
         out = [columns.get(f, zero) for f in features]
         return np.column_stack([*out, np.full(len(frame), self.intercept)])
@@ -66,6 +84,7 @@ class Baseline:
             "categorical": {k: list(v) for k, v in self.categorical.items()},
             "coef": list(self.coef),
             "intercept": self.intercept,
+            "steps": {k: [list(kv) for kv in v] for k, v in self.steps.items()},
         }
 
     @classmethod
@@ -78,6 +97,10 @@ class Baseline:
             categorical={k: [str(x) for x in v] for k, v in data["categorical"].items()},
             coef=tuple(float(v) for v in data["coef"]),
             intercept=float(data["intercept"]),
+            steps={
+                k: [(float(a), float(b)) for a, b in v]
+                for k, v in (data.get("steps") or {}).items()
+            },
         )
 
 
@@ -94,6 +117,33 @@ def _numeric_block(
     raw = np.where(np.isnan(raw), np.asarray(medians), raw)
     # Clip to ±5 standard deviations so one extreme value cannot dominate a linear model.
     return np.clip((raw - np.asarray(means)) / np.asarray(scales), -5.0, 5.0)
+
+
+STEPS = 4  # knots per directed feature, equally spaced over its range
+
+
+def _step_block(
+    frame: pd.DataFrame,
+    numeric: tuple[str, ...],
+    medians: tuple[float, ...],
+    steps: dict[str, list[tuple[float, float]]],
+) -> np.ndarray:
+    cols: list[np.ndarray] = []
+    for name, knots in steps.items():
+        raw = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        raw = np.where(np.isnan(raw), medians[numeric.index(name)], raw)
+        cols += [(raw > knot).astype(float) - share for knot, share in knots]
+    return np.column_stack(cols) if cols else np.zeros((len(frame), 0))
+
+
+def _knots(filled: np.ndarray) -> list[tuple[float, float]]:
+    """``STEPS`` knots equally spaced between the feature's minimum and its 99th percentile
+    (distinct, strictly inside its range), each with the training share above it. Equal
+    spacing, not quantiles: a mostly-zero count would otherwise get a step at 0, an "any
+    failure at all" jump no reason should rest on."""
+    lo, top, hi = float(filled.min()), float(np.quantile(filled, 0.99)), float(filled.max())
+    points = sorted({float(k) for k in np.linspace(lo, top, STEPS + 2)[1:-1] if lo <= k < hi})
+    return [(k, float((filled > k).mean())) for k in points]
 
 
 def _design(
@@ -118,8 +168,14 @@ def fit_baseline(
     categorical: list[str],
     *,
     c: float = 1.0,
+    directions: Mapping[str, bool | None] | None = None,
 ) -> Baseline:
-    """Fit the baseline on ``frame[numeric + categorical]`` and labels ``y``."""
+    """Fit the baseline on ``frame[numeric + categorical]`` and labels ``y`` (0/1).
+
+    ``directions``: per numeric feature, True when a higher value is riskier (coefficient
+    ≥ 0), False when lower is (≤ 0); features not named, or None, are unconstrained.
+    ``c`` is the inverse L2 strength, as in scikit-learn's ``LogisticRegression``.
+    """
     num = tuple(numeric)
     raw = frame.loc[:, numeric].to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(all="ignore"):
@@ -136,14 +192,59 @@ def fit_baseline(
     mean_t = tuple(float(v) for v in means)
     scale_t = tuple(float(v) for v in scales)
     x = _design(frame, num, med_t, mean_t, scale_t, levels)
-    lr = LogisticRegression(C=c, max_iter=2000)
-    lr.fit(x, np.asarray(y, dtype=int))
+    wanted = directions or {}
+    steps = {f: _knots(filled[:, j]) for j, f in enumerate(num) if wanted.get(f) is not None}
+    steps = {f: k for f, k in steps.items() if k}
+    x = np.hstack([x, _step_block(frame, num, med_t, steps)])
+    target = np.asarray(y, dtype=int)
+    signs = [wanted.get(f) for f in num] + [None] * (x.shape[1] - len(num))
+    at = x.shape[1] - sum(len(k) for k in steps.values())
+    for f, knots in steps.items():
+        signs[at : at + len(knots)] = [wanted[f]] * len(knots)
+        at += len(knots)
+    if any(s is not None for s in signs):
+        coef, intercept = _fit_signed(x, target, c, signs)
+    else:
+        lr = LogisticRegression(C=c, max_iter=2000)
+        lr.fit(x, target)
+        coef, intercept = lr.coef_[0], float(lr.intercept_[0])
     return Baseline(
         numeric=num,
         medians=med_t,
         means=mean_t,
         scales=scale_t,
         categorical=levels,
-        coef=tuple(float(v) for v in lr.coef_[0]),
-        intercept=float(lr.intercept_[0]),
+        coef=tuple(float(v) for v in coef),
+        intercept=float(intercept),
+        steps=steps,
     )
+
+
+def _fit_signed(
+    x: np.ndarray, y: np.ndarray, c: float, signs: list[bool | None]
+) -> tuple[np.ndarray, float]:
+    """Minimise Σ log(1 + e^z) − y·z + ‖w‖² ÷ 2c (z = x·w + b; scikit-learn's objective) with
+    w_j ≥ 0 where ``signs[j]`` is True and ≤ 0 where it is False."""
+    yf = y.astype(float)
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = theta[:-1], theta[-1]
+        z = x @ w + b
+        value = float(np.sum(np.logaddexp(0.0, z) - yf * z) + w @ w / (2 * c))
+        residual = 1.0 / (1.0 + np.exp(-z)) - yf
+        return value, np.append(x.T @ residual + w / c, residual.sum())
+
+    bounds = [
+        (0.0, None) if s is True else (None, 0.0) if s is False else (None, None) for s in signs
+    ]
+    start = np.zeros(x.shape[1] + 1)
+    start[-1] = np.log(max(yf.mean(), 1e-6) / max(1 - yf.mean(), 1e-6))
+    fitted = minimize(
+        loss,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[*bounds, (None, None)],
+        options={"maxiter": 2000},
+    )
+    return np.asarray(fitted.x[:-1]), float(fitted.x[-1])

@@ -167,6 +167,12 @@ _MODEL = [
     ),
     # commercial
     _f("days_to_renewal", "commercial", "renewal in {value} {value|day|days}", False),
+    _f(
+        "renewal_within_horizon",
+        "commercial",
+        "renewal in {days_to_renewal} {days_to_renewal|day|days}",
+        True,
+    ),
     _f("tenure_days", "commercial", "customer for {value} {value|day|days}", False, False),
     _f("seats", "commercial", "{value} {value|seat|seats}", None, False),
     _f("arr", "commercial", "ARR {value}", None, False),

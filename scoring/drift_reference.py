@@ -12,7 +12,8 @@ Features that move by construction as days pass are judged against that move:
 * ``AGEING`` features grow by one a day for every account (``tenure_days``): the reference
   holds each account's value as of the newest reference day of its weekday, and a run is
   compared after subtracting the days since that day;
-* ``CYCLIC`` features come round with a contract term (``days_to_renewal``): their PSI is
+* ``CYCLIC`` features come round with a contract term (``days_to_renewal``,
+  ``renewal_within_horizon``): their PSI is
   reported, never counted towards a pause (``bot.daily.decide``).
 """
 
@@ -28,7 +29,7 @@ import pandas as pd
 from scoring.drift import Reference, reference_of
 
 AGEING = frozenset({"tenure_days"})
-CYCLIC = frozenset({"days_to_renewal"})
+CYCLIC = frozenset({"days_to_renewal", "renewal_within_horizon"})
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 

@@ -9,6 +9,7 @@ the gate chooses is fitted again on every labelled row (``refit``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import lightgbm as lgb
@@ -99,11 +100,20 @@ def artifact(
 
 
 def fit_logistic(
-    rows: pd.DataFrame, used: list[str], cats: dict[str, list[str]], *, seed: int
+    rows: pd.DataFrame,
+    used: list[str],
+    cats: dict[str, list[str]],
+    *,
+    seed: int,
+    directions: Mapping[str, bool | None] | None = None,
 ) -> ModelArtifact:
-    """The logistic model on ``rows`` (numeric features standardised, categoricals one-hot)."""
+    """The logistic model on ``rows`` (numeric features standardised, categoricals one-hot);
+    ``directions`` (feature → higher is riskier) bound its coefficient signs
+    (``scoring.baseline.fit_baseline``)."""
     numeric = [f for f in used if f not in cats]
-    linear = fit_baseline(rows, rows[LABEL].to_numpy(int), numeric, list(cats))
+    linear = fit_baseline(
+        rows, rows[LABEL].to_numpy(int), numeric, list(cats), directions=directions
+    )
     return artifact(None, "logistic", used, cats, IDENTITY, linear, rows, seed=seed)
 
 
@@ -117,13 +127,16 @@ def refit(
     rounds: int,
     *,
     seed: int,
+    directions: Mapping[str, bool | None] | None = None,
 ) -> ModelArtifact:
     """The chosen model fitted again on every labelled row (LightGBM: the rounds it kept, and
     the calibration fitted on the held-out rows)."""
     if kind == "logistic":
-        return fit_logistic(frame, used, cats, seed=seed)
+        return fit_logistic(frame, used, cats, seed=seed, directions=directions)
     numeric = [f for f in used if f not in cats]
-    baseline = fit_baseline(frame, frame[LABEL].to_numpy(int), numeric, list(cats))
+    baseline = fit_baseline(
+        frame, frame[LABEL].to_numpy(int), numeric, list(cats), directions=directions
+    )
     booster = boost(params, model_matrix(frame, used, cats), frame, rounds=rounds)
     return artifact(booster, "lightgbm", used, cats, calibration, baseline, frame, seed=seed)
 

@@ -116,6 +116,13 @@ def relative_change(last: pd.Series, prev: pd.Series) -> pd.Series:
     return change.where(prev > 0, np.where(last > 0, 1.0, 0.0))
 
 
+def renewal_within(days_to_renewal: pd.Series, horizon_days: int) -> pd.Series:
+    """1.0 when the next renewal falls within the horizon (``days_to_renewal ≤ horizon_days``),
+    else 0.0; empty when the renewal is unknown. A contract ends at its renewal, so risk steps
+    up when it is near; a straight line in ``days_to_renewal`` cannot draw that step."""
+    return (days_to_renewal <= horizon_days).astype(float).where(days_to_renewal.notna())
+
+
 def finish(
     raw: pd.DataFrame,
     accounts: pd.DataFrame,
@@ -160,6 +167,7 @@ def finish(
         as_of,
         renewal_terms(accounts["plan"], params),
     )
+    f["renewal_within_horizon"] = renewal_within(f["days_to_renewal"], params.horizon_days)
     f["tenure_days"] = tenure
     f["seats"] = seats
     f["arr"] = pd.to_numeric(accounts["arr"]).astype(float)

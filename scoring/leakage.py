@@ -50,16 +50,21 @@ def find_leaks(
     return sorted(out, key=lambda leak: -leak.roc_auc)
 
 
+RENEWAL_FEATURES = ("days_to_renewal", "renewal_within_horizon")  # both read renewal_date
+
+
 def refuse_leaks(leaks: list[Leak]) -> None:
     """Raise ``LeakSuspected`` naming each leaking feature, the likely cause and the fixes."""
     if not leaks:
         return
     named = ", ".join(f"{leak.feature} (ROC AUC {leak.roc_auc:.3f} on its own)" for leak in leaks)
     hint = ""
-    if any(leak.feature == "days_to_renewal" for leak in leaks):
+    renewal = [leak.feature for leak in leaks if leak.feature in RENEWAL_FEATURES]
+    if renewal:
         hint = (
-            " For days_to_renewal this is typically a renewal_date set to the churn date when "
-            "an account leaves (many CRMs keep the current term's end)."
+            f" For {' and '.join(renewal)} this is typically a renewal_date set to the churn "
+            "date when an account leaves (many CRMs keep the current term's end); both renewal "
+            "features read it."
         )
     raise LeakSuspected(
         f"training stopped: {named} alone nearly separates churned from retained accounts. "

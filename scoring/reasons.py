@@ -8,6 +8,9 @@ up, and the group is told once, through the member that pushed risk up the most.
 one reason per family, and no two slots say the same thing. Attributes a person cannot act on
 (seats, ARR, tenure, plan, segment) are never told: ``actionable`` leaves them out.
 A feature whose value is missing for the account is not told (there is nothing to show).
+An account with no actionable reason at all (its risk comes from attributes, or from signals
+on their safe side) gets one honest ``profile`` reason instead of an empty "why": no warning
+sign to act on, the attributes that pushed its risk named as context, and a review to do.
 Each reason is a ``Reason``; scores and alerts store it as ``Reason.to_json()``
 (``{"feature", "family", "value", "contribution", "text"}``) and readers use ``Reason.from_json``.
 """
@@ -38,12 +41,21 @@ FAMILIES = (
     "usage",
     "commercial",
     "other",
+    "profile",
     # leads (scoring.lead_catalog)
     "intent",
     "engagement",
     "trial",
     "buying_group",
 )
+PROFILE = "profile"  # the feature and family of the reason told when nothing can be acted on
+PROFILE_NOUNS = {  # built-in attributes in words; a team's columns read with spaces
+    "tenure_days": "tenure",
+    "seats": "seat count",
+    "arr": "ARR",
+    "segment": "segment",
+    "plan": "plan",
+}
 STORED_REASONS = 5  # kept on the score; alerts show the first three
 SHOWN_REASONS = 3
 
@@ -169,7 +181,8 @@ def explain_rows(
     order = list(dict.fromkeys(names))
     gidx = np.array([order.index(n) for n in names])
     out: list[list[Reason]] = []
-    phi = np.where(told, np.asarray(contrib, dtype=float)[:, : len(features)], 0.0)
+    raw = np.asarray(contrib, dtype=float)[:, : len(features)]
+    phi = np.where(told, raw, 0.0)
     for i, row in enumerate(rows.to_dict("records")):
         totals = np.bincount(gidx, weights=phi[i], minlength=len(order))
         reasons: list[Reason] = []
@@ -196,8 +209,29 @@ def explain_rows(
                     text=text,
                 )
             )
-        out.append(reasons)
+        out.append(reasons or [profile_reason(raw[i], features, told)])
     return out
+
+
+def profile_reason(contrib: np.ndarray, features: list[str], told: list[bool]) -> Reason:
+    """The one reason of an account nothing actionable explains: its attributes' push.
+
+    ``contrib`` is the account's row of contributions, ``told`` marks actionable features.
+    The attributes that raised the risk are named (largest first, at most two) as context.
+    """
+    pushes = sorted(
+        ((float(contrib[j]), f) for j, f in enumerate(features) if not told[j] and contrib[j] > 0),
+        reverse=True,
+    )
+    named = [PROFILE_NOUNS.get(f, f.replace("_", " ")) for _, f in pushes[:2]]
+    source = f"the account's profile ({' and '.join(named)})" if named else "the account's profile"
+    return Reason(
+        feature=PROFILE,
+        family=PROFILE,
+        value=None,
+        contribution=round(sum(p for p, _ in pushes), 6),
+        text=f"No warning sign to act on: the risk comes from {source} — review the account",
+    )
 
 
 def _family(feature: str, family_of: FamilyOf) -> str:

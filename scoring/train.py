@@ -12,7 +12,7 @@ on every labelled row.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.calibration import Method, fit_calibration
+from scoring.catalog import FEATURES
 from scoring.errors import FeatureSpecError
 from scoring.evaluate import budget_flags, metrics, metrics_by_segment
 from scoring.families import artifact, boost, fit_logistic, model_matrix, refit
@@ -199,6 +200,11 @@ def _period_words(held: pd.DataFrame) -> str:
     return f"snapshots {first} … {last}"
 
 
+def catalog_directions() -> dict[str, bool | None]:
+    """Each built-in feature's declared direction (True: higher is riskier)."""
+    return {name: info.higher_is_riskier for name, info in FEATURES.items() if info.model_input}
+
+
 def fit(
     frame: pd.DataFrame,
     features: list[str],
@@ -210,12 +216,15 @@ def fit(
     one_hot: dict[str, str] | None = None,
     feature_source: str = "builtin",
     incumbent: ModelArtifact | None = None,
+    directions: Mapping[str, bool | None] | None = None,
 ) -> TrainResult:
     """Train both candidates, judge them on later data, refit the winner on every labelled row.
 
     ``split`` holds the latest rows out by time. Raises what ``prepare`` raises. With a live
     rules score as ``incumbent``, the winner is promoted only when it also beats the rules on
-    the same test rows (``scoring.gate.against_rules``).
+    the same test rows (``scoring.gate.against_rules``). ``directions`` (feature → higher is
+    riskier) bounds the logistic model's coefficient signs and gives it monotone steps; by
+    default the built-in catalog's.
     """
     ready = prepare(frame, features, categorical, config, split=split)
     used, warnings, frame = ready.used, ready.warnings, ready.frame
@@ -237,7 +246,8 @@ def fit(
     )
     margin = np.asarray(booster.predict(x_calib, raw_score=True))
     calibration = fit_calibration(margin, calib[LABEL].to_numpy(int), config.calibration)
-    linear = fit_logistic(train, used, cats, seed=config.seed)
+    signs = catalog_directions() if directions is None else dict(directions)
+    linear = fit_logistic(train, used, cats, seed=config.seed, directions=signs)
     assert linear.linear is not None
     trees = artifact(
         booster, "lightgbm", used, cats, calibration, linear.linear, train, seed=config.seed
@@ -253,6 +263,7 @@ def fit(
         lgb_params(config, len(frame)),
         chosen_rounds,
         seed=config.seed,
+        directions=signs,
     )
     model.groups = {k: v for k, v in (groups or {}).items() if k in used}
     model.one_hot = {k: v for k, v in (one_hot or {}).items() if k in used}

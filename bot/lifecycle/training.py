@@ -353,6 +353,7 @@ def train_model(
             one_hot=got.one_hot,
             feature_source=ctx.spec.contract.features,
             incumbent=incumbent,
+            directions=rule_directions(ctx.spec, got.features),
         )
     except NotEnoughSignal as thin:
         if trained_live:

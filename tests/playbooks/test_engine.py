@@ -22,6 +22,10 @@ def make_library(*raws: dict) -> Library:
     return Library(tuple(p for p in made if p is not None))
 
 
+PROFILE = (
+    "No warning sign to act on: the risk comes from the account's profile (tenure and seat "
+    "count) — review the account"
+)
 SALESFORCE = reason(
     "integrations", "integration_failures_14d", 14, "14 failed Salesforce syncs in the last 14 days"
 )
@@ -73,10 +77,10 @@ SALESFORCE = reason(
             "fits the top reason: renewal in 45 days",
         ),
         (
-            [reason("commercial", "tenure_days", 1500, "customer for 1500 days")],
-            {"arr": 20000, "days_to_renewal": 300},
+            [reason("profile", "profile", None, PROFILE)],
+            {"arr": 20000, "days_to_renewal": 300, "tenure_days": 40},
             "success-review",
-            "fits the top reason: customer for 1500 days",
+            f"fits the top reason: {PROFILE}",
         ),
     ],
 )
@@ -170,7 +174,13 @@ def test_a_condition_on_a_feature_the_account_lacks_does_not_fit() -> None:
 
 def test_a_family_no_playbook_covers_gets_no_buttons_but_not_a_risk_is_still_offered() -> None:
     library = make_library(playbook(id="usage-only", families=["usage"]))
-    assert library.uncovered_families() == {"adoption", "integrations", "support", "commercial"}
+    assert library.uncovered_families() == {
+        "adoption",
+        "integrations",
+        "support",
+        "commercial",
+        "profile",
+    }
     assert choose(library, [reason("support", "open_tickets", 4, "4 open tickets")]) == []
     assert [r.id for r in DISMISSAL_REASONS] == [
         "already_handled",

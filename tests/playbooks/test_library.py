@@ -45,7 +45,13 @@ def test_a_team_folder_replaces_the_builtin_library(tmp_path: Path) -> None:
     write(tmp_path, "call.yml", playbook(id="call-admin"))
     library = load_library(tmp_path)
     assert [p.id for p in library] == ["call-admin"]
-    assert library.uncovered_families() == {"adoption", "integrations", "usage", "commercial"}
+    assert library.uncovered_families() == {
+        "adoption",
+        "integrations",
+        "usage",
+        "commercial",
+        "profile",
+    }
 
 
 def test_a_team_folder_extends_the_builtin_library_and_overrides_by_id(tmp_path: Path) -> None:

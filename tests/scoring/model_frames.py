@@ -1,8 +1,11 @@
 """Tiny training frames for model tests: weekly snapshots whose churn follows thresholds.
 
 The thresholds (a broken integration, three or more unused key features, an urgent ticket)
-are what a tree draws and a straight line does not, so a few boosting rounds beat the
-logistic baseline on them.
+are what a tree draws at once; the logistic model draws them with its monotone steps.
+``interacting=True`` makes signals matter only together (failing syncs on an account that
+never adopted its key features, an urgent ticket while usage falls) and usage that swings
+either way (a surge before a migration, or a fall): a monotone additive model cannot draw
+that, so LightGBM clearly beats the logistic model there.
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ TREES = replace(FAST, candidates=("lightgbm",))  # a LightGBM model whatever the
 LINEAR = replace(FAST, candidates=("logistic",))
 
 
-def churn_frame(n: int = 600, snapshots: int = 8, seed: int = 0) -> pd.DataFrame:
+def churn_frame(
+    n: int = 600, snapshots: int = 8, seed: int = 0, *, interacting: bool = False
+) -> pd.DataFrame:
     """``as_of, account_id, features…, label`` for ``snapshots`` weekly dates."""
     rng = np.random.default_rng(seed)
     frames = []
@@ -51,6 +56,14 @@ def churn_frame(n: int = 600, snapshots: int = 8, seed: int = 0) -> pd.DataFrame
             - 1.5 * trend
             + 0.4 * (segment == "SMB")
         )
+        if interacting:
+            logit = (
+                -4.2
+                + 3.5 * ((fails >= 4) & (unused >= 3))
+                + 2.5 * (urgent >= 1) * (trend < 0)
+                + 3.0 * (np.abs(trend) > 0.45)
+                + 0.4 * (segment == "SMB")
+            )
         label = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
         frames.append(
             pd.DataFrame(

@@ -105,6 +105,9 @@ def oracle(src: SourceFrames, as_of: dt.date, p: FeatureParams) -> dict[str, dic
         f.update(_tickets(tickets, acc["account_id"], as_of, cut, w, p.csat_days))
         renewal = _maybe_day(acc["renewal_date"])
         f["days_to_renewal"] = math.nan if renewal is None else _to_renewal(renewal, as_of)
+        f["renewal_within_horizon"] = (
+            math.nan if renewal is None else float(f["days_to_renewal"] <= p.horizon_days)
+        )
         f["tenure_days"] = (as_of - created).days
         f["seats"] = math.nan if seats is None else seats
         f["arr"] = acc["arr"]

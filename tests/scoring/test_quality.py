@@ -76,10 +76,11 @@ def test_on_synthetic_data_the_model_nears_the_oracle_beats_the_baseline_and_nam
     assert len(rows) > 0.95 * len(test)
     assert model_auc >= 0.97 * oracle_auc, (model_auc, oracle_auc)
     assert test_metrics.roc_auc is not None and test_metrics.ece is not None
-    # LightGBM beats the logistic baseline on this company (the gate may still serve the
-    # simpler model when the difference's interval reaches zero)
+    # LightGBM is not worse than the logistic candidate on this company (the gate may still
+    # serve the simpler model when the difference's interval reaches zero); the logistic
+    # model's monotone steps bring it within about 0.015 of LightGBM here
     candidates = result.metrics.candidates
-    assert candidates["lightgbm"]["roc_auc"] >= candidates["logistic"]["roc_auc"] + 0.02, candidates
+    assert candidates["lightgbm"]["roc_auc"] >= candidates["logistic"]["roc_auc"], candidates
     assert test_metrics.ece <= 0.05
 
     builder = FeatureBuilder(src, FeatureParams())
@@ -109,5 +110,4 @@ def test_on_synthetic_data_the_model_nears_the_oracle_beats_the_baseline_and_nam
     adoption = dominant[dominant["driver"] == "adoption"]  # low usage is partly its symptom
     assert len(adoption) > 40
     assert float(np.mean(adoption["top"] == "adoption")) >= 0.80, adoption["top"].value_counts()
-    if match < 0.80:  # known gap (issue 12): the served logistic model, commercial drivers
-        pytest.xfail(f"top reason names the driver for {match:.1%} of flagged accounts (< 80 %)")
+    assert match >= 0.80, pd.crosstab(dominant["driver"], dominant["top"])

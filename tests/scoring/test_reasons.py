@@ -143,6 +143,29 @@ def test_attributes_shape_the_score_but_are_never_a_reason() -> None:
     }
 
 
+def test_an_account_whose_risk_comes_only_from_attributes_is_told_so_never_with_an_empty_why() -> (
+    None
+):
+    features = ["seats", "arr", "tenure_days", "open_tickets"]
+    rows = pd.DataFrame(
+        {"seats": [3.0], "arr": [4_000.0], "tenure_days": [40.0], "open_tickets": [0.0]}
+    )
+    phi = np.array([[0.4, -0.2, 1.1, -0.1, -3.0]])  # tenure and seats push, nothing actionable
+    (reasons,) = explain_rows(
+        phi, features, rows, render=render_reason, family_of=_family, actionable=is_actionable
+    )
+    assert reasons == [
+        Reason(
+            feature="profile",
+            family="profile",
+            value=None,
+            contribution=1.5,
+            text="No warning sign to act on: the risk comes from the account's profile "
+            "(tenure and seat count) — review the account",
+        )
+    ]
+
+
 def test_a_family_is_one_reason_whose_push_is_the_sum_of_its_features() -> None:
     features = ["unadopted_key_features", "adoption_breadth", "users_per_seat", "open_tickets"]
     rows = pd.DataFrame(

@@ -27,21 +27,22 @@ def trained(frame: pd.DataFrame):
     return fit(frame, FEATURES, CATEGORICAL, FAST, split=split_by_time)
 
 
-def test_a_small_lead_of_lightgbm_within_noise_leaves_the_logistic_model_serving(trained) -> None:
+def test_a_difference_within_noise_leaves_the_logistic_model_serving(trained) -> None:
     test, base = trained.metrics.test, trained.metrics.baseline_test
     assert trained.promoted, trained.why
     assert trained.metrics.kind == "logistic" and trained.model.kind == "logistic"
     assert test.roc_auc == base.roc_auc  # the served model is the logistic one
     lgbm = trained.metrics.candidates["lightgbm"]
-    assert lgbm["roc_auc"] > base.roc_auc  # a lead, but its interval includes 0
+    assert abs(lgbm["roc_auc"] - base.roc_auc) < 0.02  # its interval includes 0
     assert trained.why.startswith("logistic regression chosen: LightGBM is not clearly better")
     assert "95 % interval" in trained.why and "includes 0" in trained.why
     assert set(trained.metrics.by_segment) == {"Enterprise", "Mid-Market", "SMB"}
     assert trained.metrics.gate == Gate(passed=True, why=trained.why)
 
 
-def test_on_more_accounts_lightgbm_clearly_beats_the_baseline_on_threshold_signals() -> None:
-    trained = fit(churn_frame(n=2500), FEATURES, CATEGORICAL, FAST, split=split_by_time)
+def test_on_more_accounts_lightgbm_clearly_beats_the_baseline_on_interacting_signals() -> None:
+    frame = churn_frame(n=2500, interacting=True)
+    trained = fit(frame, FEATURES, CATEGORICAL, FAST, split=split_by_time)
     assert trained.promoted and trained.model.kind == "lightgbm", trained.why
     assert trained.metrics.test.roc_auc > trained.metrics.baseline_test.roc_auc
     assert trained.why.startswith("LightGBM chosen: clearly better than the logistic model")

@@ -83,3 +83,27 @@ def test_the_baseline_predicts_the_same_from_its_json_and_copes_with_new_levels(
     assert np.allclose(base.predict(frame), again.predict(frame))
     unseen = frame.head(3).assign(plan=pd.Categorical(["Enterprise"] * 3), gap=np.nan)
     assert np.isfinite(again.predict(unseen)).all()
+
+
+def test_a_directed_baseline_is_monotone_keeps_signs_in_a_family_and_adds_up() -> None:
+    rng = np.random.default_rng(3)
+    n = 4000
+    unused = rng.integers(0, 6, n).astype(float)  # key features never used (0–5)
+    breadth = np.clip(1 - unused / 6 + rng.normal(0, 0.05, n), 0, 1)  # mostly its mirror
+    logit = -4 + np.array([0, 0, 0, 1.5, 2.5, 3.0])[unused.astype(int)]  # nothing below 3
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    frame = pd.DataFrame({"unused": unused, "breadth": breadth})
+    directions = {"unused": True, "breadth": False}
+    base = fit_baseline(frame, y, ["unused", "breadth"], [], directions=directions)
+    again = Baseline.from_json(json.loads(json.dumps(base.to_json(), allow_nan=False)))
+    assert np.allclose(base.predict(frame), again.predict(frame))
+    # more unused features never lowers the risk, and the step below 3 is drawn
+    grid = pd.DataFrame({"unused": np.arange(6.0), "breadth": 0.5})
+    risk = base.predict(grid)
+    assert np.all(np.diff(risk) >= -1e-12)
+    assert risk[3] - risk[2] > risk[1] - risk[0]
+    # narrow use never lowers the risk (no suppressor sign against its unused features)
+    phi = base.contributions(frame, ["unused", "breadth"])
+    low_breadth = frame["breadth"] < 0.3
+    assert (phi[low_breadth.to_numpy(), 1] >= -1e-9).all()
+    assert np.allclose(phi.sum(axis=1), base.margin(frame))

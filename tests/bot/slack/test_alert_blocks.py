@@ -17,6 +17,7 @@ from bot.blockkit.alerts import (
     render_alert,
 )
 from bot.blockkit.text import escape, text_length
+from playbooks import choose, load_library
 from scoring.reasons import Reason
 
 EVIL = "<!channel> Acme <https://evil.example|your bank>"
@@ -260,3 +261,25 @@ def test_why_the_playbooks_fit_is_one_line_even_when_they_share_a_reason() -> No
     blocks = render_alert(dataclasses.replace(view, playbooks=shared))["blocks"]
     [context] = [b for b in blocks if b.get("block_id") == "atrisk.playbooks"]
     assert [e["text"] for e in context["elements"]] == ["Fits the top reason: 14 failed syncs"]
+
+
+def test_an_account_at_risk_from_its_profile_alone_says_so_and_offers_a_review() -> None:
+    profile = Reason(
+        feature="profile",
+        family="profile",
+        value=None,
+        contribution=0.9,
+        text="No warning sign to act on: the risk comes from the account's profile "
+        "(tenure and seat count) — review the account",
+    )
+    chosen = choose(load_library(), [profile.to_json()], {"arr": 8000.0, "tenure_days": 40})
+    payload = render_alert(
+        make_view(reasons=[profile], playbooks=[c.as_dict() for c in chosen], arr=8000.0)
+    )
+    body = "\n".join(texts(payload))
+    assert (
+        "Why it is at risk:\n• No warning sign to act on: the risk comes from the account" in body
+    )
+    assert "review the account" in payload["text"]  # the notification says it too
+    assert [b["text"]["text"] for b in buttons(payload)] == ["Success review", "Not a risk"]
+    assert not re.search(r"\b(Customer for|\d+ seats?\b|ARR \d)", body.split("Why it is")[1])
