@@ -73,7 +73,6 @@ def register(app: typer.Typer) -> None:
         day = parse_day(as_of)
         ctx = Context()
         try:
-            ctx.spec.require_accounts("atrisk train")
             with progress(disable=as_json) as bar:
                 task = bar.add_task("snapshots", total=None)
 

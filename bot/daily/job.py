@@ -49,6 +49,13 @@ log = logging.getLogger(__name__)
 
 JOB = "daily"
 
+
+def job_name(spec: Spec) -> str:
+    """The daily job's name in ``job_runs``: one claim per product and day (churn's is
+    ``daily``, the lead product's ``daily:lead``)."""
+    return JOB if spec.entity.kind == "account" else f"{JOB}:{spec.entity.kind}"
+
+
 Scorer = Callable[["Root", dt.date], ScoringResult]
 Poster = Callable[["Root"], Any]
 Ingester = Callable[["Root", str], Any]
@@ -116,7 +123,7 @@ def run_daily(
     try:
         held = job_lock.claim(
             ctx.engine,
-            JOB,
+            job_name(spec),
             as_of.isoformat(),
             stale_after=stale_after,
             rerun=trigger != "scheduler",
@@ -238,7 +245,8 @@ def _decide_and_write(ctx: Root, report: DailyReport, steps: _Steps) -> int:
         )
         uow.commit()
     report.written = written
-    for key, text, about in _notices(plan, written):
+    model_name = "lead model" if spec.entity.kind == "lead" else "churn model"
+    for key, text, about in _notices(plan, written, model_name):
         model_state.announce(ctx, key, text, about)
     return written.run_id
 
@@ -284,13 +292,13 @@ def _newest_day(s: Session, as_of: dt.date) -> bool:
     return s.scalar(later) is None
 
 
-def _notices(plan: DayPlan, written: Written) -> list[tuple[str, str, str]]:
+def _notices(plan: DayPlan, written: Written, model_name: str) -> list[tuple[str, str, str]]:
     """The ops messages of the day: one per cause and day, and one when the model is back."""
     day = plan.as_of.isoformat()
     if plan.cause is None:
         if plan.state_change == "active" and written.state_changed:
             text = (
-                f":white_check_mark: The churn model is back: the run for {day} scored fresh "
+                f":white_check_mark: The {model_name} is back: the run for {day} scored fresh "
                 "input, so alerts use today's scores again."
             )
             return [(f"model-state:active:{day}", text, "model")]
@@ -303,7 +311,7 @@ def _notices(plan: DayPlan, written: Written) -> list[tuple[str, str, str]]:
             f"Serving the scores of {plan.served.as_of.isoformat()} with the banner "
             f"“{fallback.banner_text(plan.served.as_of)}”: {n_alerts} alerts for today."
         )
-    text = f":warning: Churn model paused for {day} — {plan.cause.detail}. {serving}"
+    text = f":warning: {model_name.capitalize()} paused for {day} — {plan.cause.detail}. {serving}"
     return [(f"fallback:{day}:{plan.cause.code}", text, CAUSES[plan.cause.code])]
 
 

@@ -203,6 +203,8 @@ def train_model(
     as_of = as_of or default_as_of(ctx)
     config = train_config(spec, **(overrides or {}))
     source = spec.contract.features
+    if spec.entity.kind == "lead":
+        return _train_leads(ctx, as_of, config, progress)
     if source == "account_features":
         frame, warnings = byo_frame(ctx, as_of)
         features, cats = byo_features(frame)
@@ -237,6 +239,18 @@ def train_model(
         feature_source=source,
     )
     return register(ctx, result, as_of=as_of, warnings=warnings + result.warnings)
+
+
+def _train_leads(
+    ctx: Root, as_of: dt.date, config: TrainConfig, progress: Progress | None
+) -> TrainingReport:
+    """``entity: lead``: lead snapshots, the same gate, the lead product's registry."""
+    from bot.lifecycle.lead_training import fit_leads, lead_frame
+
+    frame, warnings = lead_frame(ctx, as_of, progress=progress)
+    frame, note = without_treated(ctx, frame)
+    result = fit_leads(frame, config)
+    return register(ctx, result, as_of=as_of, warnings=warnings + note + result.warnings)
 
 
 def register(
