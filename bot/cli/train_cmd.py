@@ -29,7 +29,7 @@ def _fmt(value: Any) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
-def render(report: TrainingReport) -> None:
+def render(report: TrainingReport, *, entity: str = "account") -> None:
     m = report.metrics
     test, base = m.test, m.baseline_test
     table = Table(title=f"Model {report.version} (test period)", title_justify="left")
@@ -41,7 +41,8 @@ def render(report: TrainingReport) -> None:
     segments = m.by_segment
     if segments:
         seg = Table(title="By segment (bias audit)", title_justify="left")
-        for name in ("segment", "rows", "churned", "roc_auc", "precision", "recall", "ece"):
+        positives = "converted" if entity == "lead" else "churned"
+        for name in ("segment", "rows", positives, "roc_auc", "precision", "recall", "ece"):
             seg.add_column(name, justify="left" if name == "segment" else "right")
         for name, s in segments.items():
             seg.add_row(
@@ -73,6 +74,7 @@ def register(app: typer.Typer) -> None:
         day = parse_day(as_of)
         ctx = Context()
         try:
+            entity = ctx.spec.entity.kind
             with progress(disable=as_json) as bar:
                 task = bar.add_task("snapshots", total=None)
 
@@ -85,4 +87,4 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(report.as_json())
         else:
-            render(report)
+            render(report, entity=entity)
