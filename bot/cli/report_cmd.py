@@ -75,7 +75,9 @@ def register(app: typer.Typer) -> None:
         first = since.date() if since else None
         report = report_of(ctx, today=_today(ctx), since=first)
         if kind == "csv":
-            text = alert_facts(load_report_frames(ctx.engine, since=first)).to_csv(index=False)
+            text = alert_facts(
+                load_report_frames(ctx.engine, since=first, product=ctx.spec.entity.kind)
+            ).to_csv(index=False)
         elif kind == "json":
             text = json.dumps(report, indent=2, default=str)
         else:

@@ -32,7 +32,7 @@ def reading_of(reading: AccuracyReading) -> dict[str, Any]:
 def report_of(ctx: Root, *, today: dt.date, since: dt.date | None = None) -> dict[str, Any]:
     """The report from the database, accuracy by the spec's metric beside the kill switch's."""
     spec = ctx.spec
-    frames = load_report_frames(ctx.engine, since=since)
+    frames = load_report_frames(ctx.engine, since=since, product=ctx.spec.entity.kind)
     with ctx.uow() as uow:
         reading = live_accuracy(uow.session, spec, today)
     return build_report(
