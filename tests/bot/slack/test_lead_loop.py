@@ -244,3 +244,48 @@ def test_a_lead_alerts_outcome_reads_converted_on_in_its_thread(lead_app: Harnes
         t.startswith("🎉 Converted on ") or t == "Not converted within 14 days of the alert"
         for t in texts
     )
+
+
+def _text_of(answer: dict[str, Any]) -> str:
+    return "\n".join(b.get("text", {}).get("text", "") for b in answer.get("blocks", []))
+
+
+def test_atrisk_leads_answers_a_rep_with_their_hottest_leads_reasons_and_who_acted(
+    lead_app: Harness,
+) -> None:
+    app = lead_app
+    score_day(app.ctx, END, post=True)
+    alerts = _posted_lead_alerts(app)
+    owner_email = max(
+        {a.csm_email for a in alerts}, key=lambda e: sum(a.csm_email == e for a in alerts)
+    )
+    owner = _member(app, owner_email or "")
+    mine = [a for a in alerts if a.csm_email == owner_email]
+    app.alerts["mine"] = mine[0].id
+    ack, _ = app.click(
+        "atrisk.playbook.0",
+        {"alert": mine[0].id, "playbook": mine[0].playbooks[0]["id"]},
+        user=owner["slack_user_id"],
+        alert="mine",
+    )
+    assert ack.status == 200
+    wait_until(lambda: app.count(Action) == 1)
+
+    answer = app.answer("leads", user=owner["slack_user_id"])
+    text = _text_of(answer)
+    assert text.startswith("*Hot leads — your leads (scored ")
+    lines = [b["text"]["text"] for b in answer["blocks"][1:] if b["type"] == "section"]
+    assert lines and all(owner["name"] in line for line in lines), "only the rep's own leads"
+    assert any(f"✅ {mine[0].playbooks[0]['title']} ({owner['name']})" in line for line in lines)
+    assert all("%" in line.split("\n")[0] and "in 14 days" in line for line in lines)
+
+    team: pd.DataFrame = app.team  # type: ignore[attr-defined]
+    manager = team[team["role"] == "manager"].iloc[0]
+    everyone = _text_of(app.answer("leads 40", user=str(manager["slack_user_id"])))
+    assert "your team's leads" in everyone
+    assert len({a.csm_email for a in alerts}) > 1
+    owners_seen = {m for m in team["name"] if m in everyone}
+    assert len(owners_seen) > 1, "the manager sees every rep's hot leads"
+
+    help_text = json.dumps(app.answer("help", user=owner["slack_user_id"]))
+    assert "/atrisk leads" in help_text
