@@ -52,8 +52,8 @@ JOB = "daily"
 
 def job_name(spec: Spec) -> str:
     """The daily job's name in ``job_runs``: one claim per product and day (churn's is
-    ``daily``, the lead product's ``daily:lead``)."""
-    return JOB if spec.entity.kind == "account" else f"{JOB}:{spec.entity.kind}"
+    ``daily``, the lead product's ``lead:daily``)."""
+    return spec.job_name(JOB)
 
 
 Scorer = Callable[["Root", dt.date], ScoringResult]

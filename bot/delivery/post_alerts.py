@@ -133,7 +133,11 @@ def post_pending(
     port = slack if slack is not None else ctx.slack
     report = PostReport(dry_run=port.dry_run)
     claim = job_lock.run_once(
-        ctx.engine, POSTER_JOB, POSTER_JOB, rerun=True, stale_after=POSTER_STALE_AFTER
+        ctx.engine,
+        ctx.spec.job_name(POSTER_JOB),
+        POSTER_JOB,
+        rerun=True,
+        stale_after=POSTER_STALE_AFTER,
     )
     with claim as held:
         if held is None:
