@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bot.bootstrap import Context, default_spec_path
 from bot.daily.score_day import score_day
 from bot.feedback.outcomes import announce_outcomes, record_outcomes
+from bot.feedback.report import report_of
 from bot.lifecycle.training import train_model
 from bot.settings import Settings
 from storage.ingest import ingest
@@ -229,11 +230,25 @@ def test_a_lead_alerts_outcome_reads_converted_on_in_its_thread(lead_app: Harnes
     app = lead_app
     day = TRAINED
     score_day(app.ctx, day, post=True)
+    alert = _posted_lead_alerts(app)[0]
+    owner = _member(app, alert.csm_email or "")
+    app.alerts["lead"] = alert.id
+    app.click(
+        "atrisk.playbook.0",
+        {"alert": alert.id, "playbook": alert.playbooks[0]["id"]},
+        user=owner["slack_user_id"],
+        alert="lead",
+    )
+    wait_until(lambda: app.count(Action) == 1)
     report = record_outcomes(app.ctx, END)
     assert report.recorded > 0
     assert set(report.by_state) <= {"converted", "not_converted"}
     announce_outcomes(app.ctx, report)
-    replies = [m for m in app.double.messages() if m.get("thread_ts")]
+    threads = [m for m in app.double.messages() if m.get("thread_ts")]
+    steps = [m for m in threads if m["text"].startswith("Your steps: ")]
+    assert [m["text"] for m in steps] == [f"Your steps: {alert.playbooks[0]['title']}"]
+    assert steps[0]["thread_ts"] == alert.posted_ts, "the play's steps in the alert's thread"
+    replies = [m for m in threads if m not in steps]
     texts = {r["text"] for r in replies}
     assert len(replies) == report.announced > 0
     with app.ctx.uow() as uow:
@@ -244,6 +259,11 @@ def test_a_lead_alerts_outcome_reads_converted_on_in_its_thread(lead_app: Harnes
         t.startswith("🎉 Converted on ") or t == "Not converted within 14 days of the alert"
         for t in texts
     )
+    leads = report_of(app.ctx, today=END)["leads"]
+    assert leads["posted"] == report.announced and leads["acted"] == 1
+    assert leads["posted"] + leads["held_out"] == report.recorded
+    converted = sum(g["converted"] for g in leads["groups"].values())
+    assert converted == report.by_state.get("converted", 0)
 
 
 def _text_of(answer: dict[str, Any]) -> str:
