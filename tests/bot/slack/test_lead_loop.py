@@ -25,6 +25,7 @@ from storage.ingest import ingest
 from storage.migrate import upgrade
 from storage.models import Action, Alert, ModelVersion, Outcome
 from synth.leads import generate_leads, write_funnel
+from tests.bot.slack import signing
 from tests.bot.slack.app_harness import Harness, running_app, wait_until
 from tests.bot.slack.slack_double import SlackDouble
 
@@ -309,3 +310,30 @@ def test_atrisk_leads_answers_a_rep_with_their_hottest_leads_reasons_and_who_act
 
     help_text = json.dumps(app.answer("help", user=owner["slack_user_id"]))
     assert "/atrisk leads" in help_text
+
+
+def test_a_slack_app_run_by_the_churn_spec_records_a_click_on_a_lead_alert(
+    lead_app: Harness, db_url: str, slack_double: SlackDouble
+) -> None:
+    """Two specs, one database, one Slack app: the churn deployment's app answers lead buttons."""
+    score_day(lead_app.ctx, END, post=True)
+    alert = _posted_lead_alerts(lead_app)[0]
+    owner = _member(lead_app, alert.csm_email or "")
+    with running_app(db_url, slack_double, seeded=False) as churn_app:
+        assert churn_app.ctx.spec.entity.kind == "account"
+        payload = signing.block_action(
+            action_id="atrisk.playbook.0",
+            value=json.dumps({"alert": alert.id, "playbook": alert.playbooks[0]["id"]}),
+            user_id=owner["slack_user_id"],
+            user_name="rep",
+            channel=alert.posted_channel or "",
+            ts=alert.posted_ts or "",
+            response_url=slack_double.response_url(),
+        )
+        ack = churn_app.post(signing.payload_body(payload))
+        assert ack.status == 200
+        wait_until(lambda: churn_app.count(Action) == 1)
+        wait_until(lambda: slack_double.calls_to("chat.update"))
+    [update] = slack_double.calls_to("chat.update")
+    assert update.params["blocks"][0]["text"]["text"].startswith("Hot lead at ")
+    assert any(b.get("block_id") == "atrisk.acted" for b in update.params["blocks"])
