@@ -20,10 +20,11 @@ from bot.daily.score_day import score_day
 from bot.feedback.outcomes import announce_outcomes, record_outcomes
 from bot.feedback.report import report_of
 from bot.lifecycle.training import train_model
+from bot.scheduler import daily_job
 from bot.settings import Settings
 from storage.ingest import ingest
 from storage.migrate import upgrade
-from storage.models import Action, Alert, ModelVersion, Outcome
+from storage.models import Action, Alert, JobRun, ModelVersion, Outcome, ScoringRun
 from synth.leads import generate_leads, write_funnel
 from tests.bot.slack import signing
 from tests.bot.slack.app_harness import Harness, running_app, wait_until
@@ -337,3 +338,23 @@ def test_a_slack_app_run_by_the_churn_spec_records_a_click_on_a_lead_alert(
     [update] = slack_double.calls_to("chat.update")
     assert update.params["blocks"][0]["text"]["text"].startswith("Hot lead at ")
     assert any(b.get("block_id") == "atrisk.acted" for b in update.params["blocks"])
+
+
+def test_the_schedulers_daily_run_under_a_lead_spec_scores_and_posts_once(
+    lead_app: Harness,
+) -> None:
+    app = lead_app
+    morning = dt.datetime.combine(END, dt.time(6, 0), tzinfo=dt.UTC)
+    daily_job(app.ctx, lambda: morning)
+    daily_job(app.ctx, lambda: morning)  # a second replica's trigger: the day is done
+    alerts = _posted_lead_alerts(app)
+    assert alerts and all(a.as_of == END for a in alerts)
+    posted = [m for m in app.double.messages() if "thread_ts" not in m]
+    assert len(posted) == len(alerts), "each hot lead posted once"
+    with app.ctx.uow() as uow:
+        runs = uow.session.scalars(select(ScoringRun)).all()
+        jobs = uow.session.scalars(select(JobRun.job)).all()
+    assert [(r.as_of, r.trigger, r.status, r.product) for r in runs] == [
+        (END, "scheduler", "succeeded", "lead")
+    ]
+    assert "lead:daily" in jobs and "daily" not in jobs
