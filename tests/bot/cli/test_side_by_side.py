@@ -141,6 +141,14 @@ def test_churn_and_lead_products_share_one_database_without_mixing(
     finally:
         engine.dispose()
     assert by_product["lead"] > 0 and by_product["account"] > 0
+    dry_run = sorted((tmp_path / "outbox" / END.isoformat()).glob("*.json"))
+    lead_payloads = [
+        json.loads(p.read_text(encoding="utf-8")) for p in dry_run if p.name.startswith("lead_")
+    ]
+    assert len(lead_payloads) == scored["lead"]["counts"]["alerts_new"], "the dry-run outbox"
+    assert all(p["blocks"][0]["text"]["text"].startswith("Hot lead at ") for p in lead_payloads)
+    churn_payloads = [p for p in dry_run if not p.name.startswith("lead_")]
+    assert len(churn_payloads) == scored["account"]["counts"]["alerts_new"]
     assert runs == {"account": 1, "lead": 1} and models == {"account": 1, "lead": 1}
     assert by_product["account"] == scored["account"]["counts"]["alerts_new"] + sum(
         scored["account"]["counts"]["alerts_not_posted"].values()
