@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import Context, default_spec_path
 from bot.daily.score_day import score_day
+from bot.feedback.follow_ups import run_follow_ups
 from bot.feedback.outcomes import announce_outcomes, record_outcomes
 from bot.feedback.report import report_of
 from bot.lifecycle.training import train_model
@@ -24,7 +25,7 @@ from bot.scheduler import daily_job
 from bot.settings import Settings
 from storage.ingest import ingest
 from storage.migrate import upgrade
-from storage.models import Action, Alert, JobRun, ModelVersion, Outcome, ScoringRun
+from storage.models import Action, Alert, JobRun, ModelVersion, Outcome, Play, ScoringRun
 from synth.leads import generate_leads, write_funnel
 from tests.bot.slack import signing
 from tests.bot.slack.app_harness import Harness, running_app, wait_until
@@ -358,3 +359,32 @@ def test_the_schedulers_daily_run_under_a_lead_spec_scores_and_posts_once(
         (END, "scheduler", "succeeded", "lead")
     ]
     assert "lead:daily" in jobs and "daily" not in jobs
+
+
+def test_a_lead_plays_outcome_check_speaks_of_the_leads_chance_to_convert(
+    lead_app: Harness,
+) -> None:
+    app = lead_app
+    score_day(app.ctx, END, post=True)
+    alert = _posted_lead_alerts(app)[0]
+    owner = _member(app, alert.csm_email or "")
+    app.alerts["lead"] = alert.id
+    app.click(
+        "atrisk.playbook.0",
+        {"alert": alert.id, "playbook": alert.playbooks[0]["id"]},
+        user=owner["slack_user_id"],
+        alert="lead",
+    )
+    wait_until(lambda: app.count(Play) == 1)
+    with app.ctx.uow() as uow:
+        play = uow.session.scalars(select(Play)).one()
+        check_on = play.check_on
+    assert check_on is not None
+    when = dt.datetime.combine(check_on, dt.time(9), tzinfo=dt.UTC)
+    report = run_follow_ups(app.ctx, today=check_on, now=when)
+    assert report.checked == 1, report.errors
+    [check] = [m for m in app.double.messages() if m["text"].startswith("📋 Outcome check")]
+    title = alert.playbooks[0]["title"]
+    assert check["text"].startswith(f"📋 Outcome check for *{title}* (not marked done): ")
+    assert check["text"].endswith("no newer score for the lead yet.")
+    assert check["thread_ts"] == alert.posted_ts
