@@ -125,9 +125,20 @@ class Context:
             prepare_embedded(engine)
         return engine
 
+    @property
+    def product(self) -> str:
+        """The product this root runs: the spec's ``entity`` (``account``: churn, or ``lead``);
+        ``account`` when there is no atrisk.yml yet."""
+        path = self.spec_path or self.settings.atrisk_spec
+        if "spec" not in self.__dict__ and not Path(path).exists():
+            return "account"
+        return self.spec.entity.kind
+
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        return session_factory(self.engine)
+        """Sessions that see and write only this product's models, runs, scores and alerts
+        (``storage.product``): a churn spec and a lead spec may share one database."""
+        return session_factory(self.engine, product=self.product)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

@@ -90,7 +90,9 @@ def retrain_job(ctx: Context, clock: Clock) -> None:
     """Train on data up to today; the promotion gate decides live, shadow or candidate."""
     as_of = today_in(ctx.spec, clock())
     stale = job_lock.default_stale_after(ctx.spec.freshness.latency_budget_seconds) * 4
-    with job_lock.run_once(ctx.engine, "retrain", as_of.isoformat(), stale_after=stale) as held:
+    with job_lock.run_once(
+        ctx.engine, ctx.spec.job_name("retrain"), as_of.isoformat(), stale_after=stale
+    ) as held:
         if held is None:
             return
         try:
@@ -115,7 +117,7 @@ def health_job(ctx: Context, clock: Clock) -> None:
     """Late scores, early drift, accuracy under target: told once each to the owners."""
     now = clock()
     key = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
-    with job_lock.run_once(ctx.engine, "health", key) as held:
+    with job_lock.run_once(ctx.engine, ctx.spec.job_name("health"), key) as held:
         if held is not None:
             health_check(ctx, now)
 
@@ -124,7 +126,9 @@ def plays_job(ctx: Context, clock: Clock) -> None:
     """The plays' reminders, outcome checks and expiries for today, once across replicas."""
     now = clock()
     today = today_in(ctx.spec, now)
-    with job_lock.run_once(ctx.engine, "plays", today.isoformat(), rerun=True) as held:
+    with job_lock.run_once(
+        ctx.engine, ctx.spec.job_name("plays"), today.isoformat(), rerun=True
+    ) as held:
         if held is None:
             return
         report = run_follow_ups(ctx, today=today, now=now)

@@ -298,17 +298,11 @@ class Spec(_Section):
             self.contract.required_tables = list(LEAD_TABLES)
         return self
 
-    def require_accounts(self, what: str) -> None:
-        """Refuse ``what`` (a command of the account loop) under ``entity: lead``.
-
-        Raises ``SpecError`` saying where lead scoring runs today.
-        """
-        if self.entity.kind == "lead":
-            raise SpecError(
-                f"entity: lead — {what} runs the churn loop on accounts; the lead loop runs as "
-                "`atrisk synth --entity lead` and `atrisk demo --entity lead` for now "
-                "(docs/lead-scoring.md). Point ATRISK_SPEC at an account spec for this command."
-            )
+    def job_name(self, name: str) -> str:
+        """``name`` as this product's key in ``job_runs`` and ``ops_notices``: churn keeps the
+        plain name (``daily``), leads prefix it (``lead:daily``), so two specs sharing one
+        database run and report each job once per product."""
+        return name if self.entity.kind == "account" else f"{self.entity.kind}:{name}"
 
     def declared_columns(self) -> dict[str, FeatureInfo]:
         """``contract.columns`` as catalog entries (label with its unit, family, direction)."""

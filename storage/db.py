@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import connection
 from storage.errors import ConnectionLost
+from storage.product import INFO_KEY
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +98,11 @@ def _sqlite_setup(engine: Engine, url: URL, *, create: bool) -> None:
         cur.close()
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, product: str | None = None) -> sessionmaker[Session]:
+    """Sessions on ``engine``; with ``product`` they see and write only that product's rows
+    (``storage.product``)."""
+    info = {INFO_KEY: product} if product else {}
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info)
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.product import ProductScoped
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -173,7 +175,7 @@ class IngestRun(Base):
 # ---------------------------------------------------------------- the product's own tables
 
 
-class ModelVersion(Base):
+class ModelVersion(ProductScoped, Base):
     """A trained model: metrics, parameters, features, training window, and its text artifact.
 
     The LightGBM model is kept in its text format in ``artifact`` with ``artifact_sha256``,
@@ -200,7 +202,7 @@ class ModelVersion(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class ScoringRun(Base):
+class ScoringRun(ProductScoped, Base):
     """One scoring of every active account for an ``as_of`` date (the daily job or ``score``)."""
 
     __tablename__ = "scoring_runs"
@@ -222,7 +224,7 @@ class ScoringRun(Base):
     warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
-class Score(Base):
+class Score(ProductScoped, Base):
     """A calibrated risk for one account in one run, by one model (live or shadow)."""
 
     __tablename__ = "scores"
@@ -266,7 +268,7 @@ class DriftStat(Base):
     weight: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
-class Alert(Base):
+class Alert(ProductScoped, Base):
     """The outbox: one at-risk account for one day, written ``pending`` with the scores.
 
     status: pending → posted | failed; or held_out (control group) | suppressed (cap, cooldown).

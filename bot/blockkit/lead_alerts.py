@@ -23,14 +23,16 @@ from bot.blockkit.alerts import (
     MAX_SECTION_TEXT,
     PLAYBOOK_ACTION_PREFIX,
     SLACK_USER_ID,
+    ActedView,
     _button,
     _mrkdwn,
     _plain,
+    acted_text,
     alert_metadata,
     long_date,
     short_date,
 )
-from bot.blockkit.text import safe
+from bot.blockkit.text import clip, safe
 from scoring.reasons import Reason
 
 NOT_A_FIT = "Not a fit"
@@ -55,6 +57,11 @@ class LeadAlertView:
     playbooks: list[dict[str, Any]]
     model_version: str | None
     as_of: dt.date
+
+    @property
+    def account_name(self) -> str:
+        """The name the dismissal modal shows (the lead's company)."""
+        return self.company
 
 
 def chance_sentence(probability: float, horizon_days: int) -> str:
@@ -105,8 +112,9 @@ def _actions(view: LeadAlertView) -> dict[str, Any]:
     return {"type": "actions", "block_id": "atrisk.actions", "elements": buttons}
 
 
-def render_lead_alert(view: LeadAlertView) -> dict[str, Any]:
-    """``{"text", "blocks", "metadata"}`` for ``chat.postMessage``."""
+def render_lead_alert(view: LeadAlertView, *, acted: ActedView | None = None) -> dict[str, Any]:
+    """``{"text", "blocks", "metadata"}`` for ``chat.postMessage`` / ``chat.update``; once
+    acted on, the buttons give way to who did what (as on an account alert)."""
     header = _plain(safe(f"Hot lead at {view.company}", MAX_HEADER_TEXT))
     blocks: list[dict[str, Any]] = [
         {"type": "header", "block_id": "atrisk.header", "text": header},
@@ -114,7 +122,11 @@ def render_lead_alert(view: LeadAlertView) -> dict[str, Any]:
     ]
     if (reasons := _reasons(view)) is not None:
         blocks.append(reasons)
-    blocks.append(_actions(view))
+    if acted is None:
+        blocks.append(_actions(view))
+    else:
+        line = _mrkdwn(clip(acted_text(acted), MAX_SECTION_TEXT))
+        blocks.append({"type": "context", "block_id": "atrisk.acted", "elements": [line]})
     parts = [f"Model {view.model_version or 'unknown'}", f"scored {long_date(view.as_of)}"]
     parts.append(f"lead {view.lead_id}")
     line = _plain(safe(" · ".join(parts), MAX_FIELD_TEXT))

@@ -118,15 +118,18 @@ def risk_move(before: float, now: float) -> str:
     return f"{verb} from {percent(before)} to {percent(now)}"
 
 
-def check_message(view: PlayView, before: float, now: float | None, done: bool) -> str:
-    """The outcome check in the thread on its date."""
+def check_message(
+    view: PlayView, before: float, now: float | None, done: bool, *, lead: bool = False
+) -> str:
+    """The outcome check in the thread on its date (for a lead: its chance to convert)."""
     state = "marked done" if done else "not marked done"
     text = f"📋 Outcome check for *{safe(view.title, 200)}* ({state}): "
+    what, subject = ("chance to convert", "lead") if lead else ("risk", "account")
     if now is None:
-        text += "no newer score for the account yet."
+        text += f"no newer score for the {subject} yet."
     else:
         text += (
-            f"risk {risk_move(before, now)} since it was chosen on {short_date(view.opened_on)}."
+            f"{what} {risk_move(before, now)} since it was chosen on {short_date(view.opened_on)}."
         )
     return clip(text, MAX_FALLBACK_TEXT)
 

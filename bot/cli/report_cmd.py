@@ -75,7 +75,9 @@ def register(app: typer.Typer) -> None:
         first = since.date() if since else None
         report = report_of(ctx, today=_today(ctx), since=first)
         if kind == "csv":
-            text = alert_facts(load_report_frames(ctx.engine, since=first)).to_csv(index=False)
+            text = alert_facts(
+                load_report_frames(ctx.engine, since=first, product=ctx.spec.entity.kind)
+            ).to_csv(index=False)
         elif kind == "json":
             text = json.dumps(report, indent=2, default=str)
         else:
@@ -88,6 +90,8 @@ def register(app: typer.Typer) -> None:
         path.write_text(text, encoding="utf-8")
         console.print(f"Wrote the {kind.upper()} report to {path}")
         console.print(headline(report))
+        if "leads" in report:
+            console.print(lead_headline(report["leads"]))
 
 
 def report_format(fmt: str | None, out: str | None) -> str:
@@ -118,3 +122,29 @@ def headline(report: dict[str, Any]) -> str:
             f"({week['tier']}); playbook chosen on {week['action_rate'] * 100:.0f} % of alerts."
         )
     return f"{adoption}\n{s['lift']}"
+
+
+def lead_headline(leads: dict[str, Any]) -> str:
+    """The lead report's figures in one paragraph (alerts whose horizon has passed)."""
+
+    def pct(x: float | None) -> str:
+        return "–" if x is None else f"{x * 100:.0f} %"
+
+    hours = leads["median_hours_to_touch"]
+    groups = leads["groups"]
+    converted = "; ".join(
+        f"{g['name']} {pct(g['rate'])} of {g['leads']}" for g in groups.values() if g["leads"]
+    )
+    itt = leads["itt_lift"]
+    lift = (
+        f"intent-to-treat lift {itt['value'] * 100:+.1f} points "
+        f"({itt['low'] * 100:+.1f} to {itt['high'] * 100:+.1f})"
+        if itt["value"] is not None and itt["low"] is not None and itt["high"] is not None
+        else "no lift yet (needs posted and held-out leads)"
+    )
+    return (
+        f"Leads (alerts whose horizon has passed): {leads['posted']} posted, "
+        f"{leads['held_out']} held out; acted on {pct(leads['share_acted'])} "
+        f"({leads['acted']} of {leads['posted']}); median time to first touch "
+        f"{'–' if hours is None else f'{hours:.0f} h'}; converted: {converted or '–'}; {lift}."
+    )

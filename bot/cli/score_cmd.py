@@ -51,7 +51,7 @@ def scores_table(report: ScoringReport) -> pd.DataFrame:
     return out[OUT_COLUMNS].sort_values("risk", ascending=False)
 
 
-def render(report: ScoringReport, kind: str | None = None) -> None:
+def render(report: ScoringReport, kind: str | None = None, *, entity: str = "account") -> None:
     shadow = f" (shadow {report.shadow_version} scored beside it)" if report.shadow_version else ""
     what = served_by(str(report.model_version), kind or "")
     if kind == "rules":
@@ -60,7 +60,8 @@ def render(report: ScoringReport, kind: str | None = None) -> None:
     held = ", ".join(f"{n:,} {status.replace('_', ' ')}" for status, n in report.not_posted.items())
     existing = report.n_alerts_existing
     console.print(
-        f"{report.n_scored:,} active accounts scored, {report.n_flagged:,} flagged, "
+        f"{report.n_scored:,} {'open leads' if entity == 'lead' else 'active accounts'} scored, "
+        f"{report.n_flagged:,} flagged, "
         f"{report.n_alerts:,} new alerts"
         + (f" ({held})" if held else "")
         + (f"; {existing:,} already written for this day" if existing else "")
@@ -97,7 +98,7 @@ def register(app: typer.Typer) -> None:
         day = parse_day(as_of)
         ctx = Context()
         try:
-            ctx.spec.require_accounts("atrisk score")
+            entity = ctx.spec.entity.kind
             with previews_to_stderr(as_json):  # the kill switch and fallback apply
                 scored = score_day(ctx, day, post=not no_post)
         finally:
@@ -128,7 +129,7 @@ def register(app: typer.Typer) -> None:
                 data["out"] = str(out)
             print_json(data)
         else:
-            render(report, daily.model_kind)
+            render(report, daily.model_kind, entity=entity)
             if daily.fallback:
                 render_fallback(daily)
             if out is not None:

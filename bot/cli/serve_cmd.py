@@ -115,7 +115,6 @@ def register(app: typer.Typer) -> None:
         ctx = Context()
         logging.getLogger().setLevel(ctx.settings.log_level.upper())
         try:
-            ctx.spec.require_accounts("atrisk serve")
             serve(ctx, host=host, port=port, threads=threads)
         finally:
             ctx.close()

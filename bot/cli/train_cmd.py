@@ -47,7 +47,7 @@ def render_rules(report: TrainingReport) -> None:
         console.print(f"[yellow]warning:[/yellow] {escape(w)}")
 
 
-def render(report: TrainingReport) -> None:
+def render(report: TrainingReport, *, entity: str = "account") -> None:
     if report.kind == "rules":
         render_rules(report)
         return
@@ -62,7 +62,8 @@ def render(report: TrainingReport) -> None:
     segments = m.by_segment
     if segments:
         seg = Table(title="By segment (bias audit)", title_justify="left")
-        for name in ("segment", "rows", "churned", "roc_auc", "precision", "recall", "ece"):
+        positives = "converted" if entity == "lead" else "churned"
+        for name in ("segment", "rows", positives, "roc_auc", "precision", "recall", "ece"):
             seg.add_column(name, justify="left" if name == "segment" else "right")
         for name, s in segments.items():
             seg.add_row(
@@ -94,7 +95,7 @@ def register(app: typer.Typer) -> None:
         day = parse_day(as_of)
         ctx = Context()
         try:
-            ctx.spec.require_accounts("atrisk train")
+            entity = ctx.spec.entity.kind
             with progress(disable=as_json) as bar:
                 task = bar.add_task("snapshots", total=None)
 
@@ -107,4 +108,4 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(report.as_json())
         else:
-            render(report)
+            render(report, entity=entity)

@@ -26,6 +26,7 @@ from bot.lifecycle import model_state
 from bot.spec import Spec
 from playbooks import Playbook
 from storage.models import Account, Score, utcnow
+from storage.product import LEAD, product_of
 from storage.repositories import plays as plays_repo
 from storage.repositories import scores as repo
 
@@ -47,17 +48,14 @@ def last_good(
     run = fallback.last_good_run(session, as_of, exclude_run_id=exclude_run_id)
     if run is None:
         return None
-    rows = session.scalars(
-        select(Score)
-        .join(Account, Account.account_id == Score.account_id)
-        .where(
-            Score.run_id == run.id,
-            Score.flagged.is_(True),
-            Score.shadow.is_(False),
-            or_(Account.churned_at.is_(None), Account.churned_at > as_of),
-        )
-        .order_by(Score.rank, Score.risk.desc(), Score.account_id)
+    stmt = select(Score).where(
+        Score.run_id == run.id, Score.flagged.is_(True), Score.shadow.is_(False)
     )
+    if product_of(session) != LEAD:  # accounts still active (leads have no account row)
+        stmt = stmt.join(Account, Account.account_id == Score.account_id).where(
+            or_(Account.churned_at.is_(None), Account.churned_at > as_of)
+        )
+    rows = session.scalars(stmt.order_by(Score.rank, Score.risk.desc(), Score.account_id))
     flagged = [
         FlaggedAccount(
             account_id=s.account_id,
@@ -94,6 +92,25 @@ def alert_setting(
             for p in reversed(plays_repo.open_plays(session, account_ids=ids))
         },
         standings=standings or {},
+    )
+
+
+def lead_alert_setting(session: Session, plan: DayPlan, spec: Spec) -> AlertSetting:
+    """What the builder reads around lead candidates: each lead's owner (kept with its score),
+    the owners' channels, and this product's earlier alerts and open plays."""
+    ids = [c.account_id for c in plan.candidates]
+    return AlertSetting(
+        contacts={
+            c.account_id: Contact(_text(c.features.get("owner_email")) or None, None)
+            for c in plan.candidates
+        },
+        channels=repo.csm_channels(session),
+        previous_risks=repo.last_alert_risks(session, account_ids=ids, before=plan.as_of),
+        history=repo.alert_history(session, since=days_of_history(spec, plan.as_of)),
+        holds={
+            p.account_id: Hold(p.kind, p.alert_id, p.risk, p.opened_on, p.title)
+            for p in reversed(plays_repo.open_plays(session, account_ids=ids))
+        },
     )
 
 
@@ -145,15 +162,25 @@ def write_day(
         warnings=list(scoring.warnings) if scoring else [],
         error=error[:4000] if error else None,
     )
+    lead = spec.entity.kind == LEAD
     if scoring is not None:
-        scores, standing = scores_with_standings(session, scoring.scores)
+        scores, standing = (
+            (list(scoring.scores), {}) if lead else scores_with_standings(session, scoring.scores)
+        )
         repo.add_scores(session, [{**r, "run_id": run.id} for r in scores])
         repo.add_drift(session, [{**d, "run_id": run.id} for d in scoring.drift])
     else:
         standing = served_standings(session, plan.served.run_id if plan.served else None)
     ids = [c.account_id for c in plan.candidates]
-    setting = alert_setting(session, ids, spec, plan.as_of, standing)
-    rows = build_alerts(plan, setting, spec, library)
+    if lead:
+        setting = lead_alert_setting(session, plan, spec)
+        rows = [
+            {**r, "alert_key": f"{LEAD}:{r['alert_key']}"}
+            for r in build_alerts(plan, setting, spec, library)
+        ]
+    else:
+        setting = alert_setting(session, ids, spec, plan.as_of, standing)
+        rows = build_alerts(plan, setting, spec, library)
     new = repo.add_alerts(session, [{**r, "run_id": run.id} for r in rows])
     _end_dismissals(session, new, setting)
     run.n_alerts = pending(new)

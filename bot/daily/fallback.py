@@ -26,6 +26,7 @@ from bot.spec import Spec
 from storage.models import (
     AccountFeatureRow,
     IntegrationRun,
+    LeadActivity,
     ScoringRun,
     Ticket,
     Usage,
@@ -61,6 +62,11 @@ def newest_event(source: Session | Connection, spec: Spec, as_of: dt.date) -> dt
         )
         return day
     end = dt.datetime.combine(as_of, dt.time(), tzinfo=dt.UTC)
+    if spec.entity.kind == "lead":  # the newest lead activity
+        ts = session.scalar(select(func.max(LeadActivity.ts)).where(LeadActivity.ts < end))
+        if ts is None:
+            return None
+        return ts.date() if isinstance(ts, dt.datetime) else dt.date.fromisoformat(str(ts)[:10])
     days: list[dt.date] = []
     usage = session.scalar(select(func.max(Usage.date)).where(Usage.date < as_of))
     if usage is not None:
@@ -89,6 +95,8 @@ def stale_cause(source: Session | Connection, spec: Spec, as_of: dt.date) -> Fal
 
 
 def accuracy_cause(session: Session, spec: Spec, as_of: dt.date) -> FallbackCause | None:
+    if spec.entity.kind == "lead":  # live accuracy reads churn outcomes: not for leads yet
+        return None
     reading = live_accuracy(session, spec, as_of)
     if not reading.below_floor:
         return None

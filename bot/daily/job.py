@@ -51,6 +51,13 @@ log = logging.getLogger(__name__)
 
 JOB = "daily"
 
+
+def job_name(spec: Spec) -> str:
+    """The daily job's name in ``job_runs``: one claim per product and day (churn's is
+    ``daily``, the lead product's ``lead:daily``)."""
+    return spec.job_name(JOB)
+
+
 Scorer = Callable[["Root", dt.date], ScoringResult]
 Poster = Callable[["Root"], Any]
 Ingester = Callable[["Root", str], Any]
@@ -127,7 +134,7 @@ def run_daily(
     try:
         held = job_lock.claim(
             ctx.engine,
-            JOB,
+            job_name(spec),
             as_of.isoformat(),
             stale_after=stale_after,
             rerun=trigger != "scheduler",
@@ -282,7 +289,8 @@ def _decide_and_write(ctx: Root, report: DailyReport, steps: _Steps) -> int:
         uow.commit()
     report.written = written
     version = scoring.model_version if scoring is not None else None
-    for key, text, about in _notices(plan, written, version):
+    model_name = "lead model" if spec.entity.kind == "lead" else "churn model"
+    for key, text, about in _notices(plan, written, model_name, version):
         model_state.announce(ctx, key, text, about)
     return written.run_id
 
@@ -329,7 +337,7 @@ def _newest_day(s: Session, as_of: dt.date) -> bool:
 
 
 def _notices(
-    plan: DayPlan, written: Written, model_version: str | None = None
+    plan: DayPlan, written: Written, model_name: str, model_version: str | None = None
 ) -> list[tuple[str, str, str]]:
     """The ops messages of the day: one per cause and day, one when the model is back, and a
     drift warning at most once a week per model (``drift_warning_key``)."""
@@ -338,7 +346,7 @@ def _notices(
         out: list[tuple[str, str, str]] = []
         if plan.state_change == "active" and written.state_changed:
             text = (
-                f":white_check_mark: The churn model is back: the run for {day} scored fresh "
+                f":white_check_mark: The {model_name} is back: the run for {day} scored fresh "
                 "input, so alerts use today's scores again."
             )
             out.append((f"model-state:active:{day}", text, "model"))
@@ -357,7 +365,7 @@ def _notices(
             f"Serving the scores of {plan.served.as_of.isoformat()} with the banner "
             f"“{fallback.banner_text(plan.served.as_of)}”: {n_alerts} alerts for today."
         )
-    text = f":warning: Churn model paused for {day} — {plan.cause.detail}. {serving}"
+    text = f":warning: {model_name.capitalize()} paused for {day} — {plan.cause.detail}. {serving}"
     return [(f"fallback:{day}:{plan.cause.code}", text, CAUSES[plan.cause.code])]
 
 

@@ -13,15 +13,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from sqlalchemy import select
 
 from bot.daily.decide import FlaggedAccount
 from bot.lifecycle.training import BYO_LABEL, feature_params
 from scoring.drift_reading import measure_drift
 from scoring.errors import NotEnoughSignal
+from scoring.lead_features import LeadParams
+from scoring.lead_scoring import FEATURE_SOURCE as LEAD_SOURCE
+from scoring.lead_scoring import score_leads
+from scoring.lead_sql_features import build_lead_features_sql
 from scoring.predict import score_accounts, wording_for
 from scoring.reasons import plain_value
 from scoring.registry import ModelArtifact
 from scoring.sql_features import build_features_sql
+from storage.models import Lead
 from storage.repositories.sources import load_account_features
 
 if TYPE_CHECKING:
@@ -40,12 +46,30 @@ class Scored:
 def features_at(ctx: Root, as_of: dt.date) -> tuple[pd.DataFrame, list[str]]:
     """Every active account's features at ``as_of`` (index ``account_id``), and warnings."""
     spec = ctx.spec
+    if spec.entity.kind == "lead":
+        return lead_features_at(ctx, as_of), []
     if spec.contract.features == "account_features":
         return _byo_features(ctx, as_of)
     features = build_features_sql(ctx.source_engine, as_of, feature_params(spec))
     if features.empty:
         raise NotEnoughSignal(f"no active accounts on {as_of}: nothing to score")
     return features, _key_feature_warnings(features, spec.contract.key_features)
+
+
+def lead_features_at(ctx: Root, as_of: dt.date) -> pd.DataFrame:
+    """Every open lead's features at ``as_of`` (index ``lead_id``, the push-down), with what a
+    lead alert shows besides: ``owner_email`` and ``horizon_days``. ``NotEnoughSignal`` when
+    no lead is open."""
+    horizon = ctx.spec.entity.horizon_days
+    features = build_lead_features_sql(ctx.source_engine, as_of, LeadParams(horizon_days=horizon))
+    if features.empty:
+        raise NotEnoughSignal(f"no open leads on {as_of}: nothing to score")
+    with ctx.source_engine.connect() as conn:
+        owners = pd.read_sql(select(Lead.lead_id, Lead.owner_email), conn)
+    owner_of = owners.set_index(owners["lead_id"].astype("str"))["owner_email"]
+    features["owner_email"] = features.index.map(owner_of).astype("str")
+    features["horizon_days"] = horizon
+    return features
 
 
 def _key_feature_warnings(features: pd.DataFrame, key_features: list[str]) -> list[str]:
@@ -88,6 +112,15 @@ def _byo_features(ctx: Root, as_of: dt.date) -> tuple[pd.DataFrame, list[str]]:
 def score_with(
     model: ModelArtifact, features: pd.DataFrame, spec: Spec, *, explain: bool = True
 ) -> Scored:
+    if model.feature_source == LEAD_SOURCE:  # a lead model: the lead catalog's reasons
+        leads = score_leads(
+            model,
+            features,
+            threshold=spec.surface.threshold,
+            top_share=spec.surface.top_share,
+            floor=spec.surface.risk_floor,
+        )
+        return Scored(model.version, leads)
     frame = score_accounts(
         model,
         features,

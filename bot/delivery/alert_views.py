@@ -8,14 +8,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.blockkit.alerts import ActedView, AlertView, banner_text
+from bot.blockkit.any_alert import AnyAlertView
+from bot.blockkit.lead_alerts import LeadAlertView
 from bot.daily.portfolio import standing_of
 from bot.ports import Posted
 from scoring.reasons import reasons_of
 from storage.models import Account, Alert, TeamMember
+from storage.product import LEAD
 from storage.repositories import alert_outbox as repo
 from storage.repositories import model_versions
 from storage.repositories import plays as plays_repo
@@ -30,7 +34,7 @@ class Outgoing:
     attempts: int
     created_at: dt.datetime
     channel: str
-    view: AlertView
+    view: AnyAlertView
     follows: Posted | None = None  # the open play's message this alert updates
     acted: ActedView | None = None  # that play, as the updated message keeps showing it
 
@@ -67,6 +71,34 @@ def view_from_rows(
     )
 
 
+def lead_view_from_rows(
+    alert: Alert, facts: dict[str, Any], member: TeamMember | None, model_version: str | None
+) -> LeadAlertView:
+    """A lead alert's values from its row and the lead's facts stored with its score (pure)."""
+    employees = facts.get("employees")
+    return LeadAlertView(
+        alert_id=alert.id,
+        alert_key=alert.alert_key,
+        lead_id=alert.account_id,
+        company=str(facts.get("company") or alert.account_id),
+        probability=alert.risk,
+        horizon_days=int(facts.get("horizon_days") or 14),
+        segment=_text(facts.get("segment")),
+        employees=int(employees) if isinstance(employees, int | float) else None,
+        source=_text(facts.get("source")),
+        owner_name=member.name if member else alert.csm_email,
+        owner_slack_id=member.slack_user_id if member else None,
+        reasons=reasons_of(alert.reasons),
+        playbooks=list(alert.playbooks or []),
+        model_version=model_version,
+        as_of=alert.as_of,
+    )
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
 def _portfolio(alert: Alert) -> tuple[int, int, float] | None:
     standing = standing_of(alert)
     return (standing.rank, standing.size, standing.median_risk) if standing else None
@@ -92,14 +124,20 @@ def load_views(
     for alert in alerts:
         account = accounts.get(alert.account_id)
         member = members.get(alert.csm_email or (account.csm_email if account else ""))
-        view = view_from_rows(
-            alert,
-            account,
-            member,
-            versions.get(alert.model_version_id) if alert.model_version_id else None,
-            scored.get(alert.run_id) if alert.run_id else None,
-            kinds.get(alert.model_version_id) if alert.model_version_id else None,
-        )
+        version = versions.get(alert.model_version_id) if alert.model_version_id else None
+        view: AnyAlertView
+        if alert.product == LEAD:
+            facts = repo.lead_facts(session, lead_id=alert.account_id, as_of=alert.as_of)
+            view = lead_view_from_rows(alert, facts, member, version)
+        else:
+            view = view_from_rows(
+                alert,
+                account,
+                member,
+                version,
+                scored.get(alert.run_id) if alert.run_id else None,
+                kinds.get(alert.model_version_id) if alert.model_version_id else None,
+            )
         channel = alert.channel or (member.slack_channel if member else None) or default_channel
         created = alert.created_at
         if created.tzinfo is None:  # SQLite returns naive UTC
@@ -125,7 +163,7 @@ def _following(session: Session, out: Outgoing, followed_id: int) -> Outgoing:
     return replace(out, channel=followed.posted_channel, follows=where, acted=acted)
 
 
-def load_alert_view(session: Session, *, alert_id: int) -> AlertView | None:
+def load_alert_view(session: Session, *, alert_id: int) -> AnyAlertView | None:
     """The view of one alert (to re-render its message after a click), or None if unknown."""
     alert = repo.get_alert(session, alert_id=alert_id)
     if alert is None:

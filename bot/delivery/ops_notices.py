@@ -39,7 +39,9 @@ def notify_ops(
 ) -> bool:
     """Post ``text`` (plain words, escaped here) to the ops channel through ``slack`` (default:
     the root's port), mentioning the owners of ``about`` (all owners when None), unless ``key``
-    was already reported. Returns True when this call reported it."""
+    was already reported (for this product: a lead spec's keys are its own). Returns True
+    when this call reported it."""
+    key = ctx.spec.job_name(key)
     with ctx.uow() as uow:
         claimed = repo.claim_notice(uow.session, key=key, text=text, at=now())
         uow.commit()

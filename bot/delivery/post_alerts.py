@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from bot.blockkit.alerts import render_alert
+from bot.blockkit.any_alert import render_any
 from bot.delivery.alert_views import Outgoing, load_views
 from bot.delivery.ops_notices import notify_ops
 from bot.delivery.pacing import run_paced
@@ -133,7 +133,11 @@ def post_pending(
     port = slack if slack is not None else ctx.slack
     report = PostReport(dry_run=port.dry_run)
     claim = job_lock.run_once(
-        ctx.engine, POSTER_JOB, POSTER_JOB, rerun=True, stale_after=POSTER_STALE_AFTER
+        ctx.engine,
+        ctx.spec.job_name(POSTER_JOB),
+        POSTER_JOB,
+        rerun=True,
+        stale_after=POSTER_STALE_AFTER,
     )
     with claim as held:
         if held is None:
@@ -235,7 +239,7 @@ class _Poster:
         if out.follows is not None:
             return self._update(out, out.follows)
         try:
-            payload = render_alert(out.view)
+            payload = render_any(out.view)
         except ValueError as exc:
             log.warning("alert %s cannot be rendered: %s", out.alert_key, exc)
             return self._fail(channel, out, SlackCallFailed("render_error", permanent=True))
@@ -284,7 +288,7 @@ class _Poster:
 
     def _update(self, out: Outgoing, where: Posted) -> bool:
         """Update the open play's message with this alert instead of posting a new one."""
-        payload = render_alert(out.view, acted=out.acted)
+        payload = render_any(out.view, acted=out.acted)
         message = Message(where.channel, payload["text"], payload["blocks"], payload["metadata"])
         folder = out.view.as_of.isoformat()
         try:

@@ -6,6 +6,8 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.blockkit.alerts import MAX_PLAYBOOKS, AlertView, risk_change
+from bot.blockkit.any_alert import AnyAlertView
+from bot.blockkit.lead_alerts import NOT_A_FIT, LeadAlertView
 from bot.terminal import console as default_console
 
 Preview = Console
@@ -21,19 +23,24 @@ def preview_line(text: str, *, preview: Preview | None = None) -> None:
     (preview or default_console).print(Text(printable(text)))
 
 
-def preview_alert(channel: str, view: AlertView, *, preview: Preview | None = None) -> None:
-    """Channel, account, risk, reasons and buttons, as a CSM would read them."""
+def preview_alert(channel: str, view: AnyAlertView, *, preview: Preview | None = None) -> None:
+    """Channel, account or lead, risk or chance, reasons and buttons, as the owner reads them."""
     out = Text()
     out.append(printable(channel), style="cyan")
     out.append("  ")
     out.append(printable(view.account_name), style="bold")
-    out.append(f"  {risk_change(view.risk, view.previous_risk)}", style="red")
-    if view.fallback_banner:
+    if isinstance(view, LeadAlertView):
+        chance = f"{view.probability:.0%} likely to convert in {view.horizon_days} days"
+        out.append(f"  {chance}", style="green")
+    else:
+        out.append(f"  {risk_change(view.risk, view.previous_risk)}", style="red")
+    dismiss = NOT_A_FIT if isinstance(view, LeadAlertView) else "Not a risk"
+    if isinstance(view, AlertView) and view.fallback_banner:
         out.append(f"\n  ⏸ {printable(view.fallback_banner)}", style="yellow")
     for reason in view.reasons[:3]:
         out.append(f"\n  • {printable(reason.text)}")
     labels = [str(p.get("title") or p.get("id")) for p in view.playbooks[:MAX_PLAYBOOKS]]
     out.append("\n  ")
     out.append("  ".join(f"[{printable(label)}]" for label in labels), style="green")
-    out.append(("  " if labels else "") + "[Not a risk]")
+    out.append(("  " if labels else "") + f"[{dismiss}]")
     (preview or default_console).print(out)

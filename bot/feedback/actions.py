@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from bot.answers.lookups import Acted, acted_line, playbook_title
-from bot.blockkit.alerts import ActedView, AlertView
+from bot.blockkit.alerts import ActedView
+from bot.blockkit.any_alert import AnyAlertView
 from bot.delivery.alert_views import load_alert_view
 from bot.errors import AtriskError
 from bot.feedback.permissions import Where, check_allowed, check_message
@@ -53,7 +54,7 @@ class ActionResult:
 
     recorded: bool
     acted: Acted
-    alert: AlertView
+    alert: AnyAlertView
     done: ActedView
     channel: str | None
     ts: str | None
@@ -77,7 +78,7 @@ def _follow_up_days(alert: Alert, playbook_id: str, library: Library) -> int:
     return found.follow_up_days
 
 
-def _view(session: Session, alert: Alert) -> AlertView:
+def _view(session: Session, alert: Alert) -> AnyAlertView:
     view = load_alert_view(session, alert_id=alert.id)
     if view is None:
         raise AlertNotFound(f"Alert {alert.id} is not known to this atrisk deployment.")
@@ -244,7 +245,7 @@ def existing_action(
         return _result(uow.session, alert, None, None, clicker)
 
 
-def alert_view(ctx: Root, *, alert_id: int) -> AlertView:
+def alert_view(ctx: Root, *, alert_id: int) -> AnyAlertView:
     """The alert as its message shows it (for the modal's title, or to restore it on undo)."""
     with ctx.uow() as uow:
         alert = repo.get_alert(uow.session, alert_id=alert_id)

@@ -70,7 +70,11 @@ def run_follow_ups(ctx: Root, *, today: dt.date, now: dt.datetime) -> FollowUpRe
             latest = repo.latest_risk(s, account_id=play.account_id)
             now_risk = latest[1] if latest and latest[0] > play.opened_on else None
             text = render.check_message(
-                play_view(s, play), play.risk, now_risk, play.status == "done"
+                play_view(s, play),
+                play.risk,
+                now_risk,
+                play.status == "done",
+                lead=alert.product == "lead",
             )
             try:
                 _reply(

@@ -1,9 +1,10 @@
 """Who may act on an alert or a play, and whether a click belongs to the message it came from.
 
-The account's CSM, the managers above them and admins may act; anyone else is told whose
-account it is and nothing is recorded. A click is honoured only on the alert's own message
-(the channel and ts atrisk stored when it posted it, and the message's metadata when Slack
-sends it): a button value naming another alert changes nothing.
+The account's CSM (a lead's owner, an SDR or AE), the managers above them and admins may
+act; anyone else is told whose account (lead) it is and nothing is recorded. A click is
+honoured only on the alert's own message (the channel and ts atrisk stored when it posted it,
+and the message's metadata when Slack sends it): a button value naming another alert changes
+nothing.
 
 Errors: ``NotYours`` (someone else's account), ``NotThisMessage`` (a button that did not come
 from the alert's message), both ``AtriskError``s answered with an ephemeral sentence.
@@ -19,13 +20,17 @@ from sqlalchemy.orm import Session
 from bot.answers.lookups import caller_in
 from bot.errors import AtriskError
 from storage.models import Alert, TeamMember
+from storage.product import LEAD
 from storage.repositories import actions as repo
 
 NOT_OURS = "This button was not made by atrisk; nothing was changed."
+#: roles that act on their own alerts: CSMs own accounts, SDRs and AEs own leads
+OWNER_ROLES = ("csm", "manager", "sdr", "ae")
 
 
 class NotYours(AtriskError):
-    """The clicker is neither the account's CSM, one of their managers, nor an admin."""
+    """The clicker is neither the account's CSM (the lead's owner), one of their managers, nor
+    an admin."""
 
 
 class NotThisMessage(AtriskError):
@@ -54,13 +59,15 @@ def check_allowed(session: Session, alert: Alert, slack_user_id: str) -> TeamMem
     csm = csm_email_of(session, alert)
     caller = caller_in(session, slack_user_id)
     if caller is not None and (
-        caller.is_admin or (caller.role in ("csm", "manager") and _in(csm, caller.csm_emails))
+        caller.is_admin or (caller.role in OWNER_ROLES and _in(csm, caller.csm_emails))
     ):
         return repo.member_by_email(session, email=caller.email)
     owner = repo.member_by_email(session, email=csm) if csm else None
-    name = owner.name if owner else "another CSM"
+    lead = alert.product == LEAD
+    name = owner.name if owner else ("another rep" if lead else "another CSM")
+    what = "lead" if lead else "account"
     raise NotYours(
-        f"This is {name}'s account: only {name}, their manager or an admin can act on it. "
+        f"This is {name}'s {what}: only {name}, their manager or an admin can act on it. "
         "Nothing was recorded."
     )
 

@@ -24,8 +24,10 @@ from bot.feedback.permissions import Where, check_allowed, check_message, csm_em
 from bot.ports import Message, SlackCallFailed
 from playbooks import NOT_A_RISK_TITLE, Library, dismissal_label
 from storage.models import Action, Alert, Play, TeamMember
+from storage.product import LEAD
 from storage.repositories import actions as actions_repo
 from storage.repositories import plays as repo
+from storage.repositories.alert_outbox import lead_facts
 
 if TYPE_CHECKING:
     from bot.ports import Root
@@ -100,11 +102,18 @@ def open_play(
 
 
 def play_view(session: Session, play: Play) -> render.PlayView:
-    account = actions_repo.get_account(session, account_id=play.account_id)
+    """The play as its messages show it: the account's name, or a lead's company."""
+    alert = actions_repo.get_alert(session, alert_id=play.alert_id)
+    if alert is not None and alert.product == LEAD:
+        facts = lead_facts(session, lead_id=play.account_id, as_of=alert.as_of)
+        name = str(facts.get("company") or play.account_id)
+    else:
+        account = actions_repo.get_account(session, account_id=play.account_id)
+        name = account.name if account else play.account_id
     owner = actions_repo.member_by_email(session, email=play.owner_email or "")
     return render.PlayView(
         play_id=play.id,
-        account_name=account.name if account else play.account_id,
+        account_name=name,
         title=play.title,
         steps=play.steps,
         owner_name=owner.name if owner else "the CSM",

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import AtriskError
 from storage.models import ModelState, ModelStateEvent
+from storage.product import LEAD, product_of
 
 if TYPE_CHECKING:
     from bot.ports import Root
@@ -27,6 +28,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATE_ROW_ID = 1
+#: each product has its own kill switch: the lead product's row (churn's is ``STATE_ROW_ID``)
+LEAD_STATE_ROW_ID = 2
+
+
+def state_row_id(session: Session) -> int:
+    """The kill switch row of the product ``session`` is scoped to."""
+    return LEAD_STATE_ROW_ID if product_of(session) == LEAD else STATE_ROW_ID
+
+
 AUTOMATIC = "atrisk (automatic)"
 MAX_REASON = 500
 
@@ -55,7 +65,7 @@ class ModelStatus:
 
 def read_state(session: Session) -> ModelStatus:
     """The current state; a database where nobody switched anything yet is ``active``."""
-    row = session.get(ModelState, STATE_ROW_ID)
+    row = session.get(ModelState, state_row_id(session))
     if row is None:
         return ModelStatus("active")
     return ModelStatus(row.state, row.reason, row.changed_by, row.changed_at)
@@ -64,9 +74,9 @@ def read_state(session: Session) -> ModelStatus:
 def set_state(session: Session, state: str, reason: str | None, actor: str) -> ModelStatus:
     """Write the state and its audit event in ``session`` (the caller commits)."""
     now = dt.datetime.now(dt.UTC)
-    row = session.get(ModelState, STATE_ROW_ID)
+    row = session.get(ModelState, state_row_id(session))
     if row is None:
-        row = ModelState(id=STATE_ROW_ID, state=state)
+        row = ModelState(id=state_row_id(session), state=state)
         session.add(row)
     row.state, row.reason, row.changed_by, row.changed_at = state, reason, actor, now
     session.add(ModelStateEvent(state=state, reason=reason, actor=actor, at=now))
@@ -89,7 +99,9 @@ def disable(ctx: Root, reason: str, actor: str) -> ModelStatus:
         )
     actor = actor.strip() or "unknown"
     with ctx.uow() as uow:
-        uow.session.get(ModelState, STATE_ROW_ID, with_for_update=True)  # one disable wins
+        uow.session.get(
+            ModelState, state_row_id(uow.session), with_for_update=True
+        )  # one disable wins
         before = read_state(uow.session)
         if before.state == "disabled":
             when = f"{before.changed_at:%Y-%m-%d %H:%M} UTC" if before.changed_at else "?"

@@ -330,6 +330,8 @@ def train_model(
     """
     ctx.require_schema()
     as_of = as_of or default_as_of(ctx)
+    if ctx.spec.entity.kind == "lead":
+        return _train_leads(ctx, as_of, train_config(ctx.spec, **(overrides or {})), progress)
     audited, got = training_inputs(ctx, as_of, overrides=overrides, progress=progress)
     unknown = unknown_rule_weights(ctx.spec, got.features) if got is not None else None
     _refuse(audited.problems + ([unknown] if unknown else []))
@@ -421,6 +423,18 @@ def rule_directions(spec: Spec, features: list[str]) -> dict[str, bool | None]:
         f: catalog.FEATURES[f].higher_is_riskier if f in catalog.FEATURES else None
         for f in features
     }
+
+
+def _train_leads(
+    ctx: Root, as_of: dt.date, config: TrainConfig, progress: Progress | None
+) -> TrainingReport:
+    """``entity: lead``: lead snapshots, the same gate, the lead product's registry."""
+    from bot.lifecycle.lead_training import fit_leads, lead_frame
+
+    frame, warnings = lead_frame(ctx, as_of, progress=progress)
+    frame, note = without_treated(ctx, frame)
+    result = fit_leads(frame, config)
+    return register(ctx, result, as_of=as_of, warnings=warnings + note + result.warnings)
 
 
 def register(

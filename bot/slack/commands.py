@@ -37,6 +37,13 @@ class Top:
 
 
 @dataclass(frozen=True)
+class Leads:
+    """``/atrisk leads [N]``: the hottest open leads in the caller's scope (1–``TOP_MAX``)."""
+
+    limit: int = TOP_DEFAULT
+
+
+@dataclass(frozen=True)
 class Team:
     """``/atrisk team``: one line per CSM in scope: at risk, ARR at risk, nobody acted."""
 
@@ -86,10 +93,12 @@ class ModelEnable:
     """``/atrisk model enable`` (admins only)."""
 
 
-Command = Top | Team | Lookup | CsmAccounts | Report | Status | Help | ModelDisable | ModelEnable
+Command = (
+    Top | Leads | Team | Lookup | CsmAccounts | Report | Status | Help | ModelDisable | ModelEnable
+)
 
 HELP_WORDS = frozenset({"help", "?", "-h", "--help", "usage"})
-SUBCOMMANDS = ("status", "report", "help", "model", "csm", "team", "top", "unacted")
+SUBCOMMANDS = ("status", "report", "help", "model", "csm", "team", "top", "unacted", "leads")
 QUEUE_WORDS = frozenset({"top", "unacted", "by"})
 
 
@@ -193,6 +202,11 @@ def parse(text: str | None) -> Command:
         return Status()
     if not rest and word == "team":
         return Team()
+    if word == "leads" and (not rest or rest.isdigit()):
+        limit = int(rest) if rest else TOP_DEFAULT
+        if not 1 <= limit <= TOP_MAX:
+            return Help(f"`/atrisk leads` shows 1 to {TOP_MAX} leads at a time.")
+        return Leads(limit=limit)
     queue = _queue(cleaned.split()) if word in QUEUE_WORDS else None
     if queue is not None:
         return queue

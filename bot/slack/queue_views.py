@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.answers.leads import LeadLine, LeadsAnswer
 from bot.answers.lookups import TopAnswer
 from bot.answers.queue import TeamAnswer
 from bot.blockkit.alerts import long_date
@@ -74,3 +75,32 @@ def team(answer: TeamAnswer) -> dict[str, Any]:
         blocks.append(section(text))
     blocks.append(context(safe("`/atrisk csm <name>` for one CSM's queue", 200)))
     return message(title, blocks)
+
+
+def lead_line(n: int, line: LeadLine, horizon_days: int) -> str:
+    """``1. *Acme* · 62% in 14 days · Emma Rossi`` then the reasons and who acted (escaped)."""
+    head = f"{n}. *{safe(line.company, 150)}* · {line.probability:.0%} in {horizon_days} days"
+    head += f" · {safe(line.owner, 100)}"
+    why = "; ".join(safe(r, 200) for r in line.reasons)
+    if line.acted:
+        done = f"✅ {safe(line.acted, 200)}"
+    else:
+        done = "alerted, nobody acted yet" if line.alerted else "not alerted"
+    return "\n".join(part for part in (head, why, done) if part)
+
+
+def leads(answer: LeadsAnswer) -> dict[str, Any]:
+    """``/atrisk leads``: the hottest open leads, each with its chance, reasons, owner, action."""
+    scored = f" (scored {long_date(answer.scored_on)})" if answer.scored_on else ""
+    title = f"Hot leads — {safe(answer.label, 200)}{scored}"
+    if answer.scored_on is None:
+        return message(title, [section(f"*{title}*\nNo lead has been scored yet.")])
+    if not answer.lines:
+        return message(title, [section(f"*{title}*\nNo open lead is flagged hot.")])
+    head = f"top {len(answer.lines)} of {answer.hot} hot"
+    blocks = [section(f"*{title}*\n{head}")]
+    blocks += [
+        section(lead_line(n, line, answer.horizon_days)) for n, line in enumerate(answer.lines, 1)
+    ]
+    blocks.append(context(safe("`/atrisk leads 25` for more · `/atrisk help`", 200)))
+    return message(f"{title}: {head}", blocks)

@@ -46,6 +46,7 @@ COMMANDS = (
     ("/atrisk top 25 [by arr]", "more of the queue, riskiest or most ARR first"),
     ("/atrisk unacted", "at-risk accounts alerted with nobody acting yet"),
     ("/atrisk team", "per CSM: accounts at risk, ARR at risk, nobody acted"),
+    ("/atrisk leads [N]", "the hottest open leads: chance to convert, why, owner, who acted"),
     ("/atrisk <account name or id>", "one account: risk, reasons, and who acted"),
     ("/atrisk csm @someone", "one CSM's accounts (a name or part of one works too)"),
     ("/atrisk report", "adoption over the last 7 days"),

@@ -19,7 +19,8 @@ from storage.models import Account, Action, Alert, TeamMember
 
 
 def get_alert(session: Session, *, alert_id: int) -> Alert | None:
-    return session.get(Alert, alert_id)
+    """The alert with this id, whichever product posted it (a click names it by id)."""
+    return session.get(Alert, alert_id, execution_options={"all_products": True})
 
 
 def get_account(session: Session, *, account_id: str) -> Account | None:

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import Account, Alert, ModelVersion, OpsNotice, ScoringRun, TeamMember
+from storage.models import Account, Alert, ModelVersion, OpsNotice, Score, ScoringRun, TeamMember
 
 CHUNK = 500  # ids per IN (…) list
 K = TypeVar("K")
@@ -43,7 +43,8 @@ def pending_alerts(session: Session, *, limit: int | None = None) -> list[Alert]
 
 
 def get_alert(session: Session, *, alert_id: int) -> Alert | None:
-    return session.get(Alert, alert_id)
+    """The alert with this id, whichever product posted it (a click names it by id)."""
+    return session.get(Alert, alert_id, execution_options={"all_products": True})
 
 
 def accounts_by_id(session: Session, *, ids: Iterable[str]) -> dict[str, Account]:
@@ -67,10 +68,15 @@ def members_by_email(session: Session, *, emails: Iterable[str]) -> dict[str, Te
 
 
 def model_versions_by_id(session: Session, *, ids: Iterable[int]) -> dict[int, str]:
-    """``{id: version}`` without loading the model artifacts."""
+    """``{id: version}`` without loading the model artifacts (ids name one model, whichever
+    product trained it)."""
     out: dict[int, str] = {}
     for chunk in _chunks(ids):
-        stmt = select(ModelVersion.id, ModelVersion.version).where(ModelVersion.id.in_(chunk))
+        stmt = (
+            select(ModelVersion.id, ModelVersion.version)
+            .where(ModelVersion.id.in_(chunk))
+            .execution_options(all_products=True)
+        )
         out.update({row.id: row.version for row in session.execute(stmt)})
     return out
 
@@ -187,3 +193,22 @@ def finish_notice(session: Session, *, key: str, posted: bool, at: dt.datetime) 
 
 def notices(session: Session) -> list[OpsNotice]:
     return list(session.scalars(select(OpsNotice).order_by(OpsNotice.id)))
+
+
+def lead_facts(session: Session, *, lead_id: str, as_of: dt.date) -> dict[str, Any]:
+    """What a lead alert shows about the lead (company, firmographics, owner, horizon): the
+    facts kept with its newest flagged score on or before ``as_of``, any product's session."""
+    stmt = (
+        select(Score.features)
+        .where(
+            Score.account_id == lead_id,
+            Score.product == "lead",
+            Score.as_of <= as_of,
+            Score.features.is_not(None),
+        )
+        .order_by(Score.as_of.desc())
+        .limit(1)
+        .execution_options(all_products=True)
+    )
+    found = session.scalar(stmt)
+    return dict(found) if isinstance(found, dict) else {}

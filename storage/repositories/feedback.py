@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from storage.models import Account, Action, Alert, DriftStat, Outcome, Score, ScoringRun, TeamMember
+from storage.product import ACCOUNT
 
 
 def alerts_awaiting_outcome(session: Session, *, matured_before: dt.date) -> list[Alert]:
@@ -59,8 +60,11 @@ def _frame(engine: Engine, stmt: object, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
 
-def load_report_frames(engine: Engine, *, since: dt.date | None = None) -> ReportFrames:
-    """Everything the adoption-rate report needs, as frames (alerts since ``since``).
+def load_report_frames(
+    engine: Engine, *, since: dt.date | None = None, product: str = ACCOUNT
+) -> ReportFrames:
+    """Everything the adoption-rate report needs, as frames (alerts since ``since``), of one
+    product's alerts, actions, outcomes, scores and drift (``storage.product``).
 
     An alert that follows an open play (``follows_alert_id``) updates the play's message rather
     than asking the CSM anything new, so it is left out: adoption, action rates and lift count
@@ -79,7 +83,7 @@ def load_report_frames(engine: Engine, *, since: dt.date | None = None) -> Repor
         Alert.arr,
         Alert.reasons,
         Alert.playbooks,
-    ).where(Alert.follows_alert_id.is_(None))
+    ).where(Alert.follows_alert_id.is_(None), Alert.product == product)
     if since is not None:
         a = a.where(Alert.as_of >= since)
     alerts = _frame(
@@ -110,7 +114,9 @@ def load_report_frames(engine: Engine, *, since: dt.date | None = None) -> Repor
             Action.dismiss_reason,
             Action.user_email,
             Action.acted_at,
-        ),
+        )
+        .join(Alert, Alert.id == Action.alert_id)
+        .where(Alert.product == product),
         ["id", "alert_id", "kind", "playbook_id", "dismiss_reason", "user_email", "acted_at"],
     )
     outcomes = _frame(
@@ -123,7 +129,9 @@ def load_report_frames(engine: Engine, *, since: dt.date | None = None) -> Repor
             Outcome.arr_before,
             Outcome.arr_after,
             Outcome.observed_on,
-        ),
+        )
+        .join(Alert, Alert.id == Outcome.alert_id)
+        .where(Alert.product == product),
         ["alert_id", "state", "acted", "held_out", "arr_before", "arr_after", "observed_on"],
     )
     team = _frame(
@@ -144,10 +152,13 @@ def load_report_frames(engine: Engine, *, since: dt.date | None = None) -> Repor
             Score.shadow.is_(False),
             ScoringRun.status == "succeeded",
             ScoringRun.fallback.is_(False),
+            ScoringRun.product == product,
         ),
         ["account_id", "as_of", "risk"],
     )
-    latest = select(ScoringRun.id).where(ScoringRun.status == "succeeded")
+    latest = select(ScoringRun.id).where(
+        ScoringRun.status == "succeeded", ScoringRun.product == product
+    )
     latest = latest.order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1)
     drift = _frame(
         engine,

@@ -22,7 +22,9 @@ def list_versions(session: Session) -> list[ModelVersion]:
 
 
 def version_names(session: Session) -> list[str]:
-    return list(session.scalars(select(ModelVersion.version)))
+    """Every product's version names (a name is unique across products)."""
+    stmt = select(ModelVersion.version).execution_options(all_products=True)
+    return list(session.scalars(stmt))
 
 
 def get_version(session: Session, *, version: str) -> ModelVersion | None:

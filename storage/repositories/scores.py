@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import Account, Alert, DriftStat, IngestRun, Score, ScoringRun, TeamMember
+from storage.product import stamp_rows
 
 CHUNK = 500  # ids per IN (...) clause
 PRIOR_STATUSES = ("pending", "posted")
@@ -52,7 +53,7 @@ def fail_attempt(session: Session, *, as_of: dt.date, trigger: str, error: str) 
 
 def add_scores(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(Score), rows)
+        session.execute(insert(Score), stamp_rows(session, rows))
 
 
 def add_drift(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -81,7 +82,7 @@ def add_alerts(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, A
     taken = existing_alert_keys(session, keys=[r["alert_key"] for r in rows])
     new = [r for r in rows if r["alert_key"] not in taken]
     if new:
-        session.execute(_insert_ignoring_duplicates(session), new)
+        session.execute(_insert_ignoring_duplicates(session), stamp_rows(session, new))
     return new
 
 

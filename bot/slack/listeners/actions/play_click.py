@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.blockkit.alerts import render_alert
+from bot.blockkit.any_alert import render_any
 from bot.blockkit.plays import SNOOZE_DAYS
 from bot.blockkit.text import safe
 from bot.feedback import plays
@@ -94,7 +94,7 @@ def undo_click(services: AppServices) -> Callable[..., None]:
         if not result.changed:
             respond(**views.notice(result.words.replace("*", "")), replace_original=False)
             return
-        with_buttons = render_alert(alert_view(services.ctx, alert_id=result.alert_id))
+        with_buttons = render_any(alert_view(services.ctx, alert_id=result.alert_id))
         alert_ts = _alert_ts(services, result.alert_id)
         shown = True
         if result.channel and alert_ts:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.blockkit.alerts import render_alert
+from bot.blockkit.any_alert import render_any
 from bot.feedback.actions import Clicker, record_playbook
 from bot.feedback.plays import carry_out
 from bot.slack import views
@@ -51,7 +51,7 @@ def playbook_click(services: AppServices) -> Callable[..., None]:
             respond(**views.already_handled(result.acted), replace_original=False)
             return
         if result.channel and result.ts:  # the alert's own message (checked above)
-            payload = render_alert(result.alert, acted=result.done)
+            payload = render_any(result.alert, acted=result.done)
             if not update_message(
                 client, logger, channel=result.channel, ts=result.ts, payload=payload
             ):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Respond
 
-from bot.answers import activity, lookups, queue
+from bot.answers import activity, leads, lookups, queue
 from bot.daily.status import read_status
 from bot.lifecycle import model_state
 from bot.slack import commands, queue_views, views
@@ -49,6 +49,8 @@ def answer(services: AppServices, caller: lookups.Caller, command: Command) -> d
                 ctx, caller, today=today, limit=limit, sort=sort, unacted=unacted
             )
             return queue_views.top(found)
+        case commands.Leads(limit=limit):
+            return queue_views.leads(leads.hottest_leads(ctx, caller, limit=limit))
         case commands.Team():
             return queue_views.team(queue.team_summary(ctx, caller, today=today))
         case commands.Lookup(query=query, did_you_mean=hint):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.blockkit.alerts import render_alert
+from bot.blockkit.any_alert import render_any
 from bot.blockkit.text import safe
 from bot.feedback.actions import Clicker, record_dismissal
 from bot.slack import views
@@ -70,7 +70,7 @@ def dismissal_submit(services: AppServices) -> Callable[..., None]:
                 )
             return
         if channel and ts:
-            payload = render_alert(result.alert, acted=result.done)
+            payload = render_any(result.alert, acted=result.done)
             update_message(client, logger, channel=channel, ts=ts, payload=payload)
         logger.info("alert %s: dismissed (%s)", meta["alert"], reason)
 
