@@ -1,5 +1,5 @@
 # make demo — the whole loop on the embedded default (SQLite, synthetic company, dry-run Slack)
-# make test — the test suite (SQLite and PostgreSQL); make lint — ruff, mypy, import contracts; make bench
+# make test — the test suite (SQLite and PostgreSQL, one worker per core); make lint — ruff, mypy, import contracts; make bench
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(BIN)/atrisk demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

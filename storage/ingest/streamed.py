@@ -24,8 +24,22 @@ from storage.ingest.contract import ACCOUNTS, LOAD_ORDER, TABLES
 from storage.ingest.load import LoadCounts, Progress, begin_write, load_tables
 from storage.ingest.load_duckdb import upsert_from
 from storage.ingest.readers import read_source
-from storage.ingest.run import IngestReport, accounts_readable, record_run, stored_accounts
-from storage.ingest.validate import data_through, reference_problems, referenced_accounts, validate
+from storage.ingest.run import (
+    IngestReport,
+    accounts_readable,
+    leads_readable,
+    record_run,
+    stored_accounts,
+    stored_leads,
+)
+from storage.ingest.validate import (
+    data_through,
+    lead_reference_problems,
+    reference_problems,
+    referenced_accounts,
+    referenced_leads,
+    validate,
+)
 from storage.ingest.warn import warnings_after_load
 from storage.models import Base
 from storage.source_engine import MIRRORED
@@ -70,6 +84,9 @@ def ingest_streaming(
             problems += reference_problems(typed, stored_accounts(src, wanted))
             for one in staged.values():
                 problems += duck.reference_problems(src, one, ids)
+        if leads_readable(extract, typed):
+            wanted = referenced_leads(typed)
+            problems += lead_reference_problems(typed, stored_leads(src, wanted))
         if problems:
             raise ContractViolation(problems)
         report.phases["check"] = time.perf_counter() - clock - report.phases["read"]
