@@ -19,7 +19,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
+from storage.errors import ContractViolation
 from storage.ingest.columns import missing_required, near_misses
 from storage.ingest.contract import FUTURE_TOLERANCE, TABLES, Column, Table, normalize_column
 from storage.ingest.problems import MAX_EXAMPLES, Problem
@@ -78,6 +80,20 @@ def unbound(conn: Connection) -> None:
     conn.exec_driver_sql("RESET memory_limit")
 
 
+def _unreadable(name: str, path: Path, e: BaseException) -> str:
+    """The problem of a file DuckDB cannot read, with what to do about it."""
+    error = e.orig if isinstance(e, DBAPIError) and e.orig is not None else e
+    if not _is_csv(path):
+        return f"{name}: {path.name} could not be read as Parquet: {first_line(error)}"
+    if "sniffing" in str(error):
+        return (
+            f"{name}: {path.name} could not be read as CSV: its rows do not share one layout, "
+            "usually mixed line endings (CRLF and LF, as when a row is added by hand to a file "
+            "saved on Windows) or a quote left open; save the file again from one program"
+        )
+    return f"{name}: {path.name} could not be read as CSV: {first_line(error)}"
+
+
 def stage(conn: Connection, name: str, path: Path, problems: list[str]) -> Staged | None:
     """Read one file into a temporary table of trimmed text; unreadable files become problems."""
     spec = TABLES[name]
@@ -111,10 +127,11 @@ def stage(conn: Connection, name: str, path: Path, problems: list[str]) -> Stage
         columns = [c.name for c in spec.columns if c.name in picked]
         trimmed = ", ".join(f"{_trimmed(q(picked[c]))} AS {q(c)}" for c in columns)
         conn.exec_driver_sql(f"CREATE TEMP TABLE {q(temp)} AS SELECT {trimmed} FROM {source}")
-    except duckdb.Error as e:
-        kind = "as CSV" if _is_csv(path) else "as Parquet"
-        problems.append(f"{name}: {path.name} could not be read {kind}: {first_line(e)}")
-        return None
+    except (duckdb.Error, DBAPIError) as e:
+        # DuckDB aborts the transaction on any error: nothing more can be read in it, so the
+        # ingest stops here with what is known (the caller's transaction rolls back).
+        problems.append(_unreadable(name, path, e))
+        raise ContractViolation(problems) from None
     if _is_csv(path) and not _rejected(conn, spec, path, problems):
         return None
     headers = [n for n in norm if n]

@@ -123,6 +123,21 @@ def test_rows_with_the_wrong_number_of_fields_are_named_by_line(
     )
 
 
+def test_a_row_appended_with_other_line_endings_is_refused_in_words_not_a_traceback(
+    make_company: Callable[..., Path], db: Engine, duck: Engine
+) -> None:
+    """A CSV saved with CRLF endings and a row appended by hand with LF: DuckDB's sniffer gives
+    up on the file; the person is told which file and what to do, and nothing is written."""
+    before = {n: _count(duck, n) for n in EVENTS}
+    usage = USAGE.replace("\n", "\r\n") + "A-1,2025-05-03,Reports,4,9\n"
+    with pytest.raises(ContractViolation) as refused:
+        ingest(make_company(usage=usage), db, source_engine=duck)
+    [problem] = [p for p in refused.value.problems if p.startswith("usage:")]
+    assert "usage.csv could not be read as CSV" in problem
+    assert "line endings" in problem
+    assert {n: _count(duck, n) for n in EVENTS} == before
+
+
 def test_parquet_event_files_stream_too(
     company: Path, db: Engine, duck: Engine, tmp_path: Path
 ) -> None:
