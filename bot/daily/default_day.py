@@ -42,7 +42,7 @@ class DefaultDay:
         return (
             f"the ingested data ends on {self.data_through.isoformat()}, {n + 1} days before "
             f"today ({self.today.isoformat()}): using {self.day.isoformat()}, the day after it, "
-            f"so the {n} missing day{'s' if n != 1 else ''} do not read as inactivity. "
+            f"so the {n} missing {'day does' if n == 1 else 'days do'} not read as inactivity. "
             "Ingest newer data (`atrisk ingest SOURCE`) to score today, or choose the day "
             "with --as-of."
         )

@@ -66,7 +66,8 @@ class Freshness:
             return "stale: no scores yet" + late
         mark = "stale" if self.stale else "fresh"
         return (
-            f"{mark}: scores of {self.scores_as_of.isoformat()}, {self.age_days} days old "
+            f"{mark}: scores of {self.scores_as_of.isoformat()}, {self.age_days} "
+            f"{'day' if self.age_days == 1 else 'days'} old "
             f"(stale after {self.stale_after_days}){late}"
         )
 

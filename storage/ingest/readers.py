@@ -213,7 +213,8 @@ def _read_csv_arrow(
     if bad_rows:
         shown = "; ".join(bad_rows[:5])
         problems.append(
-            f"{spec.name}: {len(bad_rows)} rows of {path.name} have the wrong number of "
+            f"{spec.name}: {len(bad_rows)} {'row' if len(bad_rows) == 1 else 'rows'} of "
+            f"{path.name} {'has' if len(bad_rows) == 1 else 'have'} the wrong number of "
             f"fields, e.g. {shown}"
         )
         return None

@@ -179,8 +179,8 @@ def _rejected(conn: Connection, spec: Table, path: Path, problems: list[str]) ->
     why = {int(r[0]): str(r[1]).lower() for r in rows}
     shown = "; ".join(f"line {n} has {why[n]}" for n in lines[:MAX_EXAMPLES])
     problems.append(
-        f"{spec.name}: {len(lines)} rows of {path.name} have the wrong number of fields, "
-        f"e.g. {shown}"
+        f"{spec.name}: {len(lines)} {'row' if len(lines) == 1 else 'rows'} of {path.name} "
+        f"{'has' if len(lines) == 1 else 'have'} the wrong number of fields, e.g. {shown}"
     )
     return False
 

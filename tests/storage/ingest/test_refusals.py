@@ -137,7 +137,7 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], list[str]]] = {
     ),
     "a row with too many fields": (
         {"usage": USAGE + "A-1,2025-05-01,API,1,1,extra\n"},
-        ["usage: 1 rows of usage.csv have the wrong number of fields"],
+        ["usage: 1 row of usage.csv has the wrong number of fields"],
     ),
 }
 ALL_AT_ONCE = {**CASES["values of the wrong type"][0], **UNKNOWN_EVENTS}

@@ -118,7 +118,7 @@ def test_rows_with_the_wrong_number_of_fields_are_named_by_line(
     with pytest.raises(ContractViolation) as refused:
         ingest(make_company(usage=usage), db, source_engine=duck)
     assert any(
-        p.startswith("usage: 1 rows of usage.csv have the wrong number of fields, e.g. line 8")
+        p.startswith("usage: 1 row of usage.csv has the wrong number of fields, e.g. line 8")
         for p in refused.value.problems
     )
 
