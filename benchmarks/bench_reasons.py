@@ -195,7 +195,7 @@ DECLARED: dict[str, dict[str, Any]] = {
 
 
 def bench_byo(world: Any) -> dict[str, Any]:
-    from bot.lifecycle.training import byo_features
+    from bot.lifecycle.training_data import byo_features
     from bot.spec import Column, Contract
     from scoring.labels import LABEL
     from tests.worlds import make_account_features

@@ -19,7 +19,8 @@ from rich.table import Table
 
 from bot.bootstrap import Context
 from bot.cli.output import console, parse_day, print_json, progress
-from bot.lifecycle.training import default_as_of, preflight, training_inputs
+from bot.lifecycle.training import preflight
+from bot.lifecycle.training_data import default_as_of, training_inputs
 from scoring.audit import AuditReport
 
 

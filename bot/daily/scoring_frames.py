@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from bot.daily.decide import FlaggedAccount
-from bot.lifecycle.training import BYO_LABEL, feature_params
+from bot.lifecycle.training_data import BYO_LABEL, feature_params
 from scoring.drift_reading import measure_drift
 from scoring.errors import NotEnoughSignal
 from scoring.lead_features import LeadParams

@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import event, func, select
 
-from bot.lifecycle.training import builtin_frame, default_as_of, train_model
+from bot.lifecycle.training import train_model
+from bot.lifecycle.training_data import builtin_frame, default_as_of
 from storage.models import Account
 from tests.bot.lifecycle.conftest import make_ctx
 

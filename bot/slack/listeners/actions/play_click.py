@@ -39,10 +39,14 @@ def _replace(
     return update_message(client, logger, channel=channel, ts=ts, payload=payload)
 
 
+def _tell(respond: Respond, words: str) -> None:
+    """Tell the clicker ``words`` (a play's outcome in mrkdwn) as a plain notice."""
+    respond(**views.notice(words.replace("*", "")), replace_original=False)
+
+
 def _not_shown(respond: Respond, words: str) -> None:
     """Tell the clicker their change was recorded though the message could not show it."""
-    notice = views.notice(NOT_SHOWN.format(done=words.replace("*", "")))
-    respond(**notice, replace_original=False)
+    _tell(respond, NOT_SHOWN.format(done=words))
 
 
 def mark_done_click(services: AppServices) -> Callable[..., None]:
@@ -56,7 +60,7 @@ def mark_done_click(services: AppServices) -> Callable[..., None]:
             services.ctx, play_id=play_id, user=user, where=where, now=services.now()
         )
         if not done.changed:
-            respond(**views.notice(done.words.replace("*", "")), replace_original=False)
+            _tell(respond, done.words)
             return
         if not _replace(client, logger, where.channel, where.ts, f"✅ {safe(done.words, 300)}"):
             _not_shown(respond, done.words)
@@ -76,7 +80,7 @@ def snooze_click(services: AppServices) -> Callable[..., None]:
             today=services.today(),
             days=SNOOZE_DAYS,
         )
-        respond(**views.notice(result.words.replace("*", "")), replace_original=False)
+        _tell(respond, result.words)
 
     return snooze_play
 
@@ -92,7 +96,7 @@ def undo_click(services: AppServices) -> Callable[..., None]:
             services.ctx, play_id=play_id, user=user, where=where, now=services.now()
         )
         if not result.changed:
-            respond(**views.notice(result.words.replace("*", "")), replace_original=False)
+            _tell(respond, result.words)
             return
         with_buttons = render_any(alert_view(services.ctx, alert_id=result.alert_id))
         alert_ts = _alert_ts(services, result.alert_id)
