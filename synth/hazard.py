@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from synth.truth import dominant_driver, sigmoid
+
 FAMILIES = ("adoption", "integrations", "support", "usage", "commercial")
 WEIGHTS = np.array([2.8, 3.0, 2.8, 3.0, 2.0])  # log-odds of a fully active driver
 BASE = -5.8  # log-odds of a healthy Mid-Market account: about 0.3 % a month
@@ -49,11 +51,6 @@ def intensities(ind: Indicators) -> np.ndarray:
     return np.column_stack([adoption, integrations, support, usage, commercial])
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    out: np.ndarray = 1.0 / (1.0 + np.exp(-x))
-    return out
-
-
 @dataclass(frozen=True)
 class Hazard:
     """The month's true hazard per account and how it breaks down."""
@@ -66,16 +63,12 @@ class Hazard:
 
 def monthly_hazard(intensity: np.ndarray, baseline: np.ndarray) -> Hazard:
     """Combine intensities with the account's baseline log-odds; name the dominant driver."""
-    contributions = intensity * WEIGHTS[None, :]
-    total = contributions.sum(axis=1)
-    top = contributions.argmax(axis=1)
-    named = total >= NONE_BELOW
-    share = np.where(named, contributions.max(axis=1) / np.maximum(total, 1e-12), 0.0)
+    d = dominant_driver(intensity, WEIGHTS, NONE_BELOW)
     return Hazard(
-        hazard=sigmoid(baseline + total),
-        contributions=contributions,
-        driver=np.where(named, top, -1),
-        driver_share=share,
+        hazard=sigmoid(baseline + d.total),
+        contributions=d.contributions,
+        driver=d.driver,
+        driver_share=d.driver_share,
     )
 
 

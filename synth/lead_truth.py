@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from synth.truth import dominant_driver, sigmoid
+
 DRIVERS = ("intent", "engagement", "trial", "buying_group")
 WEIGHTS = np.array([3.2, 2.4, 3.0, 2.8])  # log-odds of a fully active driver
 BASE = -5.0  # a cold Mid-Market lead: about 0.7 % in 14 days
@@ -53,11 +55,6 @@ def intensities(s: Signals) -> np.ndarray:
     return np.column_stack([intent, engagement, trial, buying_group])
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    out: np.ndarray = 1.0 / (1.0 + np.exp(-x))
-    return out
-
-
 @dataclass(frozen=True)
 class Conversion:
     """The true 14-day conversion probability per lead and how it breaks down."""
@@ -70,15 +67,12 @@ class Conversion:
 
 def conversion(intensity: np.ndarray, baseline: np.ndarray) -> Conversion:
     """Combine intensities with each lead's baseline log-odds; name the dominant driver."""
-    contributions = intensity * WEIGHTS[None, :]
-    total = contributions.sum(axis=1)
-    named = total >= NONE_BELOW
-    share = np.where(named, contributions.max(axis=1) / np.maximum(total, 1e-12), 0.0)
+    d = dominant_driver(intensity, WEIGHTS, NONE_BELOW)
     return Conversion(
-        probability=sigmoid(baseline + total),
-        contributions=contributions,
-        driver=np.where(named, contributions.argmax(axis=1), -1),
-        driver_share=share,
+        probability=sigmoid(baseline + d.total),
+        contributions=d.contributions,
+        driver=d.driver,
+        driver_share=d.driver_share,
     )
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from synth.accounts import Accounts
 from synth.calendar import NEVER, Window, is_business_day
-from synth.hazard import sigmoid
+from synth.truth import sigmoid
 
 FEATURES = ("Reports", "Dashboards", "Automations", "SSO", "API", "Projects", "Comments", "Exports")
 KEY_FEATURES = 5  # the first five are the key features of the default spec
