@@ -26,13 +26,19 @@ class EntityKind(StrEnum):
     lead = "lead"
 
 
-def render_funnel(summary: dict[str, Any], files: dict[str, Path], seconds: float) -> None:
-    """The summary table a person reads after ``atrisk synth --entity lead``."""
-    table = Table(title="Synthetic sales funnel", title_justify="left", show_header=False)
+def _render(
+    title: str,
+    counts: list[tuple[str, int]],
+    summary: dict[str, Any],
+    files: dict[str, Path],
+    seconds: float,
+) -> None:
+    """One summary table: the counts, the rows written per table, then the span and folder."""
+    table = Table(title=title, title_justify="left", show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
-    for key in ("leads", "converted", "disqualified", "companies", "owners"):
-        table.add_row(key, f"{summary[key]:,}")
+    for label, value in counts:
+        table.add_row(label, f"{value:,}")
     table.add_section()
     for name, rows in summary["rows"].items():
         table.add_row(f"{name} rows", f"{rows:,}")
@@ -42,26 +48,19 @@ def render_funnel(summary: dict[str, Any], files: dict[str, Path], seconds: floa
         f"{summary['start']} to {summary['end']} (events before the end day), "
         f"seed {summary['seed']} · {seconds:.1f} s · written to {escape(str(folder))}"
     )
+
+
+def render_funnel(summary: dict[str, Any], files: dict[str, Path], seconds: float) -> None:
+    """The summary table a person reads after ``atrisk synth --entity lead``."""
+    keys = ("leads", "converted", "disqualified", "companies", "owners")
+    _render("Synthetic sales funnel", [(k, summary[k]) for k in keys], summary, files, seconds)
 
 
 def render(summary: dict[str, Any], files: dict[str, Path], seconds: float) -> None:
     """The summary table a person reads after ``atrisk synth``."""
-    table = Table(title="Synthetic company", title_justify="left", show_header=False)
-    table.add_column("what")
-    table.add_column("value", justify="right")
-    table.add_row("accounts", f"{summary['accounts']:,}")
-    table.add_row("active", f"{summary['active']:,}")
-    table.add_row("churned", f"{summary['churned']:,}")
-    table.add_row("CSMs", f"{summary['csms']:,}")
-    table.add_section()
-    for name, rows in summary["rows"].items():
-        table.add_row(f"{name} rows", f"{rows:,}")
-    console.print(table)
-    folder = next(iter(files.values())).parent if files else Path()
-    console.print(
-        f"{summary['start']} to {summary['end']} (events before the end day), "
-        f"seed {summary['seed']} · {seconds:.1f} s · written to {escape(str(folder))}"
-    )
+    counts = [(k, summary[k]) for k in ("accounts", "active", "churned")]
+    counts.append(("CSMs", summary["csms"]))
+    _render("Synthetic company", counts, summary, files, seconds)
 
 
 def register(app: typer.Typer) -> None:
