@@ -160,10 +160,12 @@ def _matured_leads(
 
 
 def _day(value: object) -> dt.date | None:
-    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value  # type: ignore[return-value]
+    if value is None:
+        return None
     if isinstance(value, dt.datetime):
         return value.date()
+    if isinstance(value, dt.date):
+        return value
     return dt.date.fromisoformat(str(value)[:10])
 
 
