@@ -60,6 +60,7 @@ def report_of(ctx: Root, *, today: dt.date, since: dt.date | None = None) -> dic
     )
     if spec.entity.kind == "lead":
         report["leads"] = lead_report(lead_alert_rows(frames), today=today).as_dict()
+        report["horizon_days"] = spec.entity.horizon_days
     return report
 
 
