@@ -126,14 +126,14 @@ def lead_table_spans(ctx: Root) -> list[TableSpan]:
     """Rows and the first and last day of ``leads`` (created) and ``lead_activity``."""
     spans = []
     with ctx.source_engine.connect() as conn:
-        for table, col in (
-            (Lead.__table__, Lead.created_at),
-            (LeadActivity.__table__, LeadActivity.ts),
+        for name, table, col in (
+            ("leads", Lead.__table__, Lead.created_at),
+            ("lead_activity", LeadActivity.__table__, LeadActivity.ts),
         ):
             rows, first, last = conn.execute(
                 select(func.count(), func.min(col), func.max(col)).select_from(table)
             ).one()
-            spans.append(TableSpan(table.name, int(rows), _day(first), _day(last)))
+            spans.append(TableSpan(name, int(rows), _day(first), _day(last)))
     return spans
 
 
