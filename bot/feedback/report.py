@@ -43,7 +43,7 @@ def report_of(ctx: Root, *, today: dt.date, since: dt.date | None = None) -> dic
     spec = ctx.spec
     frames = load_report_frames(ctx.engine, since=since, product=ctx.spec.entity.kind)
     lead = spec.entity.kind == "lead"
-    with ctx.uow() as uow, (ctx.source_engine.connect() if lead else nullcontext()) as source:
+    with ctx.uow() as uow, ctx.source_engine.connect() if lead else nullcontext() as source:
         reading = live_accuracy(uow.session, spec, today, source)
         live = live_model(uow.session)
         kind = kind_of(live.extras) if live is not None else None
