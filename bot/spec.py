@@ -20,6 +20,8 @@ from scoring.catalog import FeatureInfo
 
 #: the source tables of ``entity: lead`` (``storage.ingest.contract.LEAD_REQUIRED``)
 LEAD_TABLES = ("leads", "lead_activity", "team")
+#: the tables only a churn product reads (``entity: account``)
+CHURN_ONLY_TABLES = ("accounts", "usage", "integration_runs", "tickets", "account_features")
 
 # Why each required field matters; used in the refusal message.
 WHY_REQUIRED: dict[str, str] = {
@@ -294,8 +296,19 @@ class Spec(_Section):
 
     @model_validator(mode="after")
     def _lead_tables(self) -> Spec:
-        if self.entity.kind == "lead" and "required_tables" not in self.contract.model_fields_set:
+        if self.entity.kind != "lead":
+            return self
+        if "required_tables" not in self.contract.model_fields_set:
             self.contract.required_tables = list(LEAD_TABLES)
+            return self
+        churn = [t for t in self.contract.required_tables if t in CHURN_ONLY_TABLES]
+        if churn:  # a lead spec copied from the churn example keeps the churn tables
+            raise ValueError(
+                f"contract.required_tables lists churn tables ({', '.join(churn)}) but entity "
+                f"is lead, which reads {', '.join(LEAD_TABLES)}: set `required_tables: "
+                f"[{', '.join(LEAD_TABLES)}]` under contract, or delete the line (a lead spec "
+                "requires those by default); see docs/lead-scoring.md"
+            )
         return self
 
     def job_name(self, name: str) -> str:
@@ -339,7 +352,7 @@ def _message(source: str, err: ErrorDetails) -> str:
     if err["type"] == "extra_forbidden":
         return f"{source}: {field} is not a known field (check the spelling; see docs/spec.md)"
     msg = str(err["msg"]).removeprefix("Value error, ")
-    return f"{source}: {field or '(top level)'}: {msg}"
+    return f"{source}: {field}: {msg}" if field else f"{source}: {msg}"
 
 
 def parse_spec(data: Any, source: str = "atrisk.yml", base_dir: Path | None = None) -> Spec:

@@ -46,6 +46,7 @@ class DigestView:
     saves: list[DigestLine] = field(default_factory=list)
     adoption: float | None = None
     tier: str = "no alerts"
+    entity: str = "account"  # ``lead``: hot leads, their owners and conversions
 
     @property
     def quiet(self) -> bool:
@@ -69,8 +70,43 @@ def _part(title: str, lines: list[DigestLine], empty: str) -> dict[str, Any]:
     return _section(f"*{title}*\n{body}")
 
 
+def render_lead_digest(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
+    """A lead product's digest: hot leads by chance to convert, lead alerts nobody acted on,
+    overdue plays and conversions confirmed last week (no ARR: a lead has none)."""
+    week = f"week of {long_date(view.monday)}"
+    if not view.has_team:
+        text = (
+            f"Your atrisk lead digest, {week}: no SDRs or AEs report to you in atrisk's team "
+            "table, so there is nothing to summarise. Ask your atrisk admin to set "
+            "`manager_email` on your reps' rows."
+        )
+        return text, [_section(text)]
+    rate = percent(view.adoption) if view.adoption is not None else "no alerts sent"
+    head = (
+        f"*Your team's lead digest — {week}*\n{view.at_risk} hot leads · "
+        f"{view.unacted_total} alerted, nobody acted · {view.overdue_total} plays overdue · "
+        f"adoption {rate} ({view.tier})"
+    )
+    if view.quiet:
+        text = "Quiet week: no hot lead, no lead waiting, no play overdue, no conversion to report."
+        return f"atrisk lead digest, {week}: quiet week", [_section(f"{head}\n{text}")]
+    blocks = [
+        _section(head),
+        _part("Hot open leads, most likely to convert first", view.top, "No hot lead."),
+        _part("Lead alerts nobody acted on", view.unacted, "Every lead alert has an action."),
+        _part("Overdue plays", view.overdue, "No play is overdue."),
+        _part("Conversions confirmed last week", view.saves, "No acted-on lead converted."),
+    ]
+    return f"atrisk lead digest, {week}: {view.at_risk} hot leads, {view.unacted_total} unacted", (
+        blocks
+    )
+
+
 def render_digest(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
-    """The notification text and the blocks of ``view``'s DM."""
+    """The notification text and the blocks of ``view``'s DM (a lead product's:
+    ``render_lead_digest``)."""
+    if view.entity == "lead":
+        return render_lead_digest(view)
     week = f"week of {long_date(view.monday)}"
     if not view.has_team:
         text = (

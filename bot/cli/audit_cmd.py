@@ -1,11 +1,13 @@
-"""``atrisk audit [--as-of D] [--json]``: can the stored data support a churn model?
+"""``atrisk audit [--as-of D] [--json]``: can the stored data support a churn (or lead) model?
 
 Builds the same training snapshots ``atrisk train`` would and reports how far back each table
 goes, matured labels and churned accounts per month, missing and constant feature columns,
 the class balance and the key features seen in usage, and runs every check training makes
 before fitting: each refusal ``atrisk train`` can give is reported here first, in the same
 words. Exit 2 when training would be refused; exit 0 with a cold-start note when only the
-rules score can serve yet, and how much more history a trained model needs.
+rules score can serve yet, and how much more history a trained model needs. Under
+``entity: lead`` it audits the lead snapshots with the lead preflight ``atrisk train`` runs
+(``bot.lifecycle.lead_training.lead_inputs``), in conversions.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from rich.table import Table
 
 from bot.bootstrap import Context
 from bot.cli.output import console, parse_day, print_json, progress
+from bot.lifecycle.lead_training import lead_inputs
 from bot.lifecycle.training import preflight
-from bot.lifecycle.training_data import default_as_of, training_inputs
+from bot.lifecycle.training_data import default_as_of, train_config, training_inputs
 from scoring.audit import AuditReport
 
 
@@ -29,6 +32,16 @@ def run_audit(ctx: Context, as_of: dt.date | None, *, show_progress: bool) -> Au
     would give before fitting (``bot.lifecycle.training.preflight``), in its words."""
     ctx.require_schema()
     as_of = as_of or default_as_of(ctx)
+    if ctx.spec.entity.kind == "lead":
+        with progress(disable=not show_progress) as bar:
+            task = bar.add_task("Building lead snapshots", total=None)
+            report, _ = lead_inputs(
+                ctx,
+                as_of,
+                train_config(ctx.spec),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        return report
     with progress(disable=not show_progress) as bar:
         task = bar.add_task("Building snapshots", total=None)
         report, got = training_inputs(
@@ -41,7 +54,13 @@ def run_audit(ctx: Context, as_of: dt.date | None, *, show_progress: bool) -> Au
     return report
 
 
-def render(report: AuditReport) -> None:
+def render(report: AuditReport, *, entity: str = "account") -> None:
+    """The audit in tables and lines; ``entity`` names the outcome (churned or converted)."""
+    kept, gone, who = (
+        ("not converted", "converted", "leads")
+        if entity == "lead"
+        else ("retained", "churned", "accounts")
+    )
     tables = Table(title="Source tables", title_justify="left")
     for name in ("table", "rows", "first", "last"):
         tables.add_column(name, justify="right" if name == "rows" else "left")
@@ -54,7 +73,7 @@ def render(report: AuditReport) -> None:
         else "Labels per month (account_features)",
         title_justify="left",
     )
-    for name in ("month", "snapshots", "rows", "positives", "churned accounts"):
+    for name in ("month", "snapshots", "rows", "positives", f"{gone} {who}"):
         periods.add_column(name, justify="left" if name == "month" else "right")
     for p in report.periods:
         periods.add_row(
@@ -63,9 +82,9 @@ def render(report: AuditReport) -> None:
     console.print(periods)
     rate = report.positive_rate
     console.print(
-        f"Class balance: {report.rows - report.positives:,} retained, {report.positives:,} "
-        f"churned rows ({'–' if rate is None else f'{rate:.1%}'}); "
-        f"{report.churned_accounts:,} churned accounts."
+        f"Class balance: {report.rows - report.positives:,} {kept}, {report.positives:,} "
+        f"{gone} rows ({'–' if rate is None else f'{rate:.1%}'}); "
+        f"{report.churned_accounts:,} {gone} {who}."
     )
     if report.label_coverage is not None and report.snapshots_wanted:
         console.print(
@@ -123,6 +142,6 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(report.as_dict())
         else:
-            render(report)
+            render(report, entity=ctx.spec.entity.kind)
         if report.problems:
             raise typer.Exit(code=2)

@@ -16,7 +16,6 @@ from bot.bootstrap import Context, playbook_library
 from bot.cli.output import console, print_json
 from bot.settings import Settings
 from bot.spec import Spec
-from playbooks import FAMILIES
 from playbooks.errors import LibraryInvalid
 from storage.errors import DatabaseUnavailable, SchemaNotReady
 
@@ -50,12 +49,12 @@ def check_playbooks(spec: Spec, report: CheckReport) -> None:
     if folder is not None and spec.actions.extend_builtin:
         where = f"{folder} on top of the built-in library"
     report.notes.append(f"playbooks: {len(library)} from {where}")
-    uncovered = library.uncovered_families()
-    for family in (f for f in FAMILIES if f in uncovered):
+    uncovered = library.uncovered_families()  # the entity's families (ENTITY_FAMILIES)
+    for family in (f for f in library.families if f in uncovered):
         report.warnings.append(
             f"no playbook covers the {family} family: its alerts will only offer Not a risk"
         )
-    for family in (f for f in FAMILIES if f not in uncovered):
+    for family in (f for f in library.families if f not in uncovered):
         fitting = [p for p in library if family in p.families]
         if all(p.condition is not None for p in fitting):
             names = ", ".join(p.id for p in fitting)
@@ -63,6 +62,26 @@ def check_playbooks(spec: Spec, report: CheckReport) -> None:
                 f"every playbook for the {family} family has a condition ({names}): "
                 "when none holds, its alerts will only offer Not a risk"
             )
+
+
+def check_contract(spec: Spec, report: CheckReport) -> None:
+    """The entity's source tables; under ``entity: lead`` the churn-only fields are named
+    when set (the spec already refuses churn tables in ``required_tables``)."""
+    tables = ", ".join(spec.contract.required_tables)
+    report.notes.append(f"contract: entity {spec.entity.kind} reads {tables}")
+    if spec.entity.kind != "lead":
+        return
+    if spec.contract.key_features:
+        report.warnings.append(
+            "contract.key_features names product features "
+            f"({', '.join(spec.contract.key_features)}): a lead spec does not read them "
+            "(they count adoption in churn's usage table); delete the line"
+        )
+    if spec.contract.features != "builtin":
+        report.warnings.append(
+            f"contract.features is {spec.contract.features}: a lead spec uses the built-in lead "
+            "features (docs/lead-scoring.md); delete the line"
+        )
 
 
 def check_database(ctx: Context, report: CheckReport) -> None:
@@ -109,6 +128,7 @@ def run_checks(ctx: Context) -> CheckReport:
     spec = ctx.spec
     report = CheckReport()
     report.notes.append(f"spec: {ctx.spec_path or ctx.settings.atrisk_spec} ({spec.name})")
+    check_contract(spec, report)
     check_playbooks(spec, report)
     check_database(ctx, report)
     check_slack(ctx.settings, report)

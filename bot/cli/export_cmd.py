@@ -1,5 +1,6 @@
-"""``atrisk export --to DIR_or_URL [--since D] [--format csv|parquet]``: atrisk's records for
-the BI tools analysts already use (docs/export.md lists the tables and columns)."""
+"""``atrisk export --to DIR_or_URL [--since D] [--format csv|parquet] [--product churn|lead]``:
+atrisk's records for the BI tools analysts already use (docs/export.md lists the tables and
+columns). One product at a time: the spec's entity unless ``--product`` names one."""
 
 from __future__ import annotations
 
@@ -16,9 +17,28 @@ from bot.bootstrap import Context
 from bot.cli.output import console, print_json, progress
 from bot.feedback.export import ExportReport, export
 
+#: ``--product`` words → the stored product (``storage.product``)
+PRODUCTS = {"churn": "account", "account": "account", "lead": "lead", "leads": "lead"}
+
+
+def product_of(word: str | None, entity: str) -> str:
+    """The product ``--product`` names (``churn`` or ``lead``), else the spec's entity.
+
+    Raises ``typer.BadParameter`` naming the choices for any other word.
+    """
+    if word is None:
+        return entity
+    found = PRODUCTS.get(word.strip().lower())
+    if found is None:
+        raise typer.BadParameter(f"{word!r}: use churn or lead", param_hint="--product")
+    return found
+
 
 def render(report: ExportReport) -> None:
-    table = Table(title=f"Exported to {escape(report.target)}", title_justify="left")
+    what = "lead" if report.product == "lead" else "churn"
+    table = Table(
+        title=f"Exported to {escape(report.target)} ({what} records)", title_justify="left"
+    )
     for name in ("table", "from", "days", "rows"):
         table.add_column(name, justify="left" if name in ("table", "from") else "right")
     for name, since in report.since.items():
@@ -55,6 +75,14 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option("--format", help="csv or parquet, for a folder"),
         ] = "parquet",
+        product: Annotated[
+            str | None,
+            typer.Option(
+                "--product",
+                help="churn or lead: whose records to export (default: the spec's entity)",
+                show_default=False,
+            ),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
     ) -> None:
         """Export scores, alerts, actions, plays and outcomes as tables; running it twice gives
@@ -63,6 +91,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(f"{fmt!r}: use csv or parquet", param_hint="--format")
         ctx = Context()
         try:
+            chosen = product_of(product, ctx.product)
             ctx.require_schema()
             with progress(disable=as_json) as bar:
                 tasks: dict[str, TaskID] = {}
@@ -80,6 +109,7 @@ def register(app: typer.Typer) -> None:
                     fmt=cast(Literal["csv", "parquet"], fmt),
                     refresh_days=2 * ctx.spec.feedback.outcome_days,
                     progress=on_progress,
+                    product=chosen,
                 )
         finally:
             ctx.close()

@@ -89,9 +89,10 @@ def register(app: typer.Typer) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         console.print(f"Wrote the {kind.upper()} report to {path}")
-        console.print(headline(report))
-        if "leads" in report:
+        if "leads" in report:  # a lead product: its own figures, no churn sentence
             console.print(lead_headline(report["leads"]))
+        else:
+            console.print(headline(report))
 
 
 def report_format(fmt: str | None, out: str | None) -> str:

@@ -94,10 +94,12 @@ def stale_cause(source: Session | Connection, spec: Spec, as_of: dt.date) -> Fal
     )
 
 
-def accuracy_cause(session: Session, spec: Spec, as_of: dt.date) -> FallbackCause | None:
-    if spec.entity.kind == "lead":  # live accuracy reads churn outcomes: not for leads yet
-        return None
-    reading = live_accuracy(session, spec, as_of)
+def accuracy_cause(
+    session: Session, spec: Spec, as_of: dt.date, source: Connection | None = None
+) -> FallbackCause | None:
+    """Below the floor on matured outcomes (churned, or for leads converted, within the
+    horizon); ``source`` holds a lead spec's ``leads`` (default: ``session``'s database)."""
+    reading = live_accuracy(session, spec, as_of, source)
     if not reading.below_floor:
         return None
     return FallbackCause(
@@ -116,7 +118,7 @@ def before_scoring(
     return (
         disabled_cause(session)
         or stale_cause(source if source is not None else session, spec, as_of)
-        or accuracy_cause(session, spec, as_of)
+        or accuracy_cause(session, spec, as_of, source)
     )
 
 

@@ -50,7 +50,7 @@ def health_check(ctx: Root, now: dt.datetime | None = None) -> list[str]:
         good = fallback.last_good_run(s, today)
         drifted = drifted_features(s, spec, good.id) if good is not None else []
         model = s.get(ModelVersion, good.model_version_id) if good is not None else None
-        reading = live_accuracy(s, spec, today)
+        reading = live_accuracy(s, spec, today, source)
     if not fresh.on_time and fresh.due_as_of is not None:
         notices.append(
             (

@@ -201,7 +201,7 @@ def read_status(ctx: Root, now: dt.datetime | None = None) -> Status:
             last_run=_run_summary(s, last),
             serving=fallback.serving(s, today),
             freshness=freshness(s, spec, now, source),
-            accuracy=live_accuracy(s, spec, today),
+            accuracy=live_accuracy(s, spec, today, source),
             accuracy_target=spec.accuracy.target,
             next_daily_run=cron_trigger(spec.freshness.cron, zone(spec)).get_next_fire_time(
                 None, now.astimezone(zone(spec))

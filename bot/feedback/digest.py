@@ -7,6 +7,11 @@ outcomes in the seven days before Monday, and the team's adoption over those day
 tier (``bot.answers.activity.adoption`` and ``bot.report.figures.tier``). Each manager's
 digest for a Monday is claimed in ``job_runs`` (job ``digest``, key ``<monday>:<slack id>``),
 so replicas, repeated ticks and a rerun by hand send it once; a failed post is retried later.
+
+Each product sends its own digest from its own spec: a lead spec's (``bot.feedback.lead_digest``)
+lists hot leads by company, their owners and conversions, is claimed as ``lead:digest`` and
+written as ``lead-digest-…``, so the churn and the lead digest of one Monday never stand in
+for each other, and neither reads the other's alerts or plays.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from bot.answers.lookups import caller_in
 from bot.blockkit.alerts import short_date
 from bot.blockkit.digest import DigestLine, DigestView, render_digest
 from bot.daily.fallback import serving
+from bot.feedback.lead_digest import build_lead_view
 from bot.ports import Message, SlackCallFailed
 from storage import job_lock
 from storage.models import Account, Alert, Outcome, TeamMember
@@ -196,15 +202,18 @@ def send_digests(ctx: Root, *, now: dt.datetime, as_of: dt.date | None = None) -
 
 def _send_one(ctx: Root, manager: TeamMember, monday: dt.date, report: DigestReport) -> None:
     user = manager.slack_user_id or ""
+    lead = ctx.spec.entity.kind == "lead"
     try:
-        with job_lock.run_once(ctx.engine, "digest", f"{monday}:{user}") as held:
+        with job_lock.run_once(ctx.engine, ctx.spec.job_name("digest"), f"{monday}:{user}") as held:
             if held is None:
                 report.already_sent.append(user)
                 return
             with ctx.uow() as uow:
-                text, blocks = render_digest(build_view(ctx, uow.session, manager, monday))
+                build = build_lead_view if lead else build_view
+                text, blocks = render_digest(build(ctx, uow.session, manager, monday))
             message = Message(channel=user, text=text, blocks=blocks)
-            ctx.slack.post(message, key=f"digest-{monday}-{user}", folder="digest")
+            prefix = "lead-digest" if lead else "digest"
+            ctx.slack.post(message, key=f"{prefix}-{monday}-{user}", folder="digest")
             report.sent.append(user)
     except SlackCallFailed as e:
         log.warning("digest for %s not sent: %s", user, e)

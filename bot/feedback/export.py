@@ -7,10 +7,16 @@ follows the target's record of its last export: scores from that export's day on
 scores do not change once written), and the other tables from ``refresh_days`` before it,
 because an alert is posted, a play is done or expires and an outcome arrives during the
 weeks after their day. A target with no record gets everything.
+
+One product is exported at a time (``product``: ``account`` for churn, ``lead``): churn's
+tables keep their names (``scores``, ``alerts``, …) and its record; a lead export writes
+``lead_scores``, ``lead_alerts``, … with a record of its own, so two products exported to one
+target never replace each other's rows or move each other's start date.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +29,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.report.export_tables import TABLES, shaped
 from storage.errors import ExportTargetUnusable
 from storage.export.folder import Format
+from storage.export.schema import ExportTable
 from storage.export.targets import open_target
 from storage.repositories.export_rows import partition_days, rows_of_day
 
@@ -39,6 +46,7 @@ class ExportReport:
 
     target: str
     through: dt.date
+    product: str = "account"
     since: dict[str, dt.date | None] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     days: dict[str, int] = field(default_factory=dict)
@@ -46,6 +54,7 @@ class ExportReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "target": self.target,
+            "product": self.product,
             "through": self.through.isoformat(),
             "tables": {
                 name: {
@@ -86,6 +95,14 @@ def same_database(engine: Engine, url: str) -> bool:
     return where(mine) == where(other)
 
 
+def product_tables(product: str) -> dict[str, ExportTable]:
+    """The tables ``product`` exports, keyed by the store's table name: churn's (``account``)
+    as named, every other product's with its name in front (``lead_scores``, …)."""
+    if product == "account":
+        return dict(TABLES)
+    return {n: dataclasses.replace(t, name=f"{product}_{n}") for n, t in TABLES.items()}
+
+
 def start_dates(
     last: dict[str, Any] | None, since: dt.date | None, refresh_days: int
 ) -> dict[str, dt.date | None]:
@@ -109,8 +126,10 @@ def export(
     fmt: Format = "parquet",
     refresh_days: int = 60,
     progress: Progress | None = None,
+    product: str = "account",
 ) -> ExportReport:
-    """Export the application store at ``engine`` to ``to`` (a folder or a SQLAlchemy URL).
+    """Export ``product``'s records in the application store at ``engine`` to ``to`` (a folder
+    or a SQLAlchemy URL); the report's tables are named as written (``product_tables``).
 
     Raises ``ExportTargetUnusable`` (cannot write there) or ``DatabaseUnavailable`` (a bad or
     unreachable URL); a database target keeps nothing of an export that failed.
@@ -121,21 +140,24 @@ def export(
             "--to names atrisk's own database: export to another database (or a folder), "
             "so the export's tables never meet the application's."
         )
-    target = open_target(to, list(TABLES.values()), fmt)
+    written = product_tables(product)
+    target = open_target(to, list(written.values()), fmt, record=product)
     try:
         starts = start_dates(target.last_export(), since, refresh_days)
-        report = ExportReport(target.shown, today, since=starts)
+        report = ExportReport(target.shown, today, product)
         for name, table in TABLES.items():
-            days = partition_days(engine, name, since=starts[name])
-            target.begin(table, starts[name], set(days))
-            tell(name, 0, len(days))
+            out = written[name]
+            days = partition_days(engine, name, since=starts[name], product=product)
+            target.begin(out, starts[name], set(days))
+            tell(out.name, 0, len(days))
             rows = 0
             for i, day in enumerate(days, start=1):
-                frame = shaped(table, rows_of_day(engine, name, day))
-                target.write(table, day, table.typed(frame))
+                frame = shaped(table, rows_of_day(engine, name, day, product=product))
+                target.write(out, day, table.typed(frame))
                 rows += len(frame)
-                tell(name, i, len(days))
-            report.rows[name], report.days[name] = rows, len(days)
+                tell(out.name, i, len(days))
+            report.since[out.name] = starts[name]
+            report.rows[out.name], report.days[out.name] = rows, len(days)
         target.finish({"through": today, "at": dt.datetime.now(dt.UTC), "rows": report.rows})
     finally:
         target.close()

@@ -8,6 +8,7 @@ report is the number that would switch the model off.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -41,8 +42,9 @@ def report_of(ctx: Root, *, today: dt.date, since: dt.date | None = None) -> dic
     """The report from the database, accuracy by the spec's metric beside the kill switch's."""
     spec = ctx.spec
     frames = load_report_frames(ctx.engine, since=since, product=ctx.spec.entity.kind)
-    with ctx.uow() as uow:
-        reading = live_accuracy(uow.session, spec, today)
+    lead = spec.entity.kind == "lead"
+    with ctx.uow() as uow, ctx.source_engine.connect() if lead else nullcontext() as source:
+        reading = live_accuracy(uow.session, spec, today, source)
         live = live_model(uow.session)
         kind = kind_of(live.extras) if live is not None else None
     report = build_report(
@@ -60,6 +62,7 @@ def report_of(ctx: Root, *, today: dt.date, since: dt.date | None = None) -> dic
     )
     if spec.entity.kind == "lead":
         report["leads"] = lead_report(lead_alert_rows(frames), today=today).as_dict()
+        report["horizon_days"] = spec.entity.horizon_days
     return report
 
 

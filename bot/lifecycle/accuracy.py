@@ -12,6 +12,10 @@ Which scores: the live model's (not shadow) scores of succeeded, non-fallback ru
 ``as_of`` lies in the ``WINDOW_DAYS`` before ``as_of - horizon_days``, at most ``MAX_RUNS`` runs
 at least a week apart (the newest first), and only accounts still active on the score's day.
 Fewer than ``MIN_CLASS`` churned or retained accounts is not enough to judge: no reading.
+
+Under ``entity: lead`` the label is the lead's: converted within the horizon
+(``converted_at`` in ``(d, d + horizon]``), read from the source engine's ``leads`` table, of
+leads still open on the score's day; the same floor pauses the lead model.
 """
 
 from __future__ import annotations
@@ -21,12 +25,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import Connection, and_, case, or_, select
 from sqlalchemy.orm import Session
 
 from bot.spec import Spec
 from scoring.evaluate import METRIC_NAMES, matured_metric
-from storage.models import Account, ModelVersion, Score, ScoringRun
+from storage.models import Account, Lead, ModelVersion, Score, ScoringRun
 
 WINDOW_DAYS = 28
 MAX_RUNS = 4
@@ -45,6 +49,8 @@ class AccuracyReading:
     runs: tuple[dt.date, ...]
     floor: float
     metric: str = "roc_auc"
+    #: the positive outcome in words: ``churned`` (accounts) or ``converted`` (leads)
+    outcome: str = "churned"
 
     @property
     def name(self) -> str:
@@ -57,13 +63,14 @@ class AccuracyReading:
     def describe(self) -> str:
         if self.value is None:
             return (
-                f"not enough matured outcomes yet ({self.n_churned} churned of {self.n} scored; "
-                f"at least {MIN_CLASS} churned and {MIN_CLASS} retained are needed)"
+                f"not enough matured outcomes yet ({self.n_churned} {self.outcome} of {self.n} "
+                f"scored; at least {MIN_CLASS} {self.outcome} and {MIN_CLASS} "
+                f"{'not converted' if self.outcome == 'converted' else 'retained'} are needed)"
             )
         days = ", ".join(d.isoformat() for d in self.runs)
         return (
             f"{METRIC_NAMES[self.metric]} {self.value:.3f} on {self.n} matured scores "
-            f"({self.n_churned} churned) from {days}; floor {self.floor:.2f}"
+            f"({self.n_churned} {self.outcome}) from {days}; floor {self.floor:.2f}"
         )
 
 
@@ -109,12 +116,73 @@ def _matured(
     return np.array(labels, dtype=int), np.array(risks, dtype=float)
 
 
-def live_accuracy(session: Session, spec: Spec, as_of: dt.date) -> AccuracyReading:
-    """The live model's metric on scores that have matured by ``as_of``."""
+def _matured_leads(
+    session: Session, source: Connection, run_id: int, model_id: int, day: dt.date, horizon: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(converted within the horizon, risk) of one lead run's scores of leads open that day;
+    the scores come from the application store, the conversions from the source's ``leads``."""
+    rows = (
+        session.connection()
+        .execute(
+            select(Score.account_id, Score.risk).where(
+                Score.run_id == run_id,
+                Score.model_version_id == model_id,
+                Score.shadow.is_(False),
+                Score.product == "lead",
+            )
+        )
+        .all()
+    )
+    if not rows:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=float)
+    risk = {str(lead): float(r) for lead, r in rows}
+    closed: dict[str, tuple[dt.date | None, dt.date | None]] = {}
+    ids = sorted(risk)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        found = source.execute(
+            select(Lead.lead_id, Lead.converted_at, Lead.disqualified_at).where(
+                Lead.lead_id.in_(chunk)
+            )
+        )
+        closed.update({str(lead): (_day(c), _day(d)) for lead, c, d in found})
+    end = day + dt.timedelta(days=horizon)
+    labels, risks = [], []
+    for lead, r in risk.items():
+        converted, disqualified = closed.get(lead, (None, None))
+        if (converted is not None and converted <= day) or (
+            disqualified is not None and disqualified <= day
+        ):
+            continue  # not open when scored
+        labels.append(int(converted is not None and day < converted <= end))
+        risks.append(r)
+    return np.array(labels, dtype=int), np.array(risks, dtype=float)
+
+
+def _day(value: object) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def live_accuracy(
+    session: Session, spec: Spec, as_of: dt.date, source: Connection | None = None
+) -> AccuracyReading:
+    """The live model's metric on scores that have matured by ``as_of``.
+
+    ``source``: a connection to the source engine, where a lead spec's ``leads`` are read
+    (default: ``session``'s database).
+    """
     model = live_model(session)
     floor, metric = spec.accuracy.floor, spec.accuracy.metric
+    lead = spec.entity.kind == "lead"
+    outcome = "converted" if lead else "churned"
     if model is None:
-        return AccuracyReading(None, None, 0, 0, (), floor, metric)
+        return AccuracyReading(None, None, 0, 0, (), floor, metric, outcome)
     horizon = spec.entity.horizon_days
     newest = as_of - dt.timedelta(days=horizon)
     oldest = newest - dt.timedelta(days=WINDOW_DAYS - 1)
@@ -128,11 +196,17 @@ def live_accuracy(session: Session, spec: Spec, as_of: dt.date) -> AccuracyReadi
     ).all()
     runs = pick_runs([(int(r[0]), r[1]) for r in candidates])
     if not runs:
-        return AccuracyReading(model.version, None, 0, 0, (), floor, metric)
-    parts = [_matured(session, run_id, model.id, day, horizon) for run_id, day in runs]
+        return AccuracyReading(model.version, None, 0, 0, (), floor, metric, outcome)
+    if lead:
+        conn = source if source is not None else session.connection()
+        parts = [
+            _matured_leads(session, conn, run_id, model.id, day, horizon) for run_id, day in runs
+        ]
+    else:
+        parts = [_matured(session, run_id, model.id, day, horizon) for run_id, day in runs]
     labels = np.concatenate([p[0] for p in parts])
     risks = np.concatenate([p[1] for p in parts])
     n, n_churned = len(labels), int(labels.sum())
     days = tuple(d for _, d in runs)
     reading = matured_metric(labels, risks, metric, min_class=MIN_CLASS)
-    return AccuracyReading(model.version, reading.value, n, n_churned, days, floor, metric)
+    return AccuracyReading(model.version, reading.value, n, n_churned, days, floor, metric, outcome)

@@ -14,15 +14,17 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from scoring.errors import NotEnoughSignal
-from scoring.labels import LABEL, snapshot_dates
+from scoring.audit import AuditReport, PeriodLabels, TableSpan
+from scoring.errors import NotEnoughSignal, ScoringError
+from scoring.labels import LABEL, snapshot_dates, split_by_time
+from scoring.lead_catalog import LEAD_CATEGORICAL, LEAD_MODEL_FEATURES
 from scoring.lead_features import LeadParams, conversion_labels, lead_columns
 from scoring.lead_scoring import train_leads
 from scoring.lead_sql_features import build_lead_features_sql
-from scoring.train import TrainConfig, TrainResult
-from storage.models import Lead
+from scoring.train import TrainConfig, TrainResult, prepare
+from storage.models import Lead, LeadActivity
 
 if TYPE_CHECKING:
     from bot.lifecycle.training import Progress
@@ -72,14 +74,100 @@ def lead_frame(
         if progress is not None:
             progress(i + 1, len(days))
     frame = pd.concat(frames, ignore_index=True).rename(columns={"lead_id": "account_id"})
-    n_pos = int(frame[LABEL].sum())
-    if n_pos < ctx.spec.training.min_positives:
-        raise NotEnoughSignal(
-            f"training refused:\n- {n_pos} conversions within {params.horizon_days} days on "
-            f"{len(days)} snapshot days; at least training.min_positives="
-            f"{ctx.spec.training.min_positives} are needed"
-        )
     return frame, []
+
+
+def too_few_conversions(ctx: Root, frame: pd.DataFrame) -> str | None:
+    """The refusal when the snapshots hold fewer than ``training.min_positives`` conversions."""
+    n_pos, need = int(frame[LABEL].sum()), ctx.spec.training.min_positives
+    if n_pos >= need:
+        return None
+    return (
+        f"{n_pos} conversions within {ctx.spec.entity.horizon_days} days on "
+        f"{frame['as_of'].nunique()} snapshot days; at least training.min_positives={need} "
+        "are needed"
+    )
+
+
+def lead_inputs(
+    ctx: Root, as_of: dt.date, config: TrainConfig, *, progress: Progress | None = None
+) -> tuple[AuditReport, pd.DataFrame | None]:
+    """The lead audit and the training snapshots, as ``atrisk train`` and ``atrisk audit``
+    read them under ``entity: lead``: every refusal training gives before fitting is in
+    ``report.problems`` in its words (the snapshots are None when one stops training)."""
+    from bot.lifecycle.training_data import without_treated
+
+    spec = ctx.spec
+    report = AuditReport(horizon_days=spec.entity.horizon_days, min_positives=config.min_positives)
+    report.tables = lead_table_spans(ctx)
+    try:
+        frame, report.warnings = lead_frame(ctx, as_of, progress=progress)
+    except NotEnoughSignal as e:
+        report.problems.append(str(e))
+        return report, None
+    frame, note = without_treated(ctx, frame)
+    report.warnings += note
+    _describe(report, frame)
+    thin = too_few_conversions(ctx, frame)
+    if thin is not None:
+        report.problems.append(thin)
+        return report, None
+    try:
+        prepare(
+            frame, list(LEAD_MODEL_FEATURES), list(LEAD_CATEGORICAL), config, split=split_by_time
+        )
+    except ScoringError as e:  # NotEnoughSignal, FeatureSpecError, …: what fit would raise
+        report.problems.append(str(e).removeprefix("training refused:\n- "))
+        return report, None
+    return report, frame
+
+
+def lead_table_spans(ctx: Root) -> list[TableSpan]:
+    """Rows and the first and last day of ``leads`` (created) and ``lead_activity``."""
+    spans = []
+    with ctx.source_engine.connect() as conn:
+        for name, table, col in (
+            ("leads", Lead.__table__, Lead.created_at),
+            ("lead_activity", LeadActivity.__table__, LeadActivity.ts),
+        ):
+            rows, first, last = conn.execute(
+                select(func.count(), func.min(col), func.max(col)).select_from(table)
+            ).one()
+            spans.append(TableSpan(name, int(rows), _day(first), _day(last)))
+    return spans
+
+
+def _day(value: object) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _describe(report: AuditReport, frame: pd.DataFrame) -> None:
+    """Snapshots, rows and conversions overall and per month (``churned_accounts`` counts
+    converted leads: the report's field for the entity's positive outcome)."""
+    days = pd.to_datetime(frame["as_of"])
+    report.snapshots = report.snapshots_wanted = int(days.nunique())
+    report.first_snapshot, report.last_snapshot = days.min().date(), days.max().date()
+    report.rows, report.positives = len(frame), int(frame[LABEL].sum())
+    report.churned_accounts = int(frame.loc[frame[LABEL] == 1, "account_id"].nunique())
+    report.label_coverage = 1.0
+    report.features_checked = True
+    month = days.dt.strftime("%Y-%m")
+    for period, part in frame.groupby(month, sort=True):
+        report.periods.append(
+            PeriodLabels(
+                str(period),
+                int(part["as_of"].nunique()),
+                len(part),
+                int(part[LABEL].sum()),
+                int(part.loc[part[LABEL] == 1, "account_id"].nunique()),
+            )
+        )
 
 
 def fit_leads(frame: pd.DataFrame, config: TrainConfig) -> TrainResult:

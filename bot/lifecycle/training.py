@@ -26,7 +26,6 @@ from bot.lifecycle.training_data import (
     feature_params,
     train_config,
     training_inputs,
-    without_treated,
 )
 from bot.lifecycle.weekday_reference import attach_weekday_references
 from scoring import catalog
@@ -245,13 +244,15 @@ def rule_directions(spec: Spec, features: list[str]) -> dict[str, bool | None]:
 def _train_leads(
     ctx: Root, as_of: dt.date, config: TrainConfig, progress: Progress | None
 ) -> TrainingReport:
-    """``entity: lead``: lead snapshots, the same gate, the lead product's registry."""
-    from bot.lifecycle.lead_training import fit_leads, lead_frame
+    """``entity: lead``: lead snapshots, the same preflight as ``atrisk audit`` under a lead
+    spec (``lead_inputs``), the same gate, the lead product's registry."""
+    from bot.lifecycle.lead_training import fit_leads, lead_inputs
 
-    frame, warnings = lead_frame(ctx, as_of, progress=progress)
-    frame, note = without_treated(ctx, frame)
+    audited, frame = lead_inputs(ctx, as_of, config, progress=progress)
+    _refuse(audited.problems)
+    assert frame is not None
     result = fit_leads(frame, config)
-    return register(ctx, result, as_of=as_of, warnings=warnings + note + result.warnings)
+    return register(ctx, result, as_of=as_of, warnings=audited.warnings + result.warnings)
 
 
 def register(

@@ -1,6 +1,7 @@
 """The report as one self-contained HTML page with inline SVG charts (no scripts, no downloads).
 
-The page is the Jinja2 template ``bot/report/templates/report.html.j2`` (package data), rendered
+The page is the Jinja2 template ``bot/report/templates/report.html.j2`` (a lead product's:
+``lead_report.html.j2``; package data), rendered
 with autoescape and ``StrictUndefined``: every value from the report is escaped by the template.
 The bar charts are SVG from ``bot.report.charts`` (axes, units, printed values, gaps kept).
 """
@@ -95,10 +96,62 @@ def _accuracy_bars(days: list[dict[str, Any]]) -> list[Bar]:
     ]
 
 
+def _posted_rate(groups: dict[str, Any]) -> float | None:
+    """Conversion of every posted lead (acted on or not)."""
+    n = groups["acted"]["leads"] + groups["not_acted"]["leads"]
+    x = groups["acted"]["converted"] + groups["not_acted"]["converted"]
+    return x / n if n else None
+
+
+def render_lead_html(report: dict[str, Any], *, title: str) -> str:
+    """The lead product's page: ``report`` from ``build_report`` with the lead figures of
+    ``bot.report.lead_report`` under ``leads`` (and ``horizon_days``); no churn figure."""
+    leads = report["leads"]
+    groups = leads["groups"]
+    graded = [w for w in leads["weeks"] if w["alerts"] and not w["in_progress"]]
+    latest = graded[-1] if graded else None
+    charts = {
+        "adoption": bar_chart(
+            _adoption_bars(leads["weeks"]),
+            y_label="owners who chose a play (%)",
+            x_label="week (starting Monday)",
+            lines=ADOPTION_BANDS,
+        ),
+        "conversion": bar_chart(
+            [
+                Bar(
+                    f"{g['name']} (n={g['leads']})" if g["leads"] else g["name"],
+                    g["rate"],
+                    g["low"],
+                    g["high"],
+                    note="" if g["leads"] else "no leads",
+                )
+                for g in (groups[k] for k in ("acted", "not_acted", "held_out"))
+            ],
+            y_label="converted within the horizon (%)",
+            x_label="alerted leads whose horizon has passed (95 % CI)",
+            digits=1,
+        ),
+    }
+    template = _environment().get_template("lead_report.html.j2")
+    return template.render(
+        report=report,
+        title=title,
+        charts=charts,
+        latest=latest,
+        tier_colour=TIER_COLOURS.get(latest["tier"] if latest else "no alerts", "#888"),
+        posted_rate=_posted_rate(groups),
+        horizon_days=report.get("horizon_days", "—"),
+    )
+
+
 def render_html(
     report: dict[str, Any], *, title: str = "atrisk — is the loop used, does it work"
 ) -> str:
-    """The page for a report from ``build_report``."""
+    """The page for a report from ``build_report``; a lead product's report (with ``leads``)
+    gets the lead page (``render_lead_html``)."""
+    if "leads" in report:
+        return render_lead_html(report, title=title)
     acc = report["accuracy"]
     lift, obs = report["lift"], report["observational"]
     charts = {

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.answers.activity import AdoptionAnswer, HomeAnswer
+from bot.answers.activity import AdoptionAnswer
 from bot.answers.lookups import AccountLine, Acted, LookupAnswer
 from bot.blockkit.alerts import (
     MAX_SECTION_TEXT,
@@ -297,52 +297,6 @@ def unknown_caller(slack_user_id: str, owners: Sequence[str]) -> dict[str, Any]:
 def home_for_stranger(slack_user_id: str, owners: Sequence[str]) -> dict[str, Any]:
     """The Home tab for someone not in the team table: why it is empty and what to ask."""
     return {"type": "home", "blocks": unknown_caller(slack_user_id, owners)["blocks"]}
-
-
-RULES_HOME = f"Risk comes from the rules score: {RULES_NOTE}."
-
-
-def home(answer: HomeAnswer) -> dict[str, Any]:
-    """The Home tab: open alerts, my open plays (overdue first) and this week's actions."""
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "atrisk", "emoji": True}},
-        *banner(answer.served),
-        *(
-            [context(f"Risk comes from the rules score: {RULES_NOTE}.")]
-            if answer.rules_score
-            else []
-        ),
-        section(f"*Open alerts* — {safe(answer.label, 100)}, last {answer.open_days} days"),
-    ]
-    if not answer.open_alerts:
-        blocks.append(context("Nothing open: every alert has been acted on."))
-    for a in answer.open_alerts:
-        where = f" in <#{a.channel}>" if a.channel and SLACK_CHANNEL_ID.match(a.channel) else ""
-        level = severity(a.risk)
-        text = (
-            f"*{safe(a.account, 150)}* · {level} · {percent(a.risk)} · {short_date(a.as_of)}{where}"
-        )
-        if a.csm is not None:
-            text += f" · CSM {safe(a.csm, 150)}"
-        if a.portfolio is not None:
-            text += f"\n{portfolio_phrase(*a.portfolio)}"
-        if a.reason:
-            text += f"\n{safe(a.reason, 300)}"
-        blocks.append(section(text))
-    blocks += [{"type": "divider"}, section("*My open plays* — overdue first")]
-    if not answer.plays:
-        blocks.append(context("No open plays."))
-    for play in answer.plays[:20]:
-        due = f"due {short_date(play.due_on)}" if play.due_on else "no due date"
-        mark = "⚠️ overdue, " if play.overdue else ""
-        text = f"*{safe(play.account, 150)}* · {safe(play.title, 200)} · {mark}{due}"
-        blocks.append(section(text))
-    blocks += [{"type": "divider"}, section("*Actions this week*")]
-    if not answer.actions:
-        blocks.append(context("No actions yet this week."))
-    for done in answer.actions:
-        blocks.append(section(f"*{safe(done.account, 150)}*: {acted_words(done.acted)}"))
-    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 
 
 # ---------------------------------------------------------------- "Not a risk" modal

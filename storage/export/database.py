@@ -39,7 +39,9 @@ INSERT_CHUNK = 5_000
 class DatabaseTarget:
     """Partitions as rows of tables in the database at ``url``."""
 
-    def __init__(self, url: str, tables: list[ExportTable]) -> None:
+    def __init__(self, url: str, tables: list[ExportTable], *, record: str = "account") -> None:
+        #: the export record's key: churn's is ``atrisk`` (as before products), else the product
+        self.record = "atrisk" if record == "account" else record
         self.engine: Engine = make_engine(url, create=True, label="--to")
         self._shown = shown(self.engine.url)
         self.metadata = MetaData()
@@ -90,7 +92,7 @@ class DatabaseTarget:
     def last_export(self) -> dict[str, Any] | None:
         row = self.conn.execute(
             select(self.state.c.through, self.state.c.exported_at).where(
-                self.state.c.target == "atrisk"
+                self.state.c.target == self.record
             )
         ).first()
         return None if row is None else {"through": row.through, "exported_at": row.exported_at}
@@ -116,10 +118,10 @@ class DatabaseTarget:
 
     def finish(self, record: dict[str, Any]) -> None:
         """Record the export and commit everything it wrote."""
-        self._run(delete(self.state).where(self.state.c.target == "atrisk"))
+        self._run(delete(self.state).where(self.state.c.target == self.record))
         self._run(
             self.state.insert(),
-            [{"target": "atrisk", "through": record["through"], "exported_at": record["at"]}],
+            [{"target": self.record, "through": record["through"], "exported_at": record["at"]}],
         )
         self.conn.commit()
 

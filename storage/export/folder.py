@@ -1,5 +1,6 @@
 """A folder target: one file per table and partition day, ``DIR/<table>/<YYYY-MM-DD>.csv``
-(or ``.parquet``), and ``DIR/atrisk_export.json`` recording the last export.
+(or ``.parquet``), and ``DIR/atrisk_export.json`` recording the last export (a lead export's:
+``DIR/atrisk_export_lead.json``).
 
 A partition is written to a temporary file and renamed into place, so a reader never sees half
 a file; the files of a day that no longer has rows are removed. Read a table back with, e.g.,
@@ -30,9 +31,10 @@ _DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(csv|parquet)$")
 class FolderTarget:
     """Partitions as files in ``path``; ``fmt`` is ``csv`` or ``parquet``."""
 
-    def __init__(self, path: Path, fmt: Format) -> None:
+    def __init__(self, path: Path, fmt: Format, *, record: str = "account") -> None:
         self.path = path
         self.fmt = fmt
+        self.state_file = STATE_FILE if record == "account" else f"atrisk_export_{record}.json"
         self._check_writable()
 
     @property
@@ -64,7 +66,7 @@ class FolderTarget:
 
     def last_export(self) -> dict[str, Any] | None:
         """What the last export to this folder recorded, or None when there was none."""
-        file = self.path / STATE_FILE
+        file = self.path / self.state_file
         if not file.exists():
             return None
         try:
@@ -109,8 +111,8 @@ class FolderTarget:
 
     def finish(self, record: dict[str, Any]) -> None:
         """Record this export (its ``through`` date tells the next one where to start)."""
-        file = self.path / STATE_FILE
-        temp = self.path / f".{STATE_FILE}.part"
+        file = self.path / self.state_file
+        temp = self.path / f".{self.state_file}.part"
         temp.write_text(json.dumps({**record, "format": self.fmt}, indent=2, default=str))
         os.replace(temp, file)
 

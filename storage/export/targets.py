@@ -27,9 +27,12 @@ class Target(Protocol):
     def close(self) -> None: ...
 
 
-def open_target(to: str, tables: list[ExportTable], fmt: Format = "parquet") -> Target:
-    """The target ``to`` names; raises ``ExportTargetUnusable`` or ``DatabaseUnavailable``
-    (a bad or unreachable URL) with a message naming it."""
+def open_target(
+    to: str, tables: list[ExportTable], fmt: Format = "parquet", *, record: str = "account"
+) -> Target:
+    """The target ``to`` names; ``record``: whose export record it keeps (a product: churn's,
+    ``account``, is the original one). Raises ``ExportTargetUnusable`` or
+    ``DatabaseUnavailable`` (a bad or unreachable URL) with a message naming it."""
     if "://" in to:
-        return DatabaseTarget(to, tables)
-    return FolderTarget(Path(to).expanduser(), fmt)
+        return DatabaseTarget(to, tables, record=record)
+    return FolderTarget(Path(to).expanduser(), fmt, record=record)

@@ -1,7 +1,9 @@
 """Reads for ``atrisk export``: the rows of each exported table, one partition day at a time.
 
 Each reader returns the store's columns as they are (reasons and playbooks as stored JSON);
-``bot.report.export_tables`` shapes them into the exported columns.
+``bot.report.export_tables`` shapes them into the exported columns. Every read is of one
+product's rows (``storage.product``: ``account`` for churn, ``lead``): scores and alerts by
+their ``product``, actions, plays and outcomes by their alert's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine, Select, select
 
 from storage.models import Action, Alert, ModelVersion, Outcome, Play, Score
+from storage.product import ACCOUNT
 
 Query = Callable[[], Select[*tuple[Any, ...]]]
 
@@ -113,6 +116,18 @@ SOURCES: dict[str, tuple[Query, Any]] = {
 }
 
 
+def _of_product(
+    stmt: Select[*tuple[Any, ...]], table: str, product: str, *, joined: bool
+) -> Select[*tuple[Any, ...]]:
+    """``stmt`` restricted to ``product``'s rows; ``joined``: ``stmt`` already joins the alert."""
+    if table == "scores":
+        return stmt.where(Score.product == product)
+    if table != "alerts" and not joined:
+        owner = {"actions": Action.alert_id, "plays": Play.alert_id, "outcomes": Outcome.alert_id}
+        stmt = stmt.join(Alert, Alert.id == owner[table])
+    return stmt.where(Alert.product == product)
+
+
 def _day_of(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
@@ -126,21 +141,25 @@ def _start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
-def partition_days(engine: Engine, table: str, *, since: dt.date | None) -> list[dt.date]:
-    """The days ``table`` has rows for, from ``since`` on (every day when None); a
-    timestamp's day is its UTC date."""
+def partition_days(
+    engine: Engine, table: str, *, since: dt.date | None, product: str = ACCOUNT
+) -> list[dt.date]:
+    """The days ``table`` has ``product``'s rows for, from ``since`` on (every day when None);
+    a timestamp's day is its UTC date."""
     _, col = SOURCES[table]
-    stmt = select(col).distinct()
+    stmt = _of_product(select(col).distinct(), table, product, joined=False)
     if since is not None:
         stmt = stmt.where(col >= (_start(since) if table == "actions" else since))
     with engine.connect() as conn:
         return sorted({_day_of(v) for v in conn.execute(stmt).scalars() if v is not None})
 
 
-def rows_of_day(engine: Engine, table: str, day: dt.date) -> pd.DataFrame:
-    """``table``'s stored rows whose partition day is ``day``."""
+def rows_of_day(
+    engine: Engine, table: str, day: dt.date, *, product: str = ACCOUNT
+) -> pd.DataFrame:
+    """``table``'s stored rows of ``product`` whose partition day is ``day``."""
     query, col = SOURCES[table]
-    stmt = query()
+    stmt = _of_product(query(), table, product, joined=table in ("alerts", "actions"))
     if table == "actions":
         stmt = stmt.where(col >= _start(day), col < _start(day + dt.timedelta(days=1)))
     else:

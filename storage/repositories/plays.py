@@ -41,12 +41,34 @@ def open_plays(session: Session, *, account_ids: Iterable[str] | None = None) ->
     return list(session.scalars(stmt.order_by(Play.opened_at.desc(), Play.id.desc())))
 
 
-def open_plays_of(session: Session, *, owner_emails: Iterable[str] | None) -> list[Play]:
-    """Open playbook plays owned by these people (every one when None)."""
-    stmt = select(Play).where(Play.status == "open", Play.kind == "playbook")
+def open_plays_of(
+    session: Session, *, owner_emails: Iterable[str] | None, every_product: bool = False
+) -> list[Play]:
+    """Open playbook plays owned by these people (every one when None), of the session's
+    product (a play belongs to its alert's), or of every product when ``every_product``."""
+    stmt = (
+        select(Play)
+        .join(Alert, Alert.id == Play.alert_id)
+        .where(Play.status == "open", Play.kind == "playbook")
+    )
     if owner_emails is not None:
         stmt = stmt.where(Play.owner_email.in_(list(owner_emails)))
+    if every_product:
+        stmt = stmt.execution_options(all_products=True)
     return list(session.scalars(stmt))
+
+
+def alert_products(session: Session, alert_ids: Iterable[int]) -> dict[int, str]:
+    """Each alert's product (``account`` or ``lead``), whatever the session's."""
+    ids = sorted(set(alert_ids))
+    if not ids:
+        return {}
+    stmt = (
+        select(Alert.id, Alert.product)
+        .where(Alert.id.in_(ids))
+        .execution_options(all_products=True)
+    )
+    return {int(i): str(p) for i, p in session.execute(stmt)}
 
 
 def reminders_due(session: Session, *, today: dt.date) -> list[tuple[Play, Alert]]:

@@ -209,10 +209,23 @@ def accounts_by_id(session: Session, *, account_ids: Sequence[str]) -> dict[str,
 # ---------------------------------------------------------------- alerts and actions
 
 
+def _of(stmt: Any, product: str | None) -> Any:
+    """``stmt`` over ``product``'s alerts whatever the session's product (None: the session's)."""
+    if product is None:
+        return stmt
+    return stmt.where(Alert.product == product).execution_options(all_products=True)
+
+
 def open_alerts(
-    session: Session, *, csm_emails: Collection[str] | None, since: dt.date, limit: int
+    session: Session,
+    *,
+    csm_emails: Collection[str] | None,
+    since: dt.date,
+    limit: int,
+    product: str | None = None,
 ) -> list[tuple[Alert, Account | None]]:
-    """Posted alerts from ``since`` on that nobody has acted on yet, riskiest first."""
+    """Posted alerts from ``since`` on that nobody has acted on yet, riskiest first, of the
+    session's product or of ``product``."""
     stmt = (
         select(Alert, Account)
         .outerjoin(Action, Action.alert_id == Alert.id)
@@ -221,13 +234,20 @@ def open_alerts(
         .order_by(Alert.risk.desc(), Alert.id)
         .limit(limit)
     )
-    return [(al, ac) for al, ac in session.execute(_scoped(stmt, Alert.csm_email, csm_emails))]
+    stmt = _of(_scoped(stmt, Alert.csm_email, csm_emails), product)
+    return [(al, ac) for al, ac in session.execute(stmt)]
 
 
 def actions_since(
-    session: Session, *, csm_emails: Collection[str] | None, since: dt.datetime, limit: int
+    session: Session,
+    *,
+    csm_emails: Collection[str] | None,
+    since: dt.datetime,
+    limit: int,
+    product: str | None = None,
 ) -> list[tuple[Action, Alert, Account | None]]:
-    """Actions taken on alerts in scope from ``since`` on, newest first."""
+    """Actions taken on alerts in scope from ``since`` on, newest first, of the session's
+    product or of ``product``."""
     stmt = (
         select(Action, Alert, Account)
         .join(Alert, Alert.id == Action.alert_id)
@@ -236,7 +256,7 @@ def actions_since(
         .order_by(Action.acted_at.desc(), Action.id.desc())
         .limit(limit)
     )
-    rows = session.execute(_scoped(stmt, Alert.csm_email, csm_emails))
+    rows = session.execute(_of(_scoped(stmt, Alert.csm_email, csm_emails), product))
     return [(act, al, ac) for act, al, ac in rows]
 
 

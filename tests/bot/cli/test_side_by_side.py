@@ -119,6 +119,15 @@ def test_churn_and_lead_products_share_one_database_without_mixing(
         counts = scored[name]["counts"]
         alerts = counts["alerts_new"] + sum(counts["alerts_not_posted"].values())
         assert report["summary"]["alerts"] == alerts, "the report counts its own alerts only"
+        page = tmp_path / f"{name}.html"
+        _cli(monkeypatch, capsys, spec, "report", "--out", str(page))
+        html = page.read_text(encoding="utf-8")
+        lead_page = "of alerted leads acted on" in html
+        assert lead_page == (name == "lead"), "each product gets its own report page"
+        assert ("retained" in html) == (name == "account"), "no churn figure on the lead page"
+        exported = _cli(monkeypatch, capsys, spec, "export", "--to", str(tmp_path / "bi"), "--json")
+        prefix = "lead_" if name == "lead" else ""
+        assert exported["tables"][f"{prefix}alerts"]["rows"] == alerts
 
     engine = make_engine(db_url)
     try:
@@ -150,6 +159,9 @@ def test_churn_and_lead_products_share_one_database_without_mixing(
     churn_payloads = [p for p in dry_run if not p.name.startswith("lead_")]
     assert len(churn_payloads) == scored["account"]["counts"]["alerts_new"]
     assert runs == {"account": 1, "lead": 1} and models == {"account": 1, "lead": 1}
+    bi = tmp_path / "bi"
+    assert (bi / "atrisk_export.json").exists() and (bi / "atrisk_export_lead.json").exists()
+    assert (bi / "alerts").is_dir() and (bi / "lead_alerts").is_dir()
     assert by_product["account"] == scored["account"]["counts"]["alerts_new"] + sum(
         scored["account"]["counts"]["alerts_not_posted"].values()
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -382,3 +383,133 @@ def test_progress_is_told_per_table_up_to_its_number_of_days(ctx: Context, tmp_p
 
 def test_an_unknown_format_is_a_usage_error(cli_env: str, tmp_path: Path) -> None:
     assert cli.run(["export", "--to", str(tmp_path / "bi"), "--format", "xlsx"]) == 2
+
+
+# ---------------------------------------------------------------- one product at a time
+
+
+def add_lead_day(ctx: Context, day: dt.date) -> None:
+    """A lead product's run of ``day`` in the same database: two scores, one alert acted on,
+    its play and its outcome."""
+    with ctx.uow() as uow:
+        s = uow.session
+        model = ModelVersion(
+            id=2,  # the churn fixture's is id 1, set by hand (no sequence step on PostgreSQL)
+            version=f"{day}.lead",
+            state="live",
+            trained_as_of=day,
+            artifact="tree",
+            artifact_sha256="1" * 64,
+            product="lead",
+        )
+        s.add(model)
+        s.flush()
+        run = ScoringRun(as_of=day, status="succeeded", model_version_id=model.id, product="lead")
+        s.add(run)
+        s.flush()
+        for rank, (lead, risk) in enumerate((("L-1", 0.7), ("L-2", 0.2)), 1):
+            s.add(
+                Score(
+                    run_id=run.id,
+                    account_id=lead,
+                    model_version_id=model.id,
+                    as_of=day,
+                    risk=risk,
+                    flagged=rank == 1,
+                    rank=rank,
+                    reasons=[],
+                    product="lead",
+                )
+            )
+        alert = Alert(
+            alert_key=f"lead:L-1:{day}",
+            account_id="L-1",
+            as_of=day,
+            run_id=run.id,
+            model_version_id=model.id,
+            csm_email="sam@example.com",
+            risk=0.7,
+            reasons=[],
+            playbooks=[{"id": "call-now", "title": "Call now"}],
+            status="posted",
+            posted_at=dt.datetime.combine(day, dt.time(7), tzinfo=dt.UTC),
+            product="lead",
+        )
+        s.add(alert)
+        s.flush()
+        acted_at = dt.datetime.combine(day, dt.time(8), tzinfo=dt.UTC)
+        s.add(
+            Action(
+                alert_id=alert.id,
+                kind="playbook",
+                playbook_id="call-now",
+                user_email="sam@example.com",
+                acted_at=acted_at,
+            )
+        )
+        s.add(
+            Play(
+                alert_id=alert.id,
+                account_id="L-1",
+                kind="playbook",
+                playbook_id="call-now",
+                title="Call now",
+                owner_email="sam@example.com",
+                risk=0.7,
+                opened_at=acted_at,
+                opened_on=day,
+                status="open",
+            )
+        )
+        s.add(
+            Outcome(
+                alert_id=alert.id,
+                account_id="L-1",
+                observed_on=day + dt.timedelta(days=1),
+                state="converted",
+                acted=True,
+            )
+        )
+        uow.commit()
+
+
+@pytest.mark.parametrize("kind", ["folder", "sqlite"])
+def test_churn_and_lead_exports_to_one_target_keep_their_own_rows_and_start_dates(
+    ctx: Context, tmp_path: Path, kind: str
+) -> None:
+    add_lead_day(ctx, DAY1)
+    where = str(tmp_path / "bi") if kind == "folder" else f"sqlite:///{tmp_path / 'bi.db'}"
+    read = read_folder if kind == "folder" else read_database
+    target: object = Path(where) if kind == "folder" else where
+    churn = export(ctx.engine, where, today=DAY2)
+    assert churn.rows == {"scores": 6, "alerts": 2, "actions": 1, "plays": 1, "outcomes": 1}
+    lead = export(ctx.engine, where, today=DAY3, product="lead")
+    assert lead.since == dict.fromkeys(lead.rows, None), "its own record: none yet"
+    assert lead.rows == {
+        "lead_scores": 2,
+        "lead_alerts": 1,
+        "lead_actions": 1,
+        "lead_plays": 1,
+        "lead_outcomes": 1,
+    }
+    lead_tables = {n: replace(t, name=f"lead_{n}") for n, t in TABLES.items()}
+    assert set(read(target, lead_tables["scores"])["account_id"]) == {"L-1", "L-2"}
+    assert read(target, lead_tables["outcomes"])["outcome"].tolist() == ["converted"]
+    rows = everything(read, target)
+    assert "L-1" not in set(rows["scores"]["account_id"]) | set(rows["alerts"]["account_id"])
+    assert rows["outcomes"]["outcome"].tolist() == ["retained"]
+    again = export(ctx.engine, where, today=DAY3)
+    assert again.since["scores"] == DAY2, "the lead export did not move churn's start date"
+    assert len(read(target, lead_tables["scores"])) == 2, "churn's export kept the lead rows"
+
+
+def test_the_command_exports_the_product_it_is_asked_for(
+    cli_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "bi"
+    capsys.readouterr()
+    assert cli.run(["export", "--to", str(out), "--product", "lead", "--json"]) == 0
+    assert '"product": "lead"' in capsys.readouterr().out
+    assert (out / "atrisk_export_lead.json").exists() and not (out / "atrisk_export.json").exists()
+    assert cli.run(["export", "--to", str(out), "--product", "sales"]) == 2
+    assert "'sales': use churn or lead" in capsys.readouterr().err

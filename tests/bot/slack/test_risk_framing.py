@@ -9,7 +9,7 @@ from bot.answers.activity import HomeAnswer, OpenAlert
 from bot.answers.lookups import AccountLine, TopAnswer
 from bot.blockkit.alerts import portfolio_phrase
 from bot.daily.fallback import Serving
-from bot.slack import queue_views, views
+from bot.slack import home_view, queue_views
 from tests.bot.slack.test_alert_blocks import EVIL, make_view, payload_text
 
 SERVED = Serving(run_id=1, scored_on=dt.date(2025, 1, 15), paused=False, cause=None, banner=None)
@@ -43,5 +43,5 @@ def test_atrisk_frames_each_account_in_its_csms_portfolio_with_the_name_escaped(
 def test_app_home_frames_each_open_alert_in_the_callers_portfolio() -> None:
     alert = OpenAlert(7, "Acme", 0.25, "3 of 5 key features never used", dt.date(2025, 1, 15),
                       None, portfolio=(4, 80, 0.03))  # fmt: skip
-    home = views.home(HomeAnswer("Jane", "my accounts", (alert,), (), SERVED, 7))
+    home = home_view.home(HomeAnswer("Jane", "my accounts", (alert,), (), SERVED, 7))
     assert "riskiest 5 % of your accounts (typical: 3 %)" in json.dumps(home, ensure_ascii=False)

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.answers import activity, lookups
 from bot.blockkit.alerts import SLACK_USER_ID
-from bot.slack import views
+from bot.slack import home_view, views
 
 if TYPE_CHECKING:
     from bot.slack.app import AppServices
@@ -29,7 +29,7 @@ def app_home_opened(services: AppServices) -> Callable[..., None]:
             answer = activity.home(
                 services.ctx, caller, today=services.today(), week_start=services.week_start()
             )
-            view = views.home(answer)
+            view = home_view.home(answer)
         client.views_publish(user_id=user_id, view=view)
 
     return publish_home
