@@ -5,8 +5,10 @@ install; event files streamed through DuckDB); ``sqlite`` and ``postgres``: ever
 application database. Prints one JSON object: rows per table, seconds, rows/s and peak memory per
 back end (each ingest runs in its own process, so its peak resident memory is its own).
     python -m benchmarks.bench_ingest [--accounts 20000] [--months 12] [--seed 1]
-        [--backends duckdb,sqlite,postgres] [--format csv|parquet] [--twice]
+        [--backends duckdb,sqlite,postgres] [--format csv|parquet] [--twice] [--keep DIR]
 ``--twice`` ingests the same extract a second time (every row unchanged) and times that too.
+``--keep DIR`` writes the extract to ``DIR/<accounts>x<months>-s<seed>.<format>`` and keeps it;
+a later run with the same sizes reads it from there instead of generating it again.
 """
 
 from __future__ import annotations
@@ -118,6 +120,24 @@ def on_postgres(folder: Path, twice: bool) -> dict[str, Any]:
         admin.dispose()
 
 
+def _write_extract(
+    folder: Path, accounts: int, months: int, seed: int, fmt: str
+) -> dict[str, float]:
+    """Generate a synthetic company and write it to ``folder`` (marked complete when done)."""
+    from synth import generate, write_company
+
+    t0 = time.perf_counter()
+    company = generate(accounts=accounts, months=months, seed=seed)
+    generated = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    write_company(company, folder, fmt)
+    (folder / ".complete").touch()
+    return {
+        "generate_seconds": round(generated, 2),
+        "write_seconds": round(time.perf_counter() - t1, 2),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=20000)
@@ -126,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backends", default="duckdb,sqlite,postgres")
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
     parser.add_argument("--twice", action="store_true")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="keep the extract in DIR")
     parser.add_argument(
         "--worker", nargs=3, metavar=("FOLDER", "URL", "SOURCE"), help=argparse.SUPPRESS
     )
@@ -134,25 +155,23 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(worker(*args.worker, args.twice)))
         return
 
-    from synth import generate, write_company
-
-    t0 = time.perf_counter()
-    company = generate(accounts=args.accounts, months=args.months, seed=args.seed)
-    generated = time.perf_counter() - t0
     result: dict[str, Any] = {
         "accounts": args.accounts,
         "months": args.months,
         "format": args.format,
         "cpus": os.cpu_count(),
-        "generate_seconds": round(generated, 2),
     }
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "extract"
-        t1 = time.perf_counter()
-        paths = write_company(company, folder, args.format)
-        result["write_seconds"] = round(time.perf_counter() - t1, 2)
-        result["extract_mb"] = round(sum(p.stat().st_size for p in paths.values()) / 2**20, 1)
-        del company
+        name = f"{args.accounts}x{args.months}-s{args.seed}.{args.format}"
+        folder = args.keep / name if args.keep else Path(tmp) / "extract"
+        if (folder / ".complete").exists():
+            result["extract_reused"] = str(folder)
+        else:
+            sizes = (args.accounts, args.months, args.seed, args.format)
+            result.update(_write_extract(folder, *sizes))
+        result["extract_mb"] = round(
+            sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) / 2**20, 1
+        )
         for backend in args.backends.split(","):
             if backend == "duckdb":
                 app = f"sqlite:///{Path(tmp) / 'duck.db'}"

@@ -5,7 +5,11 @@ Two kinds, one interface (a SQLAlchemy ``Engine``):
 * **embedded** — a DuckDB file (``duckdb:///path.duckdb``) that ``atrisk ingest`` fills. Its
   tables are created here on first use (this file is not the application store, so Alembic does
   not own it). Connections are not pooled: DuckDB lets one process write a file at a time, so
-  the file is held only while a query or an ingest runs.
+  the file is held only while a query or an ingest runs. The event tables (``UNKEYED``) carry no
+  primary key or index there: DuckDB keeps such an index whole in memory and writing through it
+  is slow, while its column statistics serve the feature queries; the ingest keeps their keys
+  unique instead (checked in the file, then upserted by anti-join). A file made by an earlier
+  version, with those keys, is rebuilt without them the first time it is prepared.
 * **read in place** — any other SQLAlchemy URL (PostgreSQL, a DuckDB file kept by someone else, a
   warehouse such as Snowflake or BigQuery). atrisk only reads it; nothing is copied.
 
@@ -18,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, event
+from sqlalchemy import Column, Connection, Engine, MetaData, Table, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import NullPool
@@ -38,6 +42,8 @@ SOURCE_TABLE_NAMES = (
     "leads",
     "lead_activity",
 )
+#: event tables kept without primary key or index in the embedded DuckDB file (see above)
+UNKEYED = ("usage", "integration_runs", "tickets")
 #: the tables the application store keeps a copy of: alerts, routing and ``/atrisk`` join them
 MIRRORED = ("accounts", "team")
 
@@ -95,7 +101,8 @@ def _utc(dbapi_conn: Any, _record: Any) -> None:
 
 
 def prepare_embedded(engine: Engine) -> None:
-    """Create the contract tables in an embedded DuckDB file that lacks them (idempotent)."""
+    """Create the contract tables in an embedded DuckDB file that lacks them (idempotent); rebuild
+    the event tables of a file made by an earlier version without their keys (rows kept)."""
     if not is_duckdb(engine):
         return
     database = engine.url.database or ""
@@ -103,8 +110,54 @@ def prepare_embedded(engine: Engine) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     with engine.begin() as conn:
         for table in source_tables():
-            table.create(conn, checkfirst=True)
+            if table.name not in UNKEYED:
+                table.create(conn, checkfirst=True)
+                _add_new_columns(conn, table)
+                continue
+            heap = embedded_table(table)
+            if not conn.dialect.has_table(conn, table.name):
+                heap.create(conn)
+                continue
             _add_new_columns(conn, table)
+            if _keyed(conn, table.name):
+                _rebuild(conn, heap)
+
+
+def embedded_table(table: Table, name: str | None = None) -> Table:
+    """``table`` as the embedded DuckDB file keeps it: the same columns (key columns NOT NULL),
+    no primary key, no index."""
+    columns = [
+        Column(c.name, c.type, nullable=c.nullable and not c.primary_key) for c in table.columns
+    ]
+    return Table(name or table.name, MetaData(), *columns)
+
+
+def _keyed(conn: Connection, name: str) -> bool:
+    """Whether the table ``name`` still has a primary key, a unique constraint or an index."""
+    constraints = conn.exec_driver_sql(
+        "SELECT count(*) FROM duckdb_constraints() WHERE table_name = ? "
+        "AND database_name = current_database() AND schema_name = current_schema() "
+        "AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')",
+        (name,),
+    ).scalar_one()
+    indexes = conn.exec_driver_sql(
+        "SELECT count(*) FROM duckdb_indexes() WHERE table_name = ? "
+        "AND database_name = current_database() AND schema_name = current_schema()",
+        (name,),
+    ).scalar_one()
+    return bool(constraints or indexes)
+
+
+def _rebuild(conn: Connection, heap: Table) -> None:
+    """Copy the rows of ``heap.name`` into a table made like ``heap`` and put it in its place
+    (inside the caller's transaction: a crash leaves the old table as it was)."""
+    name = heap.name
+    new = embedded_table(heap, f"{name}__rebuilt")
+    new.create(conn)
+    cols = ", ".join(f'"{c.name}"' for c in heap.columns)
+    conn.exec_driver_sql(f'INSERT INTO "{new.name}" ({cols}) SELECT {cols} FROM "{name}"')
+    conn.exec_driver_sql(f'DROP TABLE "{name}"')
+    conn.exec_driver_sql(f'ALTER TABLE "{new.name}" RENAME TO "{name}"')
 
 
 def _add_new_columns(conn: Any, table: Table) -> None:
@@ -123,7 +176,9 @@ def _add_new_columns(conn: Any, table: Table) -> None:
 __all__ = [
     "MIRRORED",
     "SOURCE_TABLE_NAMES",
+    "UNKEYED",
     "default_source_url",
+    "embedded_table",
     "is_duckdb",
     "make_source_engine",
     "prepare_embedded",

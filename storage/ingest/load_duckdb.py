@@ -1,11 +1,18 @@
 """DuckDB (the embedded source engine): the arrow table is handed to DuckDB as it is and upserted
-with one ``INSERT … ON CONFLICT`` statement per table, no row passes through Python.
+by the engine, no row passes through Python.
 
-New and changed rows are counted by the engine before the upsert (an anti-join on the key and a
-join comparing the other columns with ``IS DISTINCT FROM``).
+The upsert does not rely on a primary key (the event tables have none in the embedded file,
+``source_engine.UNKEYED``): stored rows whose key comes again with other values are updated
+(``UPDATE … FROM``, the other columns compared with ``IS DISTINCT FROM``), then the rows whose key
+is not stored are inserted (an anti-join). Each statement reports its own count, so new and
+changed rows are counted as they are written. Given a *span* (the key's date column and the
+least and greatest incoming value), only stored rows within it are compared, and rows are
+simply appended when none is stored there (the first ingest, or a later month).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import Connection, Table
@@ -32,35 +39,58 @@ def load_duckdb(conn: Connection, model: Table, data: pa.Table, report: Progress
 
 
 def upsert_from(
-    conn: Connection, model: Table, incoming: str, names: list[str], rows: int
+    conn: Connection,
+    model: Table,
+    incoming: str,
+    names: list[str],
+    rows: int,
+    *,
+    span: tuple[str, Any, Any] | None = None,
 ) -> LoadCounts:
     """Upsert the relation ``incoming`` (SQL: a table name or a parenthesised query whose
-    columns ``names`` are named like ``model``'s, with unique keys) into ``model``."""
+    columns ``names`` are named like ``model``'s, with unique keys) into ``model``.
+
+    ``span``: ``(column, least, greatest)`` — every incoming key's ``column`` lies within it."""
     keys = [c.name for c in model.primary_key.columns]
     rest = [n for n in names if n not in keys]
     table = _q(model.name)
     cols = ", ".join(_q(n) for n in names)
-    empty = conn.exec_driver_sql(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").scalar_one()
-    if empty:  # a first ingest: nothing to compare with or to update
+    within = "TRUE"
+    if span is not None:
+        column, least, greatest = span
+        kind = model.c[column].type.compile(dialect=conn.dialect)
+        within = f"t.{_q(column)} BETWEEN CAST(? AS {kind}) AND CAST(? AS {kind})"
+        bounds: tuple[Any, ...] = (str(least), str(greatest))
+    else:
+        bounds = ()
+    stored = conn.exec_driver_sql(
+        f"SELECT EXISTS (SELECT 1 FROM {table} t WHERE {within})", bounds
+    ).scalar_one()
+    if not stored:  # nothing to compare with or to update
         conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {incoming} i")
         return LoadCounts(rows, rows, 0)
     on = " AND ".join(f"t.{_q(k)} = i.{_q(k)}" for k in keys)
-    inserted = conn.exec_driver_sql(
-        f"SELECT count(*) FROM {incoming} i WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})"
-    ).scalar_one()
     updated = 0
     if rest:
         differs = " OR ".join(f"t.{_q(n)} IS DISTINCT FROM i.{_q(n)}" for n in rest)
-        updated = conn.exec_driver_sql(
-            f"SELECT count(*) FROM {incoming} i JOIN {table} t ON {on} WHERE {differs}"
-        ).scalar_one()
-    action = (
-        "DO UPDATE SET " + ", ".join(f"{_q(n)} = excluded.{_q(n)}" for n in rest)
-        if rest
-        else "DO NOTHING"
+        sets = ", ".join(f"{_q(n)} = i.{_q(n)}" for n in rest)
+        updated = _count(
+            conn.exec_driver_sql(
+                f"UPDATE {table} AS t SET {sets} FROM {incoming} i "
+                f"WHERE {on} AND {within} AND ({differs})",
+                bounds,
+            ).first()
+        )
+    inserted = _count(
+        conn.exec_driver_sql(
+            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {incoming} i "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on} AND {within})",
+            bounds,
+        ).first()
     )
-    conn.exec_driver_sql(
-        f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {incoming} i "
-        f"ON CONFLICT ({', '.join(_q(k) for k in keys)}) {action}"
-    )
-    return LoadCounts(rows, int(inserted), int(updated))
+    return LoadCounts(rows, inserted, updated)
+
+
+def _count(row: Any) -> int:
+    """The row count DuckDB returns for an ``INSERT`` or an ``UPDATE``."""
+    return int(row[0]) if row is not None else 0

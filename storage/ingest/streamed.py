@@ -3,9 +3,11 @@
 ``accounts``, ``team`` and ``account_features`` (one row per account or person, or per account
 and snapshot) are read and checked as in every ingest (``readers``, ``coerce``, ``validate``);
 ``usage``, ``integration_runs`` and ``tickets`` are read, checked and upserted by DuckDB itself
-(``stream_duckdb``), so memory does not grow with the extract's length. Both transactions, the
-source engine's and the application database's, commit only after everything is checked and
-written; bad input raises ``ContractViolation`` listing every problem, and nothing is written.
+(``stream_duckdb`` stages each file as a view, ``stream_checks`` checks it in one pass,
+``load_duckdb`` upserts it in a second), so memory does not grow with the extract's length.
+Both transactions, the source engine's and the application database's, commit only after
+everything is checked and written; bad input raises ``ContractViolation`` listing every
+problem, and nothing is written.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 
 from storage.errors import ContractViolation
+from storage.ingest import stream_checks as checks
 from storage.ingest import stream_duckdb as duck
 from storage.ingest.coerce import Typed, coerce_table
 from storage.ingest.contract import ACCOUNTS, LOAD_ORDER, TABLES
@@ -74,34 +77,39 @@ def ingest_streaming(
             one = duck.stage(src, name, path, problems)
             if one is not None:
                 staged[name] = one
-                report_progress(name, 0, one.rows)
+        ids = _extract_accounts(typed) if accounts_readable(extract, typed) else None
+        scans: dict[str, checks.Scan] = {}
+        for name, one in list(staged.items()):
+            found = checks.scan(src, one, problems, now=now, extract_accounts=ids)
+            if found is None:
+                del staged[name]
+                continue
+            scans[name] = found
+            report_progress(name, 0, found.rows)
+            problems += checks.rule_problems(src, one, found)
         report.phases["read"] = time.perf_counter() - clock
-        for one in staged.values():
-            problems += duck.check(src, one, now=now)
-        if accounts_readable(extract, typed):
-            ids = _extract_accounts(typed)
+        if ids is not None:
             wanted = referenced_accounts(typed)
             problems += reference_problems(typed, stored_accounts(src, wanted))
-            for one in staged.values():
-                problems += duck.reference_problems(src, one, ids)
+            for name, one in staged.items():
+                problems += checks.reference_problems(src, one, scans[name], ids)
         if leads_readable(extract, typed):
             wanted = referenced_leads(typed)
             problems += lead_reference_problems(typed, stored_leads(src, wanted))
         if problems:
             raise ContractViolation(problems)
         report.phases["check"] = time.perf_counter() - clock - report.phases["read"]
-        duck.unbound(src)
         for t in typed.values():
             t.raw = t.raw.iloc[:0]
-        days = [data_through(typed), *(duck.newest_day(src, s) for s in staged.values())]
+        days = [data_through(typed), *(s.newest for s in scans.values())]
         report.data_through = max((d for d in days if d is not None), default=None)
         loaded = load_tables(src, typed, progress)
         for name in LOAD_ORDER:
             if name in loaded:
                 report.tables[name] = loaded[name]
             elif name in staged:
-                report.tables[name] = _upsert(src, staged[name])
-                report_progress(name, staged[name].rows, staged[name].rows)
+                report.tables[name] = _upsert(src, staged[name], scans[name])
+                report_progress(name, scans[name].rows, scans[name].rows)
         for one in staged.values():
             duck.drop(src, one)
         load_tables(conn, {n: typed[n] for n in MIRRORED if n in typed})
@@ -122,13 +130,13 @@ def _extract_accounts(typed: Mapping[str, Typed]) -> list[str]:
     return [str(x) for x in typed[ACCOUNTS].frame["account_id"].dropna().tolist()]
 
 
-def _upsert(conn: Connection, staged: duck.Staged) -> LoadCounts:
+def _upsert(conn: Connection, staged: duck.Staged, found: checks.Scan) -> LoadCounts:
     clock = time.perf_counter()
     model = Base.metadata.tables[staged.spec.name]
     names = list(staged.columns)
     typed = ", ".join(f"{duck.value_of(c)} AS {duck.q(c)}" for c in names)
     incoming = f"(SELECT {typed} FROM {duck.q(staged.view)} x)"
-    counts = upsert_from(conn, model, incoming, names, staged.rows)
+    counts = upsert_from(conn, model, incoming, names, found.rows, span=found.span)
     return LoadCounts(counts.rows, counts.inserted, counts.updated, time.perf_counter() - clock)
 
 
