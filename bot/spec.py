@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from bot.errors import SpecError
+from bot.spec_keys import unknown_key_message
 from scoring.catalog import FeatureInfo
 
 #: the source tables of ``entity: lead`` (``storage.ingest.contract.LEAD_REQUIRED``)
@@ -344,25 +345,28 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _message(source: str, err: ErrorDetails) -> str:
+def _message(source: str, err: ErrorDetails, text: str | None = None) -> str:
     field = _field_path(err["loc"])
     if err["type"] == "missing":
         why = WHY_REQUIRED.get(field) or WHY_REQUIRED.get(field.split(".")[0], "")
         return f"{source}: {field} is required" + (f" — {why}" if why else "")
     if err["type"] == "extra_forbidden":
-        return f"{source}: {field} is not a known field (check the spelling; see docs/spec.md)"
+        return unknown_key_message(Spec, source, tuple(err["loc"]), text)
     msg = str(err["msg"]).removeprefix("Value error, ")
     return f"{source}: {field}: {msg}" if field else f"{source}: {msg}"
 
 
-def parse_spec(data: Any, source: str = "atrisk.yml", base_dir: Path | None = None) -> Spec:
-    """Validate a parsed ``atrisk.yml``; every problem is named in one ``SpecError``."""
+def parse_spec(
+    data: Any, source: str = "atrisk.yml", base_dir: Path | None = None, text: str | None = None
+) -> Spec:
+    """Validate a parsed ``atrisk.yml``; every problem is named in one ``SpecError`` (an
+    unknown key with its line in ``text``, the file's YAML, and the keys it may have meant)."""
     if not isinstance(data, dict):
         raise SpecError(f"{source}: expected a mapping of sections (consumer, entity, …)")
     try:
         spec = Spec.model_validate(data)
     except ValidationError as e:
-        raise SpecError("\n".join(_message(source, err) for err in e.errors())) from None
+        raise SpecError("\n".join(_message(source, err, text) for err in e.errors())) from None
     if base_dir is not None:
         spec.base_dir = base_dir
     return spec
@@ -381,7 +385,7 @@ def load_spec(path: Path) -> Spec:
     except yaml.YAMLError as e:
         raise SpecError(f"{path}: not valid YAML {_where(e)}") from None
     try:
-        return parse_spec(data, source=path.name, base_dir=path.resolve().parent)
+        return parse_spec(data, source=path.name, base_dir=path.resolve().parent, text=text)
     except SpecError:
         runaway = _runaway_quote(text)
         if runaway is None:

@@ -2,8 +2,9 @@
 
 Scores every active account with the live model (and the shadow beside it), writes the
 run, scores, drift and pending alerts in one transaction, then posts them unless
-``--no-post``. Exit 2 for bad input or a tampered model, 1 for a run that failed, including
-one whose posting failed or stopped early (the alerts stay pending for the next run).
+``--no-post`` (``--out`` names its id column ``lead_id`` for a lead product). Exit 2 for bad
+input or a tampered model, 1 for a run that failed, including one whose posting failed or
+stopped early (the alerts stay pending for the next run).
 
 The kill switch and the fallback rules apply as in the daily job: while the model is disabled,
 or the input is stale, the last good scores are served instead and ``--json`` says
@@ -34,8 +35,9 @@ from scoring.rules import RULES_NOTE
 OUT_COLUMNS = ["account_id", "as_of", "risk", "flagged", "reason_1", "reason_2", "reason_3"]
 
 
-def scores_table(report: ScoringReport) -> pd.DataFrame:
-    """Every scored account with its top reasons in words (the ``--out`` file)."""
+def scores_table(report: ScoringReport, entity: str = "account") -> pd.DataFrame:
+    """Every scored account (or lead: its id column is then ``lead_id``) with its top reasons
+    in words (the ``--out`` file)."""
     frame = report.scores if report.scores is not None else pd.DataFrame()
     out = pd.DataFrame(
         {
@@ -48,7 +50,8 @@ def scores_table(report: ScoringReport) -> pd.DataFrame:
     texts = [[r["text"] for r in reasons[:SHOWN_REASONS]] for reasons in frame.get("reasons", [])]
     for i in range(SHOWN_REASONS):
         out[f"reason_{i + 1}"] = [t[i] if len(t) > i else "" for t in texts]
-    return out[OUT_COLUMNS].sort_values("risk", ascending=False)
+    out = out[OUT_COLUMNS].sort_values("risk", ascending=False)
+    return out.rename(columns={"account_id": "lead_id"}) if entity == "lead" else out
 
 
 def render(report: ScoringReport, kind: str | None = None, *, entity: str = "account") -> None:
@@ -122,7 +125,7 @@ def register(app: typer.Typer) -> None:
             refuse_failed_posting(daily)
             return
         if out is not None:
-            scores_table(report).to_csv(out, index=False)
+            scores_table(report, entity).to_csv(out, index=False)
         if as_json:
             data = report.as_json() | scored.fallback_json()
             if out is not None:

@@ -47,7 +47,26 @@ def render_rules(report: TrainingReport) -> None:
         console.print(f"[yellow]warning:[/yellow] {escape(w)}")
 
 
+def render_backfill(report: TrainingReport) -> None:
+    """A model trained for past days: its test metrics, and that the live model stays."""
+    test = report.metrics.test
+    table = Table(title=f"Model {report.version} (test period)", title_justify="left")
+    table.add_column("metric", justify="left")
+    table.add_column("model", justify="right")
+    for key in ("roc_auc", "pr_auc", "precision_at_budget", "recall_at_budget", "brier", "ece"):
+        table.add_row(key, _fmt(test.get(key)))
+    console.print(table)
+    console.print(escape(report.backfill_sentence()))
+    if report.candidate:
+        console.print(f"Trained model {report.candidate} stays a candidate (`atrisk model list`).")
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}")
+
+
 def render(report: TrainingReport, *, entity: str = "account") -> None:
+    if report.backfill:
+        render_backfill(report)
+        return
     if report.kind == "rules":
         render_rules(report)
         return

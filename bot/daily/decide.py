@@ -76,6 +76,7 @@ class ScoringResult:
     warnings: list[str] = field(default_factory=list)
     frame: pd.DataFrame | None = None  # the live scores, for ``atrisk score --out``
     timings: dict[str, float] = field(default_factory=dict)
+    floor_note: str | None = None  # surface.risk_floor cut the flagged list (also a warning)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.blockkit.alerts import banner_text
@@ -154,11 +154,25 @@ class Serving:
     banner: str | None
 
 
+def served_nothing() -> ColumnElement[bool]:
+    """A paused run that scored nothing and had no good scores to serve (e.g. a day scored
+    before any data was ingested): once a later run exists it says nothing about the model,
+    so it neither holds the kill switch in ``fallback`` nor decides what is served."""
+    return and_(
+        ScoringRun.fallback.is_(True),
+        ScoringRun.served_from_run_id.is_(None),
+        ScoringRun.n_scored == 0,
+    )
+
+
 def serving(session: Session, today: dt.date) -> Serving:
-    """What ``/atrisk`` answers, App Home and ``atrisk status`` serve right now."""
+    """What ``/atrisk`` answers, App Home and ``atrisk status`` serve right now: the newest
+    day's run, passing over a run that served nothing when a later run was made after it."""
+    newest_id = session.scalar(select(func.max(ScoringRun.id)))
     latest = session.scalars(
         select(ScoringRun)
         .where(ScoringRun.status != "running", ScoringRun.as_of <= today)
+        .where(or_(ScoringRun.id == newest_id, not_(served_nothing())))
         .order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc())
         .limit(1)
     ).first()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.daily import fallback
-from bot.daily.job import drift_warning_key
+from bot.daily.day_notices import drift_warning_key
 from bot.daily.status import freshness, zone
 from bot.lifecycle import model_state
 from bot.lifecycle.accuracy import live_accuracy

@@ -6,6 +6,8 @@ is served from fallback (and why, and from which run), and errors. The job is sa
 * a day whose run finished is not scored again; the rerun only posts what is still pending,
   so a crash half-way through posting is finished by the next run and nothing is posted twice
   (the outbox marks each alert, ``alert_key`` allows one alert per account and day);
+* a day whose scoring failed is scored again by the next run (``atrisk run`` or the
+  scheduler); the alerts its fallback served keep their keys, so none is written twice;
 * the run is claimed in ``job_runs`` first, so replicas and a person's ``atrisk run`` never
   run the same day at the same time (``storage.job_lock``).
 
@@ -23,25 +25,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import not_, select
 from sqlalchemy.orm import Session
 
 from bot.daily import day_writer, fallback
-from bot.daily.day_writer import Written
-from bot.daily.decide import CAUSES, DayPlan, FallbackCause, ScoringResult, decide_day
+from bot.daily.daily_report import DailyReport, describe_run
+from bot.daily.day_notices import day_notices
+from bot.daily.decide import FallbackCause, ScoringResult, decide_day
 from bot.daily.drift_history import earlier_weighted_drift
 from bot.errors import AtriskError, RunFailed, expected_errors
 from bot.lifecycle import model_state
 from bot.spec import Spec
-from scoring.registry import kind_of
 from storage import job_lock
 from storage.connection import brief
 from storage.errors import ConnectionLost, DatabaseUnavailable, StorageError
-from storage.models import Alert, ModelVersion, ScoringRun
+from storage.models import ScoringRun
 from storage.repositories import scores as scores_repo
 
 if TYPE_CHECKING:
@@ -65,35 +67,6 @@ Ingester = Callable[["Root", str], Any]
 
 class DailyRunBusy(AtriskError):
     """The day is being run right now by another process."""
-
-
-@dataclass
-class DailyReport:
-    """What one daily job did; ``atrisk run --json`` prints it."""
-
-    as_of: dt.date
-    trigger: str
-    run_id: int | None = None
-    status: str = "not run"  # the run's: succeeded | failed; or skipped (another replica ran it)
-    model_version: str | None = None
-    model_kind: str | None = None  # lightgbm | logistic | rules
-    reused: bool = False  # the day was scored before: only pending alerts were posted
-    ingested: str | None = None
-    fallback: bool = False
-    fallback_cause: str | None = None
-    served_from: dt.date | None = None
-    banner: str | None = None
-    n_scored: int = 0
-    n_flagged: int = 0
-    n_alerts: int = 0
-    alerts: dict[str, int] = field(default_factory=dict)  # the day's alerts by status
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # e.g. the data ends before the day
-    posting_failed: bool = False  # posting raised or stopped early: the alerts stay pending
-    written: Written | None = field(default=None, repr=False)  # what the run wrote, if it ran
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if k != "written"}
 
 
 def today_in(spec: Spec, now: dt.datetime | None = None) -> dt.date:
@@ -210,7 +183,7 @@ def _run(ctx: Root, report: DailyReport, steps: _Steps) -> None:
         run_id = _decide_and_write(ctx, report, steps)
     if steps.poster is not None:
         _post(ctx, report, steps.poster)
-    _describe(ctx, report, run_id)
+    describe_run(ctx, report, run_id)
 
 
 def _record_lost(ctx: Root, report: DailyReport, lost: ConnectionLost) -> None:
@@ -241,8 +214,10 @@ def _day_run(session: Session, as_of: dt.date) -> ScoringRun | None:
 
 
 def _finished(run: ScoringRun) -> bool:
-    """Done for the day: scored, or failed and already served from fallback."""
-    return run.status == "succeeded" or (run.status == "failed" and run.fallback)
+    """Done for the day: the run succeeded (fresh, or paused before scoring). A failed run is
+    not done: the next run of the day scores it again, and the alerts the failed attempt
+    served from fallback keep their keys, so none is written or posted twice."""
+    return run.status == "succeeded"
 
 
 def _decide_and_write(ctx: Root, report: DailyReport, steps: _Steps) -> int:
@@ -258,6 +233,8 @@ def _decide_and_write(ctx: Root, report: DailyReport, steps: _Steps) -> int:
         scoring, error = _score(ctx, report, steps.scorer)
         if error is not None:
             cause = FallbackCause("run_failed", error)
+        elif scoring is not None and scoring.floor_note:
+            report.warnings.append(scoring.floor_note)
     with ctx.uow() as uow:
         s = uow.session
         earlier = (
@@ -290,7 +267,7 @@ def _decide_and_write(ctx: Root, report: DailyReport, steps: _Steps) -> int:
     report.written = written
     version = scoring.model_version if scoring is not None else None
     model_name = "lead model" if spec.entity.kind == "lead" else "churn model"
-    for key, text, about in _notices(plan, written, model_name, version):
+    for key, text, about in day_notices(plan, written, model_name, version):
         model_state.announce(ctx, key, text, about)
     return written.run_id
 
@@ -332,47 +309,13 @@ def _score(
 
 
 def _newest_day(s: Session, as_of: dt.date) -> bool:
-    later = select(ScoringRun.id).where(ScoringRun.as_of > as_of).limit(1)
+    """No later day was run (a later run that scored and served nothing does not count)."""
+    later = (
+        select(ScoringRun.id)
+        .where(ScoringRun.as_of > as_of, not_(fallback.served_nothing()))
+        .limit(1)
+    )
     return s.scalar(later) is None
-
-
-def _notices(
-    plan: DayPlan, written: Written, model_name: str, model_version: str | None = None
-) -> list[tuple[str, str, str]]:
-    """The ops messages of the day: one per cause and day, one when the model is back, and a
-    drift warning at most once a week per model (``drift_warning_key``)."""
-    day = plan.as_of.isoformat()
-    if plan.cause is None:
-        out: list[tuple[str, str, str]] = []
-        if plan.state_change == "active" and written.state_changed:
-            text = (
-                f":white_check_mark: The {model_name} is back: the run for {day} scored fresh "
-                "input, so alerts use today's scores again."
-            )
-            out.append((f"model-state:active:{day}", text, "model"))
-        if plan.drift_warning and model_version is not None:
-            text = (
-                f":chart_with_upwards_trend: Drift in the run of {day} (model {model_version}): "
-                f"{plan.drift_warning}. Alerts still use fresh scores."
-            )
-            out.append((drift_warning_key(model_version, plan.as_of), text, "model"))
-        return out
-    if plan.served is None:
-        serving = fallback.no_scores_text(plan.as_of)
-    else:
-        n_alerts = sum(1 for a in written.new_alerts if a["status"] == "pending")
-        serving = (
-            f"Serving the scores of {plan.served.as_of.isoformat()} with the banner "
-            f"“{fallback.banner_text(plan.served.as_of)}”: {n_alerts} alerts for today."
-        )
-    text = f":warning: {model_name.capitalize()} paused for {day} — {plan.cause.detail}. {serving}"
-    return [(f"fallback:{day}:{plan.cause.code}", text, CAUSES[plan.cause.code])]
-
-
-def drift_warning_key(model_version: str, day: dt.date) -> str:
-    """One drift warning per model and ISO week, however many days drift that week."""
-    year, week, _ = day.isocalendar()
-    return f"drift-warning:{model_version}:{year}-W{week:02d}"
 
 
 def _post(ctx: Root, report: DailyReport, poster: Poster) -> None:
@@ -387,34 +330,6 @@ def _post(ctx: Root, report: DailyReport, poster: Poster) -> None:
     if trouble:
         report.errors.append(f"{trouble} (alerts stay pending)")
         report.posting_failed = True
-
-
-def _describe(ctx: Root, report: DailyReport, run_id: int) -> None:
-    with ctx.uow() as uow:
-        s = uow.session
-        run = s.get(ScoringRun, run_id)
-        assert run is not None
-        report.run_id, report.status = run.id, run.status
-        report.n_scored, report.n_flagged, report.n_alerts = run.n_scored, run.n_flagged, 0
-        report.fallback, report.fallback_cause = run.fallback, run.fallback_cause
-        if run.model_version_id is not None:
-            model = s.get(ModelVersion, run.model_version_id)
-            report.model_version = model.version if model else None
-            report.model_kind = kind_of(model.extras) if model else None
-        if run.served_from_run_id is not None:
-            served = s.get(ScoringRun, run.served_from_run_id)
-            if served is not None:
-                report.served_from = served.as_of
-                report.banner = fallback.banner_text(served.as_of)
-        elif run.fallback:
-            report.banner = fallback.no_scores_text(run.as_of)
-        counts = s.execute(
-            select(Alert.status, func.count())
-            .where(Alert.as_of == report.as_of)
-            .group_by(Alert.status)
-        ).all()
-        report.alerts = {str(status): int(n) for status, n in counts}
-        report.n_alerts = sum(report.alerts.values())
 
 
 # ---------------------------------------------------------------- the real adapters

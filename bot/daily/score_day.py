@@ -10,9 +10,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from bot.daily import job
 from bot.daily.decide import ScoringResult
+from bot.daily.fallback import newest_event
 from bot.daily.job import DailyReport, run_daily
+from bot.errors import AtriskError
+from storage.models import ScoringRun
+from storage.repositories import model_versions as models_repo
+from storage.repositories.scores import latest_data_date
 
 if TYPE_CHECKING:
     from bot.ports import Root
@@ -59,6 +66,7 @@ def score_day(ctx: Root, as_of: dt.date | None = None, *, post: bool = True) -> 
         as_of, warning = chosen.day, chosen.warning()
         warnings += [warning] if warning else []
     day = as_of
+    refuse_before_anything(ctx, day)
     out = ScoredDay(DailyReport(as_of=day, trigger="cli"))
     results: list[ScoringResult] = []
 
@@ -86,3 +94,36 @@ def score_day(ctx: Root, as_of: dt.date | None = None, *, post: bool = True) -> 
         else:
             out.scoring.posting = pending_sentence(out.scoring, posted=post)
     return out
+
+
+def refuse_before_anything(ctx: Root, as_of: dt.date) -> None:
+    """A new installation with nothing to score with or serve: no live model and no run yet.
+
+    Raises ``NothingToScore`` (exit 2) saying what is missing — the data, or the model — and
+    the commands to run; nothing is written. With a live model, or earlier runs whose scores
+    can be served, the day goes through the usual fallback rules instead.
+    """
+    with ctx.uow() as uow:
+        s = uow.session
+        if models_repo.in_state(s, state="live") is not None:
+            return
+        if s.scalar(select(ScoringRun.id).limit(1)) is not None:
+            return
+        ingested = latest_data_date(s)
+    if ingested is None:
+        with ctx.source_engine.connect() as source:
+            ingested = newest_event(source, ctx.spec, as_of)
+    if ingested is None:
+        raise NothingToScore(
+            "No data ingested yet, and no model: run `atrisk ingest SOURCE` (your folder of "
+            "CSV/Parquet files, see docs/quickstart-own-data.md), then `atrisk train`, then "
+            "`atrisk score`."
+        )
+    raise NothingToScore(
+        f"No model yet (data is ingested through {ingested.isoformat()}): run `atrisk train` "
+        "to train one (or serve the rules score), then `atrisk score`."
+    )
+
+
+class NothingToScore(AtriskError):
+    """``atrisk score`` on a new installation: no data or no model yet (exit 2)."""

@@ -22,6 +22,7 @@ import pandas as pd
 from bot.daily.day_writer import Written, write_day
 from bot.daily.decide import DayPlan, ScoringResult
 from bot.daily.default_day import default_day
+from bot.daily.flag_budget import floor_note
 from bot.daily.scoring_frames import (
     Scored,
     drift_rows,
@@ -166,14 +167,27 @@ def _score(
     rows = score_rows(live.id, as_of, scored.frame, features=features, shadow=False)
     if shadow is not None and shadow_scored is not None:
         rows += score_rows(shadow.id, as_of, shadow_scored.frame, shadow=True)
+    flagged = flagged_accounts(rows)
+    surface = spec.surface
+    note = floor_note(
+        scored.frame["risk"].to_numpy() if len(scored.frame) else [],
+        len(flagged),
+        threshold=surface.threshold,
+        top_share=surface.top_share,
+        risk_floor=surface.risk_floor,
+        noun="leads" if spec.entity.kind == "lead" else "accounts",
+    )
+    if note:
+        warnings.append(note)
     return ScoringResult(
         as_of=as_of,
         model_version_id=live.id,
         model_version=live.model.version,
         scores=rows,
         drift=drift,
-        flagged=flagged_accounts(rows),
+        flagged=flagged,
         n_scored=len(scored.frame),
+        floor_note=note,
         shadow_version=shadow.model.version if shadow else None,
         warnings=warnings,
         frame=scored.frame,

@@ -22,6 +22,8 @@ from storage.models import ModelVersion
 from storage.repositories import model_versions as repo
 from storage.repositories.scores import matured_pairs
 
+BACKFILL = "backfill_before"  # in a model's ``params``: trained for days before this live day
+
 
 class NoLiveModel(AtriskError):
     """There is no live model to score with."""
@@ -65,7 +67,8 @@ def model_for_day(session: Session, as_of: dt.date) -> tuple[ModelVersion, str |
     """The model to score ``as_of`` with, and a note when it is not the live one.
 
     The live model serves any day from its training date on. An earlier day is scored with
-    the newest model (live, shadow or retired) trained on or before it, so no label from after
+    the newest model (live, shadow, retired, or a candidate trained for a backfill with
+    ``atrisk train --as-of``) trained on or before it, so no label from after
     the day reaches its scores; with none, ``NoModelForDate`` says so.
     """
     live = require_live(session)
@@ -74,7 +77,7 @@ def model_for_day(session: Session, as_of: dt.date) -> tuple[ModelVersion, str |
     earlier = [
         row
         for row in repo.list_versions(session)
-        if row.state in ("live", "shadow", "retired")
+        if (row.state in ("live", "shadow", "retired") or trained_for_backfill(row))
         and row.trained_as_of is not None
         and row.trained_as_of <= as_of
         and ModelMetrics.from_json(row.metrics).gate.passed
@@ -83,14 +86,20 @@ def model_for_day(session: Session, as_of: dt.date) -> tuple[ModelVersion, str |
         raise NoModelForDate(
             f"cannot score {as_of}: the live model {live.version} was trained on data up to "
             f"{live.trained_as_of}, so its scores for an earlier day would know the future, and "
-            f"no model trained on or before {as_of} exists; train one with `atrisk train "
-            f"--as-of {as_of}` first, or score a day from {live.trained_as_of} on"
+            f"no model trained on or before {as_of} exists; train one for past days with "
+            f"`atrisk train --as-of {as_of}` first (the live model stays live), or score a day "
+            f"from {live.trained_as_of} on"
         )
     row = max(earlier, key=lambda r: (r.trained_as_of, r.id))
     return row, (
         f"{as_of} is before the live model's training date {live.trained_as_of}: scored with "
         f"{row.version}, trained on data up to {row.trained_as_of}"
     )
+
+
+def trained_for_backfill(row: ModelVersion) -> bool:
+    """A candidate trained for days before the live model's (``atrisk train --as-of``)."""
+    return row.state == "candidate" and bool((row.params or {}).get(BACKFILL))
 
 
 def require_version(session: Session, version: str) -> ModelVersion:
@@ -193,6 +202,7 @@ def summary(row: ModelVersion) -> dict[str, Any]:
         "pr_auc": test.pr_auc,
         "ece": test.ece,
         "gate": {"passed": m.gate.passed, "why": m.gate.why},
+        "backfill_before": (row.params or {}).get(BACKFILL),
         "data_fingerprint": row.data_fingerprint,
         "artifact_sha256": row.artifact_sha256,
     }

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from bot.lifecycle.model_registry import artifact_of
+from bot.lifecycle.model_registry import BACKFILL, artifact_of
 from bot.lifecycle.training_data import (
     Inputs,
     Progress,
@@ -38,6 +38,7 @@ from scoring.model_metrics import Gate, ModelMetrics
 from scoring.registry import data_fingerprint, kind_of, next_version, serialise
 from scoring.rules import DECLARED_WEIGHT, rule_weights
 from scoring.train import TrainConfig, TrainResult, fit, prepare
+from storage.models import ModelVersion
 from storage.repositories import model_versions as repo
 
 if TYPE_CHECKING:
@@ -62,6 +63,28 @@ class TrainingReport:
     live_version: str | None = None  # what serves after training
     candidate: str | None = None  # a trained model registered below the floor, rules serving
     candidate_metrics: ModelMetrics | None = None
+    backfill_until: dt.date | None = None  # trained for past days: serves them up to this day
+
+    @property
+    def backfill(self) -> bool:
+        return self.backfill_until is not None
+
+    def backfill_sentence(self) -> str:
+        """What a backfill training did, in words (empty when it was not one)."""
+        if self.backfill_until is None:
+            return ""
+        usable = self.metrics.gate.passed
+        head = (
+            f"Model {self.version} was trained on data up to {self.as_of}, before the live "
+            f"model {self.live_version}'s training date, so it does not replace it: "
+            f"{self.live_version} stays live"
+        )
+        if not usable:
+            return head + f", and {self.version} stays a candidate ({self.why})."
+        return (
+            head + f", and {self.version} is registered as a candidate that scores past days "
+            f"from {self.as_of} to {self.backfill_until} (`atrisk score --as-of DAY`)."
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +103,7 @@ class TrainingReport:
             "split": self.split,
             "metrics": self.metrics.to_json(),
             "warnings": self.warnings,
+            "backfill_until": self.backfill_until.isoformat() if self.backfill_until else None,
         }
 
 
@@ -264,10 +288,13 @@ def register(
         session = uow.session
         live = repo.in_state(session, state="live")
         over_rules = live is not None and kind_of(live.extras) == "rules"
+        backfill = backfill_of(live, as_of)
         state = "candidate"
-        if result.promoted:
+        if result.promoted and backfill is None:
             state = "live" if live is None or over_rules else "shadow"
         version = next_version(as_of, repo.version_names(session))
+        if backfill is not None:
+            result.params = {**result.params, BACKFILL: backfill.isoformat()}
         if state == "shadow":
             old = repo.in_state(session, state="shadow")
             if old is not None:
@@ -306,7 +333,16 @@ def register(
         warnings=warnings,
         kind=result.model.kind,
         live_version=version if state == "live" else (live.version if live else None),
+        backfill_until=backfill - dt.timedelta(days=1) if backfill is not None else None,
     )
+
+
+def backfill_of(live: ModelVersion | None, as_of: dt.date) -> dt.date | None:
+    """The live model's training day when ``as_of`` is before it (training for a backfill:
+    the new model serves past days and never replaces the live one), else None."""
+    if live is None or live.trained_as_of is None or as_of >= live.trained_as_of:
+        return None
+    return live.trained_as_of
 
 
 def _date(value: Any) -> dt.date | None:

@@ -151,7 +151,10 @@ def build_report(
     return {
         "generated_on": today.isoformat(),
         "summary": {
-            "alerts": len(facts),
+            # alerts a person could see or was held out from; suppressed ones (the daily cap,
+            # the cooldown, an open play) were never meant to reach anyone: named apart
+            "alerts": len(facts) - int(counts.get("suppressed", 0)),
+            "suppressed": int(counts.get("suppressed", 0)),
             "alerts_by_status": {str(k): int(v) for k, v in counts.items()},
             "posted": len(posted),
             "acted": int((posted["action"] == "playbook").sum()),

@@ -93,7 +93,8 @@ def itt_sentence(
     if d.value is None or d.low is None or d.high is None:
         return (
             f"No lift yet: {a['n']} alerted and {h['n']} held-out accounts have a matured "
-            f"outcome (both are needed; about {needed} held out detect {_pts(min_effect)})."
+            f"outcome (both are needed; about {needed} held-out accounts are needed to detect "
+            f"a lift of {_pts(min_effect)})."
         )
     head = (
         f"Alerted accounts kept {a['rate'] * 100:.1f} % vs {h['rate'] * 100:.1f} % held out: "

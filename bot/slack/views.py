@@ -1,4 +1,5 @@
-"""Block Kit for ``/atrisk`` answers, the App Home and the "Not a risk" modal. Pure.
+"""Block Kit for ``/atrisk`` answers and the App Home. Pure. (The "Not a risk" modal is in
+``bot.slack.dismissal_form``; its names are importable from here too.)
 
 Every string that comes from data or from what someone typed is escaped, stripped of
 bidi controls and clipped (``bot.blockkit.text.safe``), in the notification text as in the
@@ -26,19 +27,25 @@ from bot.blockkit.alerts import (
     severity,
     short_date,
 )
-from bot.blockkit.text import clip, hidden_json, safe
+from bot.blockkit.text import clip, safe
 from bot.daily.fallback import Serving
 from bot.daily.status import Status
 from bot.report.adoption import AdoptionWeek
-from playbooks import DISMISSAL_REASONS
+from bot.slack.dismissal_form import (  # the "Not a risk" modal, named here as before
+    DISMISSAL_CALLBACK as DISMISSAL_CALLBACK,
+)
+from bot.slack.dismissal_form import NOTE_ACTION as NOTE_ACTION
+from bot.slack.dismissal_form import NOTE_BLOCK as NOTE_BLOCK
+from bot.slack.dismissal_form import REASON_ACTION as REASON_ACTION
+from bot.slack.dismissal_form import REASON_BLOCK as REASON_BLOCK
+from bot.slack.dismissal_form import closed_form as closed_form
+from bot.slack.dismissal_form import dismissal_answer as dismissal_answer
+from bot.slack.dismissal_form import dismissal_modal as dismissal_modal
 from scoring.evaluate import METRIC_NAMES
 from scoring.rules import RULES_NOTE
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
-DISMISSAL_CALLBACK = "atrisk.dismissal"
-REASON_BLOCK, REASON_ACTION = "atrisk.reason", "reason"
-NOTE_BLOCK, NOTE_ACTION = "atrisk.note", "note"
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 
 COMMANDS = (
@@ -299,72 +306,3 @@ def home_for_stranger(slack_user_id: str, owners: Sequence[str]) -> dict[str, An
     return {"type": "home", "blocks": unknown_caller(slack_user_id, owners)["blocks"]}
 
 
-# ---------------------------------------------------------------- "Not a risk" modal
-
-
-def dismissal_modal(alert_id: int, account: str, meta: dict[str, Any]) -> dict[str, Any]:
-    """The modal asking why an alert is not a risk; ``meta`` rides along to the submission."""
-    options = [
-        {"text": {"type": "plain_text", "text": r.label[:75]}, "value": r.id}
-        for r in DISMISSAL_REASONS
-    ]
-    return {
-        "type": "modal",
-        "callback_id": DISMISSAL_CALLBACK,
-        "private_metadata": hidden_json({"alert": alert_id, **meta}),
-        "title": {"type": "plain_text", "text": "Not a risk"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            section(f"Why is *{safe(account, 150)}* not at risk?"),
-            {
-                "type": "input",
-                "block_id": REASON_BLOCK,
-                "label": {"type": "plain_text", "text": "Reason"},
-                "element": {
-                    "type": "radio_buttons",
-                    "action_id": REASON_ACTION,
-                    "options": options,
-                },
-            },
-            {
-                "type": "input",
-                "block_id": NOTE_BLOCK,
-                "optional": True,
-                "label": {"type": "plain_text", "text": "In a few words (needed for Other)"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": NOTE_ACTION,
-                    "multiline": True,
-                    "max_length": 500,
-                },
-            },
-        ],
-    }
-
-
-def closed_form(text: str) -> dict[str, Any]:
-    """A modal that replaces a form atrisk cannot take, saying why (``text`` escaped)."""
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "atrisk"},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [section(safe(text, MAX_SECTION_TEXT))],
-    }
-
-
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def dismissal_answer(view: dict[str, Any]) -> tuple[str | None, str | None]:
-    """The reason id and the note from a submitted modal's state (None where absent or not
-    text, whatever shape the state has)."""
-    values = _dict(_dict(view.get("state")).get("values"))
-    chosen = _dict(_dict(values.get(REASON_BLOCK)).get(REASON_ACTION))
-    reason = _dict(chosen.get("selected_option")).get("value")
-    note = _dict(_dict(values.get(NOTE_BLOCK)).get(NOTE_ACTION)).get("value")
-    return (
-        reason if isinstance(reason, str) else None,
-        note if isinstance(note, str) else None,
-    )

@@ -151,3 +151,34 @@ def test_a_quoted_value_over_several_lines_is_fine_when_the_spec_is_valid(tmp_pa
     text = EXAMPLE.replace("name: Churn risk for customer success", 'name: "Churn risk\n  for CS"')
     path.write_text(text, encoding="utf-8")
     assert load_spec(path).name == "Churn risk for CS"
+
+
+def test_a_misspelt_key_suggests_the_one_meant_with_its_line(tmp_path):
+    text = default_spec_path().read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    data["surface"]["risk_flor"] = 0.02
+    data["training"]["min_postives"] = 10
+    data["feedbak"] = {"outcome_days": 30}
+    path = tmp_path / "atrisk.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    with pytest.raises(SpecError) as e:
+        load_spec(path)
+    text = str(e.value)
+    flor = lines.index("  risk_flor: 0.02") + 1
+    assert (
+        f"atrisk.yml, line {flor}: surface.risk_flor is not a known field — did you mean "
+        "surface.risk_floor?"
+    ) in text
+    assert "training.min_postives is not a known field — did you mean training.min_positives?" in (
+        text
+    )
+    assert "feedbak is not a known field — did you mean feedback?" in text
+
+
+def test_an_unknown_key_with_no_close_match_lists_the_keys_of_its_level(spec_data):
+    spec_data["drift"]["zzz"] = 1
+    with pytest.raises(SpecError) as e:
+        parse_spec(spec_data)
+    assert "atrisk.yml: drift.zzz is not a known field — drift takes " in str(e.value)
+    assert "psi_threshold" in str(e.value)

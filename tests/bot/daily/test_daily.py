@@ -225,3 +225,31 @@ def test_replaying_an_old_day_leaves_todays_state_alone(
     run_daily(ctx, AS_OF, scorer=FakeScorer(fail="boom"), poster=FakePoster())
     run_daily(ctx, AS_OF - dt.timedelta(days=3), scorer=FakeScorer(), poster=FakePoster())
     assert model_state.current(ctx).state == "fallback"
+
+
+def test_a_failed_day_is_scored_again_by_the_next_run_without_duplicate_alerts(
+    ctx: Context, world: dict, ops: OpsRecorder
+) -> None:
+    failed = run_daily(ctx, AS_OF, scorer=FakeScorer(fail="source timed out"), poster=FakePoster())
+    assert failed.status == "failed" and failed.fallback
+    served = {a.account_id for a in day_alerts(ctx)}
+    scorer = FakeScorer()
+    report = run_daily(ctx, AS_OF, scorer=scorer, poster=FakePoster())
+    assert scorer.calls == [AS_OF] and not report.reused
+    assert report.status == "succeeded" and not report.fallback
+    alerts = day_alerts(ctx)
+    assert len(alerts) == len({a.account_id for a in alerts})  # one alert per account
+    assert {a.account_id for a in alerts} >= served
+    assert model_state.current(ctx).state == "active"
+    again = FakeScorer()
+    assert run_daily(ctx, AS_OF, scorer=again, poster=FakePoster()).reused
+    assert again.calls == []  # a day that succeeded is not scored a third time
+
+
+def test_the_scheduler_retries_a_day_whose_run_failed(
+    ctx: Context, world: dict, ops: OpsRecorder
+) -> None:
+    run_daily(ctx, AS_OF, trigger="scheduler", scorer=FakeScorer(fail="boom"), poster=FakePoster())
+    scorer = FakeScorer()
+    report = run_daily(ctx, AS_OF, trigger="scheduler", scorer=scorer, poster=FakePoster())
+    assert report.status == "succeeded" and scorer.calls == [AS_OF]

@@ -237,3 +237,24 @@ def test_scoring_a_day_before_the_live_model_was_trained_is_refused_not_leaked(
 
     with pytest.raises(NoModelForDate, match="would know the future"):
         run_scoring(trained_ctx, as_of=END - dt.timedelta(days=60), post=False)
+
+
+def test_a_risk_floor_that_cuts_the_flagged_list_is_named_in_the_run_summary(
+    trained_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    use_env(monkeypatch, trained_url, tmp_path, surface={"risk_floor": 0.95})
+    assert run(["score", "--no-post", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    scored, flagged = data["counts"]["scored"], data["counts"]["flagged"]
+    asked = math.ceil(0.05 * scored)
+    assert flagged < asked
+    note = (
+        f"surface.risk_floor (0.95) left {flagged:,} of {scored:,} accounts flagged, where "
+        f"surface.top_share (5%) asks for {asked:,}"
+    )
+    assert any(w.startswith(note) for w in data["warnings"])
+    assert run(["score", "--no-post"]) == 0
+    assert note in " ".join(capsys.readouterr().out.split())

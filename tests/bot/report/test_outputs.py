@@ -11,6 +11,8 @@ from bot.cli.report_cmd import report_format
 from bot.errors import AtriskError
 from bot.report.build import alert_facts, build_report
 from bot.report.html import render_html
+from bot.report.impact import itt_sentence
+from bot.report.lift import Difference
 from tests.bot.report.frames import demo_frames
 
 
@@ -66,3 +68,30 @@ def test_the_page_prints_numbers_axes_and_keeps_the_week_without_alerts() -> Non
     lift = report["lift"]["retention_lift"]
     assert f"{lift['value'] * 100:+.1f} pts" in page
     assert "distinguishable from zero" in page and "held-out accounts with a matured" in page
+
+
+def test_the_report_json_counts_suppressed_alerts_apart_from_the_alerts() -> None:
+    frames = demo_frames()
+    frames.alerts.loc[frames.alerts.index[:10], "status"] = "suppressed"
+    report = build_report(
+        frames,
+        today=dt.date(2026, 5, 1),
+        horizon_days=30,
+        accuracy_target=0.8,
+        accuracy_floor=0.7,
+        psi_threshold=0.25,
+    )
+    summary = report["summary"]
+    assert summary["suppressed"] == 10
+    assert summary["alerts"] == len(frames.alerts) - 10
+    assert summary["alerts_by_status"]["suppressed"] == 10
+
+
+def test_no_lift_yet_says_how_many_held_out_accounts_are_needed() -> None:
+    a = {"n": 12, "rate": 0.9}
+    h = {"n": 0, "rate": None}
+    text = itt_sentence(a, h, Difference(None, None, None), 484, 0.05)
+    assert text == (
+        "No lift yet: 12 alerted and 0 held-out accounts have a matured outcome (both are "
+        "needed; about 484 held-out accounts are needed to detect a lift of +5.0 points)."
+    )
