@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, true
 from sqlalchemy.orm import Session
 
 from storage.models import Account, Action, Alert, Play, Score
@@ -43,24 +44,58 @@ def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
         yield ids[start : start + CHUNK]
 
 
+def _flagged(
+    columns: Sequence[Any], run_id: int, as_of: dt.date, csm_emails: Collection[str] | None
+) -> Select[Any]:
+    """The run's flagged live (not shadow) scores in scope, joined to their accounts.
+
+    ``flagged = true`` (not ``IS``) lets the ``(run_id, flagged, risk)`` index serve it."""
+    stmt = (
+        select(*columns)
+        .join(Account, Account.account_id == Score.account_id)
+        .where(
+            Score.run_id == run_id,
+            Score.flagged == true(),
+            Score.as_of == as_of,
+            Score.shadow.is_(False),
+        )
+    )
+    if csm_emails is not None:
+        stmt = stmt.where(Account.csm_email.in_(sorted(csm_emails)))
+    return stmt
+
+
 def flagged(
     session: Session, *, run_id: int, as_of: dt.date, csm_emails: Collection[str] | None
 ) -> list[Flagged]:
     """The run's flagged live (not shadow) scores in scope, riskiest first."""
-    stmt = (
-        select(Score.account_id, Score.risk, Account.arr, Account.csm_email)
-        .join(Account, Account.account_id == Score.account_id)
-        .where(
-            Score.as_of == as_of,
-            Score.run_id == run_id,
-            Score.shadow.is_(False),
-            Score.flagged.is_(True),
-        )
-        .order_by(Score.risk.desc(), Score.account_id)
-    )
-    if csm_emails is not None:
-        stmt = stmt.where(Account.csm_email.in_(sorted(csm_emails)))
+    stmt = _flagged(
+        (Score.account_id, Score.risk, Account.arr, Account.csm_email), run_id, as_of, csm_emails
+    ).order_by(Score.risk.desc(), Score.account_id)
     return [Flagged(a, float(r), arr, csm) for a, r, arr, csm in session.execute(stmt)]
+
+
+def flagged_handling(
+    session: Session, *, run_id: int, as_of: dt.date, csm_emails: Collection[str] | None
+) -> dict[str, Handling]:
+    """``handling`` of the run's flagged accounts in scope, in two queries whatever their
+    number (the flagged set is a subquery, not a list of ids sent in chunks)."""
+    ids = _flagged((Score.account_id,), run_id, as_of, csm_emails).scalar_subquery()
+    rows = session.execute(
+        select(Alert.account_id, Alert.id, Alert.as_of, Action.id)
+        .outerjoin(Action, Action.alert_id == Alert.id)
+        .where(Alert.account_id.in_(ids), Alert.status == "posted")
+        .order_by(Alert.as_of.desc(), Alert.id.desc())
+    )
+    latest: dict[str, tuple[int, dt.date, bool]] = {}
+    for account_id, alert_id, alerted_on, action_id in rows:
+        latest.setdefault(account_id, (alert_id, alerted_on, action_id is not None))
+    plays = select(Play.account_id).where(Play.account_id.in_(ids), Play.status == "open")
+    open_play = set(session.scalars(plays))
+    return {
+        a: Handling(alert_id, on, acted or a in open_play)
+        for a, (alert_id, on, acted) in latest.items()
+    }
 
 
 def handling(session: Session, *, account_ids: Sequence[str]) -> dict[str, Handling]:
