@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 MATCH_LIMIT = 8
 FUZZY_MATCH = 0.85  # a fuzzy match this close counts as the account asked for
 FUZZY_SUGGEST = 0.6  # closer than this is worth a "did you mean"
-FUZZY_POOL = 500  # candidates (most shared trigrams) compared with difflib
+FUZZY_POOL = 500  # candidates (most trigrams of the query shared) compared with difflib
 ALL_ROLES = frozenset({"admin", "analyst"})
 
 
@@ -288,7 +288,7 @@ def lookup(
             )
         suggestions: list[str] = []
         if not found and names is not None:
-            grams = q.trigrams(query)
+            grams = q.trigrams(query, most=len(query))  # all of them: memory is cheap
             candidates = names.sharing_trigrams(grams, scope, FUZZY_POOL)
             strong, suggestions = _fuzzy(query, candidates)
             found = list(q.accounts_by_id(s, account_ids=strong[:MATCH_LIMIT]).values())
