@@ -6,7 +6,8 @@ alerts; the real app runs in its own process, served by waitress, and is sent si
 by 20 clients at once, each waiting for its answer (the ``respond()`` post, or the click's
 ``chat.update``) before sending the next, as people do; the app's Web API calls go to the
 Slack double in this process. Prints one JSON object per backend: ack and full-answer latency
-(ms: p50, p95, p99, max, mean) per kind of question, and for clicks.
+(ms: p50, p95, p99, max, mean) per kind of question, and for clicks, with the app's CPU time
+per question (``app_cpu_ms_per_request``, from /proc: what a loaded machine does not inflate).
 
 Kinds: ``status``; ``my_accounts`` (a CSM's ``/atrisk``); ``team_queue`` (a manager's
 ``/atrisk``); ``team`` (``/atrisk team``); ``csm`` (``/atrisk csm @…`` by a manager);
@@ -113,6 +114,16 @@ def serve_app(db_url: str, slack_url: str, threads: int, port: Any) -> None:
     server = HttpServer(wsgi_app(app, ctx), host="127.0.0.1", port=0, threads=threads)
     port.put(server.port)
     server.run()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) the process ``pid`` has used, from /proc (None elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def load(
@@ -232,12 +243,20 @@ def run_backend(args: argparse.Namespace, backend: str) -> dict[str, Any]:
             for kind in kinds:
                 load(command(*asked[kind]), 1, 1)
             for kind in kinds:
+                cpu_before = cpu_seconds(child.pid or 0)
                 ack, full = load(command(*asked[kind]), args.requests, args.concurrency)
+                cpu_after = cpu_seconds(child.pid or 0)
                 out[kind] = {
                     "ack": summary(ack),
                     "answer": summary(full),
                     "requests": len(ack),
                     "unanswered": len(ack) - len(full),
+                    # the app's CPU per question: what the load average does not change
+                    "app_cpu_ms_per_request": round(
+                        1000 * (cpu_after - cpu_before) / max(1, len(ack)), 1
+                    )
+                    if cpu_before is not None and cpu_after is not None
+                    else None,
                 }
                 print(f"  {backend} {kind}: {json.dumps(out[kind])}", file=sys.stderr, flush=True)
             click_ack, click_done = load(click, args.requests, args.concurrency)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -257,7 +258,13 @@ class Score(ProductScoped, Base):
     __table_args__ = (
         Index("ix_scores_account_as_of", "account_id", "as_of"),
         Index("ix_scores_as_of_risk", "as_of", "risk"),
-        Index("ix_scores_run_flagged_risk", "run_id", "flagged", "risk"),
+        Index(
+            "ix_scores_run_flagged_risk",
+            "run_id",
+            "risk",
+            sqlite_where=text("flagged = 1"),
+            postgresql_where=text("flagged"),
+        ),
     )
 
 

@@ -49,7 +49,8 @@ def _flagged(
 ) -> Select[Any]:
     """The run's flagged live (not shadow) scores in scope, joined to their accounts.
 
-    ``flagged = true`` (not ``IS``) lets the ``(run_id, flagged, risk)`` index serve it."""
+    ``flagged = true`` (not ``IS``) lets the partial ``(run_id, risk) where flagged`` index
+    serve it."""
     stmt = (
         select(*columns)
         .join(Account, Account.account_id == Score.account_id)
