@@ -56,8 +56,9 @@ def _queue(
     if served.run_id is None or served.scored_on is None:
         return TopAnswer(label, (), served, sort=sort, only_unacted=unacted)
     run_id, as_of = served.run_id, served.scored_on
-    flagged = qq.flagged(session, run_id=run_id, as_of=as_of, csm_emails=scope)
-    handled = qq.flagged_handling(session, run_id=run_id, as_of=as_of, csm_emails=scope)
+    flagged, handled = qq.flagged_and_handling(
+        session, run_id=run_id, as_of=as_of, csm_emails=scope
+    )
     nobody = {a for a, h in handled.items() if not h.acted}
     shown = [f for f in flagged if f.account_id in nobody] if unacted else list(flagged)
     if sort == "arr":
@@ -125,8 +126,7 @@ def team_summary(ctx: Root, caller: Caller, *, today: dt.date) -> TeamAnswer:
         if served.run_id is None or served.scored_on is None:
             return TeamAnswer(caller.scope_label, served)
         run_id, as_of, scope = served.run_id, served.scored_on, caller.csm_emails
-        flagged = qq.flagged(s, run_id=run_id, as_of=as_of, csm_emails=scope)
-        handled = qq.flagged_handling(s, run_id=run_id, as_of=as_of, csm_emails=scope)
+        flagged, handled = qq.flagged_and_handling(s, run_id=run_id, as_of=as_of, csm_emails=scope)
         names = {m.email.lower(): m.name for m in q.team(s)}
     load: dict[str, list[float]] = {}
     for f in flagged:
