@@ -36,7 +36,7 @@ TINY: dict[str, list[str]] = {
         "--sources",
         "duckdb,sqlite",
     ],
-    "slash": ["--accounts", "2000", "--requests", "40", "--concurrency", "4"],
+    "slash": ["--accounts", "2000", "--requests", "10", "--concurrency", "4"],
     "synth": ["--accounts", "300", "--months", "6"],
     "train": ["--accounts", "1200", "--months", "12", "--snapshots", "4", "--no-quality"],
 }

@@ -1,38 +1,45 @@
-"""``/atrisk`` and button clicks under load, against PostgreSQL holding 100k scored accounts.
+"""``/atrisk`` and button clicks under load, against an application store of 100k scored accounts.
 
-A throwaway database gets N accounts (two scoring runs of scores), a team of managers and
-CSMs, and posted alerts; the real app runs in its own process, served by waitress, and is
-sent signed requests by 20 clients at once, each waiting for its answer (the ``respond()``
-post, or the click's ``chat.update``) before sending the next, as people do; the app's Web
-API calls go to the Slack double in this process. Prints one JSON object: ack and
-full-answer latency (ms) for ``/atrisk`` (a person's scope, and every account), a lookup
-that falls through to fuzzy matching, and clicks (ack; recorded and message updated).
+A throwaway store (SQLite file or PostgreSQL database, ``benchmarks.slash_seed``) gets N
+accounts (two scoring runs of scores, 5 % flagged), a team of managers and CSMs, and posted
+alerts; the real app runs in its own process, served by waitress, and is sent signed requests
+by 20 clients at once, each waiting for its answer (the ``respond()`` post, or the click's
+``chat.update``) before sending the next, as people do; the app's Web API calls go to the
+Slack double in this process. Prints one JSON object per backend: ack and full-answer latency
+(ms: p50, p95, p99, max, mean) per kind of question, and for clicks, with the app's CPU time
+per question (``app_cpu_ms_per_request``, from /proc: what a loaded machine does not inflate).
 
-    python -m benchmarks.bench_slash [--accounts 100000] [--requests 400] [--concurrency 20]
+Kinds: ``status``; ``my_accounts`` (a CSM's ``/atrisk``); ``team_queue`` (a manager's
+``/atrisk``); ``team`` (``/atrisk team``); ``csm`` (``/atrisk csm @…`` by a manager);
+``all_accounts`` (an admin's ``/atrisk``); ``leads``; ``account_by_name`` (an exact name, any
+case), ``account_by_prefix`` (the start of a name), ``misspelt_name`` (falls through to
+did-you-mean), each asked by an admin, so across every account.
+
+    python -m benchmarks.bench_slash [--accounts 100000] [--requests 200] [--concurrency 20]
+        [--backends sqlite,postgresql] [--kinds status,misspelt_name,…]
         [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import logging
 import multiprocessing
 import os
 import random
 import statistics
+import sys
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 
+from benchmarks.slash_seed import account_name, seed, throwaway_store
 from bot.bootstrap import Context, default_spec_path
 from bot.settings import Settings
 from bot.slack.app import create_app
@@ -43,154 +50,7 @@ from tests.bot.slack import signing
 from tests.bot.slack.slack_double import SlackDouble
 
 TOKEN = "xoxb-bench"
-TODAY = dt.date.today()
-CSMS_PER_MANAGER = 20
-ACCOUNTS_PER_CSM = 500
-
-
-@contextmanager
-def throwaway_database(base_url: str) -> Iterator[str]:
-    name = f"atrisk_bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{base_url.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _copy(engine: Engine, table: str, columns: str, rows: Iterator[tuple[Any, ...]]) -> None:
-    raw = engine.raw_connection()
-    try:
-        with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-            for row in rows:
-                copy.write_row(row)
-        raw.commit()
-    finally:
-        raw.close()
-
-
-def seed(engine: Engine, n_accounts: int, rng: random.Random) -> dict[str, list[str]]:
-    """Accounts, team, a live model, two runs of scores and posted alerts; who is who."""
-    n_csms = max(1, n_accounts // ACCOUNTS_PER_CSM)
-    n_managers = max(1, n_csms // CSMS_PER_MANAGER)
-    team: list[tuple[str, str, str, str | None, str]] = [
-        ("admin@x.io", "Admin", "admin", None, "U0ADMIN000")
-    ]
-    team += [
-        (f"m{m}@x.io", f"Manager {m}", "manager", None, f"U0M{m:07d}") for m in range(n_managers)
-    ]
-    team += [
-        (f"c{c}@x.io", f"CSM {c}", "csm", f"m{c % n_managers}@x.io", f"U0C{c:07d}")
-        for c in range(n_csms)
-    ]
-    _copy(engine, "team", "email, name, role, manager_email, slack_user_id", iter(team))
-    _copy(
-        engine,
-        "accounts",
-        "account_id, name, csm_email, segment, arr, seats, created_at, renewal_date",
-        (
-            (
-                f"A{i:06d}",
-                f"Company {i} {rng.choice(['GmbH', 'Inc', 'Ltd', 'SAS'])}",
-                f"c{i % n_csms}@x.io",
-                "SMB",
-                float(rng.randint(5, 500) * 1000),
-                20,
-                dt.date(2023, 1, 1),
-                TODAY + dt.timedelta(days=rng.randint(1, 365)),
-            )
-            for i in range(n_accounts)
-        ),
-    )
-    with engine.begin() as conn:
-        model_id = conn.execute(
-            text(
-                "insert into model_versions (version, state, created_at, trained_as_of, "
-                "feature_source, features, params, metrics, artifact, artifact_sha256, extras) "
-                "values ('bench.1', 'live', now(), :d, 'builtin', '[]', '{}', "
-                "'{\"roc_auc\": 0.8}', 'x', :sha, '{}') returning id"
-            ),
-            {"d": TODAY, "sha": "0" * 64},
-        ).scalar_one()
-        runs = []
-        for day in (TODAY - dt.timedelta(days=7), TODAY):
-            runs.append(
-                conn.execute(
-                    text(
-                        "insert into scoring_runs (as_of, started_at, status, trigger, "
-                        "model_version_id, n_scored, n_flagged, n_alerts, fallback, warnings) "
-                        "values (:d, now(), 'succeeded', 'bench', :m, :n, 0, 0, false, '[]') "
-                        "returning id"
-                    ),
-                    {"d": day, "m": model_id, "n": n_accounts},
-                ).scalar_one()
-            )
-    reasons = json.dumps(
-        [
-            {
-                "feature": "f",
-                "family": "usage",
-                "value": 1,
-                "contribution": 0.3,
-                "text": "Usage fell 40 % in the last 14 days",
-            }
-        ]
-    )
-    for run_id, day in zip(runs, (TODAY - dt.timedelta(days=7), TODAY), strict=True):
-        _copy(
-            engine,
-            "scores",
-            "run_id, account_id, model_version_id, as_of, shadow, risk, flagged, reasons",
-            (
-                (run_id, f"A{i:06d}", model_id, day, False, rng.random(), False, reasons)
-                for i in range(n_accounts)
-            ),
-        )
-    alerts = rng.sample(range(n_accounts), min(n_accounts, 2000))
-    _copy(
-        engine,
-        "alerts",
-        "alert_key, account_id, as_of, run_id, model_version_id, csm_email, risk, reasons, "
-        "playbooks, fallback, status, attempts, created_at, posted_at, posted_channel, posted_ts",
-        (
-            (
-                f"A{i:06d}:{TODAY}",
-                f"A{i:06d}",
-                TODAY,
-                runs[1],
-                model_id,
-                f"c{i % n_csms}@x.io",
-                0.9,
-                reasons,
-                json.dumps(
-                    [
-                        {
-                            "id": "exec-sponsor-call",
-                            "title": "Exec sponsor call",
-                            "follow_up_days": 14,
-                        }
-                    ]
-                ),
-                False,
-                "posted",
-                1,
-                dt.datetime.now(dt.UTC),
-                dt.datetime.now(dt.UTC),
-                "C0BENCH001",
-                f"{1000 + i}.000100",
-            )
-            for i in alerts
-        ),
-    )
-    with engine.begin() as conn:
-        conn.execute(text("analyze"))
-        ids = [r for (r,) in conn.execute(text("select id from alerts order by id"))]
-    users = [t[4] for t in team]
-    return {"users": users, "alerts": [str(i) for i in ids]}
+TARGETS = {"ack_p99_ms": 100, "answer_p99_ms": 300}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -203,6 +63,7 @@ def summary(values: list[float]) -> dict[str, float]:
         return {}
     return {
         "p50": pct(values, 0.5),
+        "p95": pct(values, 0.95),
         "p99": pct(values, 0.99),
         "max": round(max(values), 1),
         "mean": round(statistics.fmean(values), 1),
@@ -255,6 +116,16 @@ def serve_app(db_url: str, slack_url: str, threads: int, port: Any) -> None:
     server.run()
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) the process ``pid`` has used, from /proc (None elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load(
     send: Callable[[int], tuple[float, float | None]], n: int, concurrency: int
 ) -> tuple[list[float], list[float]]:
@@ -282,33 +153,66 @@ def post_alerts(slack: SlackDouble, engine: Engine, n: int) -> list[tuple[int, s
     return out
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def questions(
+    who: dict[str, Any], n_accounts: int
+) -> dict[str, tuple[Callable[[int], str], list[str]]]:
+    """Per kind: the text typed for request ``i``, and who types it (taken in turn)."""
+    rng = random.Random(11)
+    picks = [rng.randrange(n_accounts) for _ in range(10_000)]
+
+    def pick(i: int) -> int:
+        return picks[i % len(picks)]
+
+    def misspelt(i: int) -> str:
+        name = account_name(pick(i))
+        return name.replace("Company", "Compny").replace(" Inc", " Icn").replace(" Ltd", " Lts")
+
+    admin, managers, csms = [who["admin"]], who["managers"], who["csms"]
+    return {
+        "status": (lambda i: "status", csms),
+        "my_accounts": (lambda i: "", csms),
+        "team_queue": (lambda i: "", managers),
+        "team": (lambda i: "team", managers),
+        "csm": (lambda i: f"csm <@{csms[i % len(csms)]}>", admin),
+        "all_accounts": (lambda i: "", admin),
+        "leads": (lambda i: "leads", csms),
+        "account_by_name": (lambda i: account_name(pick(i)).upper(), admin),
+        "account_by_prefix": (lambda i: " ".join(account_name(pick(i)).split()[:2]), admin),
+        "misspelt_name": (misspelt, admin),
+    }
+
+
+def run_backend(args: argparse.Namespace, backend: str) -> dict[str, Any]:
     rng = random.Random(7)
-    with throwaway_database(args.pg_url) as url, TimedDouble(TOKEN) as slack:
+    with throwaway_store(backend, args.pg_url) as url, TimedDouble(TOKEN) as slack:
         engine = make_engine(url, create=True)
         upgrade(engine)
         started = time.perf_counter()
         who = seed(engine, args.accounts, rng)
         seed_seconds = time.perf_counter() - started
-        posted = post_alerts(slack, engine, args.requests)
+        posted = post_alerts(slack, engine, min(args.requests, len(who["alerts"])))
         engine.dispose()
         fork = multiprocessing.get_context("fork")
         port: Any = fork.Queue()
         child = fork.Process(target=serve_app, args=(url, slack.url, args.concurrency, port))
         child.start()
         endpoint = f"http://127.0.0.1:{port.get(timeout=60)}{EVENTS_PATH}"
-        users: list[str] = []
+        asked = questions(who, args.accounts)
+        kinds = [k for k in (args.kinds.split(",") if args.kinds else asked) if k]
 
-        def command(text_for: Callable[[int], str]) -> Callable[[int], tuple[float, float | None]]:
+        def command(
+            text_for: Callable[[int], str], users: list[str]
+        ) -> Callable[[int], tuple[float, float | None]]:
             def send(i: int) -> tuple[float, float | None]:
                 url = slack.response_url()
-                user = users[i % len(users)]
-                body = signing.command_body(text_for(i), user_id=user, response_url=url)
+                body = signing.command_body(
+                    text_for(i), user_id=users[i % len(users)], response_url=url
+                )
                 t0 = time.monotonic()
                 answer = signing.post(endpoint, body, signing.signed_headers(body))
                 ack = (time.monotonic() - t0) * 1000
                 assert answer.status == 200, answer
-                done = slack.wait(url)
+                done = slack.wait(url, timeout=args.timeout)
                 return ack, (done - t0) * 1000 if done else None
 
             return send
@@ -329,43 +233,49 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             answer = signing.post(endpoint, body, signing.signed_headers(body))
             ack = (time.monotonic() - t0) * 1000
             assert answer.status == 200, answer
-            done = slack.wait(f"update/{ts}")
+            done = slack.wait(f"update/{ts}", timeout=args.timeout)
             return ack, (done - t0) * 1000 if done else None
 
+        out: dict[str, Any] = {}
         try:
-            users[:] = [u for u in who["users"] if not u.startswith("U0ADMIN")]
-            load(command(lambda i: ""), 40, args.concurrency)  # warm up pools and caches
-            top_ack, top_full = load(command(lambda i: ""), args.requests, args.concurrency)
-            users[:] = ["U0ADMIN000"]  # every account in scope: the heaviest query
-            all_ack, all_full = load(command(lambda i: ""), args.requests // 4, args.concurrency)
-            misspelt = lambda i: f"Compny {rng.randrange(args.accounts)} GmbX"  # noqa: E731
-            fuzzy_ack, fuzzy_full = load(command(misspelt), 40, args.concurrency)
+            # warm up: pools, caches and each kind once, as on a server that has been up a while
+            load(command(lambda i: "", who["csms"]), 2 * args.concurrency, args.concurrency)
+            for kind in kinds:
+                load(command(*asked[kind]), 1, 1)
+            for kind in kinds:
+                cpu_before = cpu_seconds(child.pid or 0)
+                ack, full = load(command(*asked[kind]), args.requests, args.concurrency)
+                cpu_after = cpu_seconds(child.pid or 0)
+                out[kind] = {
+                    "ack": summary(ack),
+                    "answer": summary(full),
+                    "requests": len(ack),
+                    "unanswered": len(ack) - len(full),
+                    # the app's CPU per question: what the load average does not change
+                    "app_cpu_ms_per_request": round(
+                        1000 * (cpu_after - cpu_before) / max(1, len(ack)), 1
+                    )
+                    if cpu_before is not None and cpu_after is not None
+                    else None,
+                }
+                print(f"  {backend} {kind}: {json.dumps(out[kind])}", file=sys.stderr, flush=True)
             click_ack, click_done = load(click, args.requests, args.concurrency)
             updated = len(slack.calls_to("chat.update"))
         finally:
             child.terminate()
             child.join(10)
+    every_ack = [v["ack"]["p99"] for v in out.values() if v["ack"]]
+    every_answer = [v["answer"]["p99"] for v in out.values() if v["answer"]]
     return {
-        "benchmark": "slash",
-        "backend": "postgresql",
+        "backend": backend,
         "accounts": args.accounts,
         "scores": 2 * args.accounts,
         "concurrency": args.concurrency,
         "seed_seconds": round(seed_seconds, 1),
-        "atrisk_in_scope_ms": {
-            "ack": summary(top_ack),
-            "answer": summary(top_full),
-            "requests": len(top_ack),
-        },
-        "atrisk_all_accounts_ms": {
-            "ack": summary(all_ack),
-            "answer": summary(all_full),
-            "requests": len(all_ack),
-        },
-        "atrisk_fuzzy_lookup_all_accounts_ms": {
-            "ack": summary(fuzzy_ack),
-            "answer": summary(fuzzy_full),
-            "requests": len(fuzzy_ack),
+        "atrisk_ms": out,
+        "worst_kind_p99_ms": {
+            "ack": max(every_ack, default=None),
+            "answer": max(every_answer, default=None),
         },
         "click_ms": {
             "ack": summary(click_ack),
@@ -373,22 +283,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "requests": len(click_ack),
         },
         "clicks_recorded_and_updated": updated,
-        "targets": {"atrisk_ack_p99_ms": 300, "click_ack_p99_ms": 100},
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--requests", type=int, default=200, help="per kind of question")
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--kinds", default="", help="comma-separated; default: every kind")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds to wait per answer")
     parser.add_argument(
         "--pg-url",
         default=os.environ.get(
             "ATRISK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
         ),
     )
-    print(json.dumps(run(parser.parse_args())))
+    args = parser.parse_args()
+    results = [run_backend(args, b.strip()) for b in args.backends.split(",") if b.strip()]
+    print(json.dumps({"benchmark": "slash", "targets": TARGETS, "runs": results}))
 
 
 if __name__ == "__main__":

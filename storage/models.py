@@ -22,6 +22,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -65,6 +67,11 @@ class Account(Base):
     created_at: Mapped[dt.date] = mapped_column(Date)
     renewal_date: Mapped[dt.date | None] = mapped_column(Date)
     churned_at: Mapped[dt.date | None] = mapped_column(Date, index=True)
+
+    __table_args__ = (
+        Index("ix_accounts_name_lower", func.lower(name)),
+        Index("ix_accounts_id_lower", func.lower(account_id)),
+    )
 
 
 class TeamMember(Base):
@@ -251,6 +258,13 @@ class Score(ProductScoped, Base):
     __table_args__ = (
         Index("ix_scores_account_as_of", "account_id", "as_of"),
         Index("ix_scores_as_of_risk", "as_of", "risk"),
+        Index(
+            "ix_scores_run_flagged_risk",
+            "run_id",
+            "risk",
+            sqlite_where=text("flagged = 1"),
+            postgresql_where=text("flagged"),
+        ),
     )
 
 

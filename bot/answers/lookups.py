@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from bot.answers.name_index import close_matches, names_of
 from bot.daily.fallback import Serving, serving
 from bot.daily.portfolio import standing_of
 from bot.errors import AtriskError
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 MATCH_LIMIT = 8
 FUZZY_MATCH = 0.85  # a fuzzy match this close counts as the account asked for
 FUZZY_SUGGEST = 0.6  # closer than this is worth a "did you mean"
-FUZZY_POOL = 500  # candidates (most shared trigrams) compared with difflib
+FUZZY_POOL = 500  # candidates (most trigrams of the query shared) compared with difflib
 ALL_ROLES = frozenset({"admin", "analyst"})
 
 
@@ -255,7 +256,7 @@ def _fuzzy(query: str, names: list[tuple[str, str]]) -> tuple[list[str], list[st
         for key in (name.lower(), account_id.lower()):
             keys.setdefault(key, set()).add(account_id)
             shown.setdefault(key, name)
-    close = difflib.get_close_matches(query.lower(), list(keys), n=5, cutoff=FUZZY_SUGGEST)
+    close = close_matches(query.lower(), list(keys), n=5, cutoff=FUZZY_SUGGEST)
     strong: list[str] = []
     for key in close:
         if difflib.SequenceMatcher(None, query.lower(), key).ratio() >= FUZZY_MATCH:
@@ -269,18 +270,26 @@ def lookup(
 ) -> LookupAnswer:
     """``/atrisk <name or id>``: exact, then contained, then fuzzy (difflib) matches in scope.
 
-    ``did_you_mean`` (a command the text was a typo of) rides along to the answer."""
+    An exact name or id is an index look-up; the other two are narrowed by the process's
+    ``NameIndex`` rather than by reading every account. ``did_you_mean`` (a command the text
+    was a typo of) rides along to the answer."""
     hint = did_you_mean
     with ctx.uow() as uow:
         s = uow.session
         served = serving(s, today)
         scope = caller.csm_emails
         found = q.accounts_exact(s, query=query, csm_emails=scope, limit=MATCH_LIMIT)
-        if not found:
-            found = q.accounts_containing(s, query=query, csm_emails=scope, limit=MATCH_LIMIT)
+        names = names_of(s) if not found else None
+        if names is not None:
+            # the index narrows to the ids holding the text (None: too many to list)
+            ids = names.containing(query, scope)
+            found = q.accounts_containing(
+                s, query=query, csm_emails=scope, limit=MATCH_LIMIT, among=ids
+            )
         suggestions: list[str] = []
-        if not found:
-            candidates = q.accounts_like(s, query=query, csm_emails=scope, limit=FUZZY_POOL)
+        if not found and names is not None:
+            grams = q.trigrams(query, most=len(query))  # all of them: memory is cheap
+            candidates = names.sharing_trigrams(grams, scope, FUZZY_POOL)
             strong, suggestions = _fuzzy(query, candidates)
             found = list(q.accounts_by_id(s, account_ids=strong[:MATCH_LIMIT]).values())
         if not found:

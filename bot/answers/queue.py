@@ -55,8 +55,10 @@ def _queue(
     served = serving(session, today)
     if served.run_id is None or served.scored_on is None:
         return TopAnswer(label, (), served, sort=sort, only_unacted=unacted)
-    flagged = qq.flagged(session, run_id=served.run_id, as_of=served.scored_on, csm_emails=scope)
-    handled = qq.handling(session, account_ids=[f.account_id for f in flagged])
+    run_id, as_of = served.run_id, served.scored_on
+    flagged, handled = qq.flagged_and_handling(
+        session, run_id=run_id, as_of=as_of, csm_emails=scope
+    )
     nobody = {a for a, h in handled.items() if not h.acted}
     shown = [f for f in flagged if f.account_id in nobody] if unacted else list(flagged)
     if sort == "arr":
@@ -123,10 +125,8 @@ def team_summary(ctx: Root, caller: Caller, *, today: dt.date) -> TeamAnswer:
         served = serving(s, today)
         if served.run_id is None or served.scored_on is None:
             return TeamAnswer(caller.scope_label, served)
-        flagged = qq.flagged(
-            s, run_id=served.run_id, as_of=served.scored_on, csm_emails=caller.csm_emails
-        )
-        handled = qq.handling(s, account_ids=[f.account_id for f in flagged])
+        run_id, as_of, scope = served.run_id, served.scored_on, caller.csm_emails
+        flagged, handled = qq.flagged_and_handling(s, run_id=run_id, as_of=as_of, csm_emails=scope)
         names = {m.email.lower(): m.name for m in q.team(s)}
     load: dict[str, list[float]] = {}
     for f in flagged:

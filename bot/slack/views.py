@@ -304,5 +304,3 @@ def unknown_caller(slack_user_id: str, owners: Sequence[str]) -> dict[str, Any]:
 def home_for_stranger(slack_user_id: str, owners: Sequence[str]) -> dict[str, Any]:
     """The Home tab for someone not in the team table: why it is empty and what to ask."""
     return {"type": "home", "blocks": unknown_caller(slack_user_id, owners)["blocks"]}
-
-

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, select, true
 from sqlalchemy.orm import Session
 
 from storage.models import Account, Action, Alert, Play, Score
@@ -43,24 +44,77 @@ def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
         yield ids[start : start + CHUNK]
 
 
+FLAGGED_COLUMNS = (Score.account_id, Score.risk, Account.arr, Account.csm_email)
+
+
+def _flagged(
+    columns: Sequence[Any], run_id: int, as_of: dt.date, csm_emails: Collection[str] | None
+) -> Select[Any]:
+    """The run's flagged live (not shadow) scores in scope, joined to their accounts.
+
+    ``flagged = true`` (not ``IS``) lets the partial ``(run_id, risk) where flagged`` index
+    serve it."""
+    stmt = (
+        select(*columns)
+        .join(Account, Account.account_id == Score.account_id)
+        .where(
+            Score.run_id == run_id,
+            Score.flagged == true(),
+            Score.as_of == as_of,
+            Score.shadow.is_(False),
+        )
+    )
+    if csm_emails is not None:
+        stmt = stmt.where(Account.csm_email.in_(sorted(csm_emails)))
+    return stmt
+
+
 def flagged(
     session: Session, *, run_id: int, as_of: dt.date, csm_emails: Collection[str] | None
 ) -> list[Flagged]:
     """The run's flagged live (not shadow) scores in scope, riskiest first."""
+    stmt = _flagged(FLAGGED_COLUMNS, run_id, as_of, csm_emails).order_by(
+        Score.risk.desc(), Score.account_id
+    )
+    return [Flagged(a, float(r), arr, csm) for a, r, arr, csm in session.execute(stmt)]
+
+
+def flagged_and_handling(
+    session: Session, *, run_id: int, as_of: dt.date, csm_emails: Collection[str] | None
+) -> tuple[list[Flagged], dict[str, Handling]]:
+    """``flagged`` and their ``handling`` in two queries whatever their number: the flagged
+    scores joined to their posted alerts and those alerts' actions, then the open plays in
+    scope (no list of ids sent back in chunks, no query per account)."""
     stmt = (
-        select(Score.account_id, Score.risk, Account.arr, Account.csm_email)
-        .join(Account, Account.account_id == Score.account_id)
-        .where(
-            Score.as_of == as_of,
-            Score.run_id == run_id,
-            Score.shadow.is_(False),
-            Score.flagged.is_(True),
+        _flagged(
+            (*FLAGGED_COLUMNS, Alert.id, Alert.as_of, Action.id),
+            run_id,
+            as_of,
+            csm_emails,
         )
-        .order_by(Score.risk.desc(), Score.account_id)
+        .outerjoin(Alert, and_(Alert.account_id == Score.account_id, Alert.status == "posted"))
+        .outerjoin(Action, Action.alert_id == Alert.id)
+        .order_by(Score.risk.desc(), Score.account_id, Alert.as_of.desc(), Alert.id.desc())
+    )
+    found: list[Flagged] = []
+    latest: dict[str, tuple[int, dt.date, bool]] = {}
+    for account_id, risk, arr, csm, alert_id, alerted_on, action_id in session.execute(stmt):
+        if not found or found[-1].account_id != account_id:
+            found.append(Flagged(account_id, float(risk), arr, csm))
+            if alert_id is not None:
+                latest[account_id] = (alert_id, alerted_on, action_id is not None)
+    plays = (
+        select(Play.account_id)
+        .join(Account, Account.account_id == Play.account_id)
+        .where(Play.status == "open")
     )
     if csm_emails is not None:
-        stmt = stmt.where(Account.csm_email.in_(sorted(csm_emails)))
-    return [Flagged(a, float(r), arr, csm) for a, r, arr, csm in session.execute(stmt)]
+        plays = plays.where(Account.csm_email.in_(sorted(csm_emails)))
+    open_play = set(session.scalars(plays)) & latest.keys()
+    return found, {
+        a: Handling(alert_id, on, acted or a in open_play)
+        for a, (alert_id, on, acted) in latest.items()
+    }
 
 
 def handling(session: Session, *, account_ids: Sequence[str]) -> dict[str, Handling]:

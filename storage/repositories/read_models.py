@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -147,9 +147,20 @@ def accounts_exact(
 
 
 def accounts_containing(
-    session: Session, *, query: str, csm_emails: Collection[str] | None, limit: int
+    session: Session,
+    *,
+    query: str,
+    csm_emails: Collection[str] | None,
+    limit: int,
+    among: Sequence[str] | None = None,
 ) -> list[Account]:
-    """Accounts whose name or id contains ``query`` (ignoring case)."""
+    """Accounts whose name or id contains ``query`` (ignoring case), by name.
+
+    ``among``: only these account ids may match (a list an in-memory index narrowed the
+    question to, so the database looks them up instead of reading every account); an empty
+    list matches nothing, None reads every account in scope."""
+    if among is not None and not among:
+        return []
     pattern = _like(query)
     stmt = (
         select(Account)
@@ -162,6 +173,8 @@ def accounts_containing(
         .order_by(Account.name, Account.account_id)
         .limit(limit)
     )
+    if among is not None:
+        stmt = stmt.where(Account.account_id.in_(among))
     return list(session.scalars(_scoped(stmt, Account.csm_email, csm_emails)))
 
 
@@ -173,30 +186,6 @@ def trigrams(text: str, most: int = 8) -> list[str]:
         return grams
     step = len(grams) / most
     return [grams[int(i * step)] for i in range(most)]
-
-
-def accounts_like(
-    session: Session, *, query: str, csm_emails: Collection[str] | None, limit: int
-) -> list[tuple[str, str]]:
-    """``(account_id, name)`` of the accounts in scope whose names share most trigrams with
-    ``query`` (ids are matched exactly or by substring before this).
-
-    A portable trigram ranking (plain LIKEs, no extension): the database narrows a large
-    scope to ``limit`` candidates so the fuzzy comparison in Python stays small.
-    """
-    grams = trigrams(query)
-    if not grams:
-        return []
-    name = func.lower(Account.name)
-    likes = [name.like(_like(g), escape="\\") for g in grams]
-    shared = sum((case((like, 1), else_=0) for like in likes[1:]), case((likes[0], 1), else_=0))
-    stmt = (
-        select(Account.account_id, Account.name)
-        .where(or_(*likes))
-        .order_by(shared.desc(), Account.account_id)
-        .limit(limit)
-    )
-    return [(i, n) for i, n in session.execute(_scoped(stmt, Account.csm_email, csm_emails))]
 
 
 def accounts_by_id(session: Session, *, account_ids: Sequence[str]) -> dict[str, Account]:

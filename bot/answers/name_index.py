@@ -1,0 +1,195 @@
+"""Every account's name and id in memory, for ``/atrisk <name>`` across 100k accounts.
+
+A substring (``acme`` in ``Acme Corp``) cannot use a B-tree index, and a misspelt name
+(``Acme Crop``) has no index at all: asked of the database, both read every account on every
+request. ``NameIndex`` holds the lowered names and ids once per process (about 40 MB per
+100k accounts, built in about 1.2 CPU seconds) with the trigrams of each name, so those
+questions cost a few milliseconds. It is rebuilt when the accounts change: ``names_of`` keys
+it by the newest ingest run and the number of accounts, read with two index look-ups per
+question.
+
+The index only narrows: the database still orders and returns the accounts, so an answer is
+the one a full scan gives.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import heapq
+import threading
+import weakref
+from collections.abc import Collection, Hashable
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Account, IngestRun
+
+SUBSTRING_MOST = 500  # more accounts containing the text than this: the database searches
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """``ids[i]``, ``names[i]`` and ``csms[i]`` of every account, ordered by id."""
+
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    csms: tuple[str, ...]
+    lowered: tuple[tuple[str, str], ...]  # (name, id) of each account, lowered
+    text: str  # lowered name and id of each account, each followed by "\n"
+    starts: tuple[int, ...]  # where each of those 2 × n pieces starts in ``text``
+    grams: dict[str, np.ndarray]  # trigram of a lowered name → rows holding it, ascending
+    csm_rows: dict[str, np.ndarray]  # CSM email → their rows
+
+    @classmethod
+    def build(cls, rows: list[tuple[str, str, str]]) -> NameIndex:
+        """From ``(account_id, name, csm_email)`` rows, in any order."""
+        rows = sorted(rows)
+        pieces, starts, at = [], [], 0
+        grams: dict[str, list[int]] = {}
+        csm_rows: dict[str, list[int]] = {}
+        for i, (account_id, name, csm) in enumerate(rows):
+            lowered = name.lower()
+            for piece in (lowered, account_id.lower()):
+                starts.append(at)
+                pieces.append(piece)
+                at += len(piece) + 1
+            for gram in {lowered[k : k + 3] for k in range(len(lowered) - 2)}:
+                grams.setdefault(gram, []).append(i)
+            csm_rows.setdefault(csm, []).append(i)
+        return cls(
+            ids=tuple(r[0] for r in rows),
+            lowered=tuple((pieces[2 * i], pieces[2 * i + 1]) for i in range(len(rows))),
+            names=tuple(r[1] for r in rows),
+            csms=tuple(r[2] for r in rows),
+            text="".join(p + "\n" for p in pieces),
+            starts=tuple(starts),
+            grams={g: np.asarray(v, dtype=np.int32) for g, v in grams.items()},
+            csm_rows={c: np.asarray(v, dtype=np.int32) for c, v in csm_rows.items()},
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def in_scope(self, csm_emails: Collection[str] | None) -> np.ndarray | None:
+        """A mask of the rows whose CSM is in ``csm_emails`` (None: every row)."""
+        if csm_emails is None:
+            return None
+        mask = np.zeros(len(self), dtype=bool)
+        for email in csm_emails:
+            mask[self.csm_rows.get(email, [])] = True
+        return mask
+
+    def containing(
+        self, query: str, csm_emails: Collection[str] | None, most: int = SUBSTRING_MOST
+    ) -> list[str] | None:
+        """Ids of the accounts in scope whose lowered name or id contains ``query`` lowered;
+        None when more than ``most`` do (too many to hand to the database as a list)."""
+        needle = query.lower()
+        if not needle or "\n" in needle:
+            return []
+        scope = self.in_scope(csm_emails)
+        if scope is not None:  # a CSM's or a team's accounts: look at those only
+            rows = [r for r in np.flatnonzero(scope).tolist() if _holds(self.lowered[r], needle)]
+            return None if len(rows) > most else [self.ids[r] for r in rows]
+        found: dict[int, None] = {}
+        at = self.text.find(needle)
+        while at >= 0:
+            found[(bisect.bisect_right(self.starts, at) - 1) // 2] = None
+            if len(found) > most:
+                return None
+            at = self.text.find(needle, at + 1)
+        return [self.ids[r] for r in found]
+
+    def sharing_trigrams(
+        self, grams: list[str], csm_emails: Collection[str] | None, limit: int
+    ) -> list[tuple[str, str]]:
+        """``(account_id, name)`` of up to ``limit`` accounts in scope whose lowered names
+        hold most of ``grams``; ties by id. Accounts holding none are left out."""
+        if not grams:
+            return []
+        shared = np.zeros(len(self), dtype=np.int16)
+        for gram in grams:
+            rows = self.grams.get(gram)
+            if rows is not None:
+                shared[rows] += 1
+        scope = self.in_scope(csm_emails)
+        if scope is not None:
+            shared[~scope] = 0
+        picked: list[int] = []
+        for count in range(len(grams), 0, -1):
+            picked.extend(np.flatnonzero(shared == count)[: limit - len(picked)].tolist())
+            if len(picked) >= limit:
+                break
+        return [(self.ids[r], self.names[r]) for r in picked]
+
+
+def _holds(lowered: tuple[str, str], needle: str) -> bool:
+    return needle in lowered[0] or needle in lowered[1]
+
+
+def close_matches(word: str, possibilities: list[str], n: int, cutoff: float) -> list[str]:
+    """``difflib.get_close_matches(word, possibilities, n, cutoff)``, the same list, several
+    times faster on hundreds of names: ``ratio()`` (the costly part) is computed only while
+    its upper bound ``quick_ratio()`` can still place a name among the ``n`` best."""
+    s = difflib.SequenceMatcher()
+    s.set_seq2(word)
+    bounded: list[tuple[float, str]] = []
+    for x in possibilities:
+        s.set_seq1(x)
+        if s.real_quick_ratio() >= cutoff:
+            bound = s.quick_ratio()
+            if bound >= cutoff:
+                bounded.append((bound, x))
+    bounded.sort(reverse=True)
+    best: list[tuple[float, str]] = []  # the n best so far, worst first (a heap)
+    for bound, x in bounded:
+        if len(best) == n and bound < best[0][0]:
+            break
+        s.set_seq1(x)
+        score = s.ratio()
+        if score >= cutoff:
+            if len(best) < n:
+                heapq.heappush(best, (score, x))
+            elif (score, x) > best[0]:
+                heapq.heapreplace(best, (score, x))
+    return [x for _, x in sorted(best, reverse=True)]
+
+
+_lock = threading.Lock()
+_built: weakref.WeakKeyDictionary[Engine, tuple[Hashable, NameIndex]] = weakref.WeakKeyDictionary()
+
+
+def version(session: Session) -> tuple[int | None, int]:
+    """What ``NameIndex`` is keyed by: the newest ingest run and the number of accounts
+    (an ingest writes accounts in the transaction that records its run)."""
+    newest = session.scalar(select(func.max(IngestRun.id)))
+    count = session.scalar(select(func.count()).select_from(Account))
+    return newest, int(count or 0)
+
+
+def names_of(session: Session) -> NameIndex:
+    """The process's ``NameIndex`` of the session's database, built on first use and again
+    after each ingest (one builder at a time; the others wait for it)."""
+    engine = session.get_bind().engine
+    key = version(session)
+    held = _built.get(engine)
+    if held is not None and held[0] == key:
+        return held[1]
+    with _lock:
+        held = _built.get(engine)
+        if held is not None and held[0] == key:
+            return held[1]
+        rows = session.execute(select(Account.account_id, Account.name, Account.csm_email))
+        index = NameIndex.build([(a, n, c) for a, n, c in rows])
+        _built[engine] = (key, index)
+        return index
+
+
+def forget() -> None:
+    """Drop every index held (tests)."""
+    with _lock:
+        _built.clear()
