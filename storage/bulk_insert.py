@@ -5,11 +5,13 @@ one at a time (tens of microseconds a row: two seconds for a day of 100k scores)
 statement is compiled once for the connection's dialect, each column's values go through
 that column type's bind processor in one pass (dates, booleans and JSON become what the
 driver takes, exactly as SQLAlchemy would convert them), and the driver gets the rows as
-plain tuples. Columns with one value for every row (the run, the product) are converted once.
+plain tuples. Columns with one value for every row (the product) are converted once, and so
+is each distinct date, flag and empty value.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -60,16 +62,21 @@ def insert_rows(
 
 
 def _converted(values: list[Any], process: Any) -> list[Any]:
-    """``process`` applied to each value; ``None``, ``[]`` and ``{}`` (most rows of a day:
-    an unflagged account has no reasons and no kept features) are converted once each."""
-    once: dict[type | None, Any] = {}
+    """``process`` applied to each value, each distinct plain value converted once: ``None``,
+    ``[]`` and ``{}`` (an unflagged account has no reasons and no kept features), and
+    booleans, dates and text (the day, the flags). Other values are converted one by one."""
+    once: dict[Any, Any] = {}
     out = []
     for v in values:
-        if v is None or (type(v) in (list, dict) and not v):
-            kind = None if v is None else type(v)
-            if kind not in once:
-                once[kind] = process(v)
-            out.append(once[kind])
+        kind = type(v)
+        if v is None or (kind in (list, dict) and not v):
+            key: Any = kind
+        elif kind in (bool, str, dt.date):
+            key = (kind, v)
         else:
             out.append(process(v))
+            continue
+        if key not in once:
+            once[key] = process(v)
+        out.append(once[key])
     return out
