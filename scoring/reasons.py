@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -74,7 +74,13 @@ class Reason:
     text: str
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "feature": self.feature,
+            "family": self.family,
+            "value": self.value,
+            "contribution": self.contribution,
+            "text": self.text,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Reason:
@@ -126,6 +132,31 @@ def plain_value(value: Any) -> float | int | str | None:
     if isinstance(value, float):
         return int(value) if value.is_integer() else round(value, 4)
     return str(value)
+
+
+def plain_records(frame: pd.DataFrame) -> list[dict[str, float | int | str | None]]:
+    """``plain_value`` of every cell of ``frame``: one dict per row, keys in column order.
+
+    Column by column (a ``float64`` column in one pass over its Python floats), which for
+    thousands of rows is several times faster than converting ``to_dict`` rows cell by cell.
+    """
+    if len(frame.columns) == 0:
+        return [{} for _ in range(len(frame))]
+    columns = [
+        [_plain_float(v) for v in frame[name].tolist()]
+        if frame[name].dtype == np.float64
+        else [plain_value(v) for v in frame[name].tolist()]
+        for name in frame.columns
+    ]
+    names = [str(name) for name in frame.columns]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _plain_float(v: float) -> float | int | None:
+    """``plain_value`` of a Python float."""
+    if v != v:  # NaN
+        return None
+    return int(v) if v.is_integer() else round(v, 4)
 
 
 def column_equals_value(feature: str, row: Mapping[str, Any]) -> str:
@@ -180,6 +211,8 @@ def explain_rows(
     names = [groups.get(f, one_hot.get(f, f)) for f in features]
     order = list(dict.fromkeys(names))
     gidx = np.array([order.index(n) for n in names])
+    members = [np.flatnonzero(gidx == g) for g in range(len(order))]
+    group_told = [told[int(m[0])] for m in members]
     out: list[list[Reason]] = []
     raw = np.asarray(contrib, dtype=float)[:, : len(features)]
     phi = np.where(told, raw, 0.0)
@@ -189,9 +222,9 @@ def explain_rows(
         for g in np.argsort(-totals, kind="stable"):
             if totals[g] <= 0 or len(reasons) >= keep:
                 break
-            if not told[int(np.flatnonzero(gidx == g)[0])]:
+            if not group_told[g]:
                 continue
-            member = _representative(g, gidx, phi[i], features, row, one_hot, tellable)
+            member = _representative(members[g], phi[i], features, row, one_hot, tellable)
             if member is None:
                 continue
             group = order[g]
@@ -240,17 +273,17 @@ def _family(feature: str, family_of: FamilyOf) -> str:
 
 
 def _representative(
-    g: int,
-    gidx: np.ndarray,
+    group: np.ndarray,
     phi_row: np.ndarray,
     features: list[str],
     row: Mapping[str, Any],
     one_hot: Mapping[str, str],
     tellable: Tellable | None,
 ) -> str | None:
-    """The group member to tell: the one-hot level the account has, else the top contributor
-    whose value is known and reads as a problem."""
-    members = [int(j) for j in np.flatnonzero(gidx == g)]
+    """The group member to tell (``group``: the positions of its features): the one-hot
+    level the account has, else the top contributor whose value is known and reads as a
+    problem."""
+    members = [int(j) for j in group]
     if features[members[0]] in one_hot:
         active = [features[j] for j in members if row.get(features[j]) == 1]
         return active[0] if active else None

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
     Select,
     and_,
@@ -33,6 +34,7 @@ from scoring.features import (
     day_number,
     finish,
 )
+from storage.frames import read_frame
 from storage.models import Account, IntegrationRun, Ticket, Usage
 
 
@@ -239,9 +241,8 @@ def _oldest_query(as_of: dt.date, dialect: str) -> Select[*tuple[Any, ...]]:
     ).where(u.rn == 1)
 
 
-def _frame(engine: Engine, stmt: Select[*tuple[Any, ...]]) -> pd.DataFrame:
-    with engine.connect() as conn:
-        frame = pd.read_sql(stmt, conn)
+def _frame(conn: Connection, stmt: Select[*tuple[Any, ...]]) -> pd.DataFrame:
+    frame = read_frame(conn, stmt)
     frame["account_id"] = frame["account_id"].astype("str")
     return frame.set_index("account_id")
 
@@ -283,16 +284,20 @@ def feature_queries(
 
 
 def build_features_sql(engine: Engine, as_of: dt.date, params: FeatureParams) -> pd.DataFrame:
-    """``build_features`` with the aggregation done by the database; one row per account back."""
+    """``build_features`` with the aggregation done by the database; one row per account back.
+
+    Every query runs on one connection (opening an embedded DuckDB file is not free)."""
     with engine.connect() as conn:
-        accounts = pd.read_sql(_accounts_query(), conn)
+        accounts = read_frame(conn, _accounts_query())
+        queries = per_account_queries(as_of, params, engine.dialect.name)
+        parts = [_frame(conn, q) for q in queries]
+        available = int(conn.execute(_available_query(as_of)).scalar_one())
     acc = account_columns(accounts)
     a = day_number(as_of)
     churned = day_numbers(accounts["churned_at"])
     active = (acc["created_day"].to_numpy() < a) & ~(churned <= a)
     acc = acc[active]
     idx = acc.index
-    parts = [_frame(engine, q) for q in per_account_queries(as_of, params, engine.dialect.name)]
     raw = pd.concat([p.reindex(idx) for p in parts], axis=1)
     text = ("worst_integration", "failing_2", "failing_3", "oldest_priority")
     for col in raw.columns:
@@ -302,8 +307,6 @@ def build_features_sql(engine: Engine, as_of: dt.date, params: FeatureParams) ->
             raw[col] = pd.to_numeric(raw[col]).astype(float).fillna(0.0)
     for i in range(len(params.key_features)):
         raw[f"key_used_{i}"] = raw[f"key_used_{i}"] > 0
-    with engine.connect() as conn:
-        available = int(conn.execute(_available_query(as_of)).scalar_one())
     raw["features_available"] = float(available)
     raw["last_active_day"] = day_numbers(raw["last_active"].to_numpy())
     raw["worst_anchor_day"] = day_numbers(raw["worst_anchor"].to_numpy())

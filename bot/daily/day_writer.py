@@ -22,6 +22,7 @@ from bot.daily.alert_policy import Hold
 from bot.daily.alert_rows import AlertSetting, Contact, build_alerts, days_of_history, pending
 from bot.daily.decide import DayPlan, FlaggedAccount, LastGood, ScoringResult
 from bot.daily.portfolio import Standing, columns_of, standing_of, standings
+from bot.daily.step_timer import StepTimer
 from bot.lifecycle import model_state
 from bot.spec import Spec
 from playbooks import Playbook
@@ -78,11 +79,13 @@ def alert_setting(
     standings: dict[str, Standing] | None = None,
 ) -> AlertSetting:
     ids = list(account_ids)
-    contacts = repo.account_contacts(session).reindex(ids)
+    contacts = repo.account_contacts(session, account_ids=ids).reindex(ids)
     return AlertSetting(
         contacts={
-            aid: Contact(_text(contacts.at[aid, "csm_email"]), _number(contacts.at[aid, "arr"]))
-            for aid in ids
+            aid: Contact(_text(csm), _number(arr))
+            for aid, csm, arr in zip(
+                ids, contacts["csm_email"].tolist(), contacts["arr"].tolist(), strict=True
+            )
         },
         channels=repo.csm_channels(session),
         previous_risks=repo.last_alert_risks(session, account_ids=ids, before=as_of),
@@ -114,17 +117,24 @@ def lead_alert_setting(session: Session, plan: DayPlan, spec: Spec) -> AlertSett
     )
 
 
-def scores_with_standings(
-    session: Session, scores: Sequence[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], dict[str, Standing]]:
-    """The score rows with each live account's standing in its CSM's portfolio, and those."""
-    csm = repo.account_contacts(session)["csm_email"]
-    csm_of = {str(k): _text(v) for k, v in csm.items()}
-    found = standings(scores, csm_of)
-    rows = [
-        {**r, **columns_of(None if r["shadow"] else found.get(r["account_id"]))} for r in scores
+def live_standings(session: Session, scores: Sequence[dict[str, Any]]) -> dict[str, Standing]:
+    """Each live account's standing in its CSM's portfolio (``bot.daily.portfolio``)."""
+    return standings(scores, repo.account_csms(session))
+
+
+def rows_to_write(
+    scores: Sequence[dict[str, Any]], run_id: int, found: dict[str, Standing]
+) -> list[dict[str, Any]]:
+    """The run's score rows as written: with the run id and each live row's standing."""
+    nowhere = columns_of(None)
+    return [
+        {
+            **r,
+            "run_id": run_id,
+            **(nowhere if r["shadow"] else columns_of(found.get(r["account_id"]))),
+        }
+        for r in scores
     ]
-    return rows, found
 
 
 def served_standings(session: Session, run_id: int | None) -> dict[str, Standing]:
@@ -144,12 +154,15 @@ def write_day(
     trigger: str,
     scoring: ScoringResult | None = None,
     error: str | None = None,
+    timer: StepTimer | None = None,
 ) -> Written:
     """Add the day's run with its scores, drift and alerts; move the model state as planned.
 
     ``scoring`` None with ``error``: the model run failed (the run is ``failed``); without
-    ``error``: the model did not run (paused before scoring).
+    ``error``: the model did not run (paused before scoring). ``timer`` records the seconds
+    of ``write_scores`` and ``write_alerts``.
     """
+    timer = timer or StepTimer()
     status = "failed" if error else "succeeded"
     run = repo.add_run(
         session,
@@ -164,13 +177,12 @@ def write_day(
     )
     lead = spec.entity.kind == LEAD
     if scoring is not None:
-        scores, standing = (
-            (list(scoring.scores), {}) if lead else scores_with_standings(session, scoring.scores)
-        )
-        repo.add_scores(session, [{**r, "run_id": run.id} for r in scores])
+        standing = {} if lead else live_standings(session, scoring.scores)
+        repo.add_scores(session, rows_to_write(scoring.scores, run.id, standing))
         repo.add_drift(session, [{**d, "run_id": run.id} for d in scoring.drift])
     else:
         standing = served_standings(session, plan.served.run_id if plan.served else None)
+    timer.lap("write_scores")
     ids = [c.account_id for c in plan.candidates]
     if lead:
         setting = lead_alert_setting(session, plan, spec)
@@ -194,6 +206,7 @@ def write_day(
         changed = model_state.leave_fallback(session)
     run.finished_at = utcnow()
     session.flush()
+    timer.lap("write_alerts")
     return Written(run.id, new, len(rows) - len(new), changed)
 
 

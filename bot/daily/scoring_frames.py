@@ -24,7 +24,7 @@ from scoring.lead_scoring import FEATURE_SOURCE as LEAD_SOURCE
 from scoring.lead_scoring import score_leads
 from scoring.lead_sql_features import build_lead_features_sql
 from scoring.predict import score_accounts, wording_for
-from scoring.reasons import plain_value
+from scoring.reasons import plain_records
 from scoring.registry import ModelArtifact
 from scoring.sql_features import build_features_sql
 from storage.models import Lead
@@ -161,10 +161,7 @@ def score_rows(
     flagged_ids = [aid for aid, f in zip(frame.index, frame["flagged"], strict=True) if f]
     kept: dict[Any, dict[str, Any]] = {}
     if features is not None and not shadow and flagged_ids:
-        kept = {
-            aid: {k: plain_value(v) for k, v in row.items()}
-            for aid, row in features.loc[flagged_ids].to_dict("index").items()
-        }
+        kept = dict(zip(flagged_ids, plain_records(features.loc[flagged_ids]), strict=True))
     return [
         {
             "account_id": str(aid),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,6 +30,7 @@ from bot.daily.scoring_frames import (
     score_rows,
     score_with,
 )
+from bot.daily.step_timer import StepTimer
 from bot.errors import RunFailed, expected_errors
 from bot.lifecycle.model_registry import artifact_of, model_for_day
 from scoring.errors import ArtifactTampered
@@ -71,7 +71,8 @@ class ScoringReport:
     drifted: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     posting: str = ""
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # wall seconds per step
+    cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds per step
     scores: pd.DataFrame | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -92,6 +93,7 @@ class ScoringReport:
             "warnings": self.warnings,
             "posting": self.posting,
             "seconds": self.timings,
+            "cpu_seconds": self.cpu_timings,
         }
 
 
@@ -105,25 +107,37 @@ def run_scoring(
     """
     ctx.require_schema()
     as_of = as_of or default_day(ctx).day
+    timer = StepTimer()
     try:
-        result = compute_scoring(ctx, as_of)
+        result = compute_scoring(ctx, as_of, timer)
     except expected_errors() as e:
         _record_failure(ctx, as_of, trigger, str(e))
         raise
     with ctx.uow() as uow:
         plan = DayPlan(as_of, None, None, list(result.flagged))
         written = write_day(
-            uow.session, plan, spec=ctx.spec, library=ctx.playbooks, trigger=trigger, scoring=result
+            uow.session,
+            plan,
+            spec=ctx.spec,
+            library=ctx.playbooks,
+            trigger=trigger,
+            scoring=result,
+            timer=timer,
         )
         uow.commit()
+    timer.lap("commit")
     report = scoring_report(result, written)
+    report.timings, report.cpu_timings = dict(timer.laps), dict(timer.cpu_laps)
     report.posting = _post(ctx, report) if post else pending_sentence(report, posted=False)
     return report
 
 
-def compute_scoring(ctx: Root, as_of: dt.date) -> ScoringResult:
+def compute_scoring(ctx: Root, as_of: dt.date, timer: StepTimer | None = None) -> ScoringResult:
     """Score every active account at ``as_of`` with the live model (and the shadow beside it)
-    and return the result; writes nothing. An unexpected error is raised as ``RunFailed``."""
+    and return the result; writes nothing. An unexpected error is raised as ``RunFailed``.
+    ``timer`` (default: a new one) records each step's seconds; they are the result's
+    ``timings``."""
+    timer = timer or StepTimer()
     try:
         warnings: list[str] = []
         shadow: Loaded | None = None
@@ -142,7 +156,8 @@ def compute_scoring(ctx: Root, as_of: dt.date) -> ScoringResult:
                     shadow = Loaded(artifact_of(shadow_row), shadow_row.id)
                 except ArtifactTampered as e:
                     warnings.append(f"shadow model skipped: {e}")
-        return _score(ctx, as_of, live, shadow, warnings)
+        timer.lap("load_models")
+        return _score(ctx, as_of, live, shadow, warnings, timer)
     except expected_errors():
         raise
     except Exception as e:
@@ -151,22 +166,27 @@ def compute_scoring(ctx: Root, as_of: dt.date) -> ScoringResult:
 
 
 def _score(
-    ctx: Root, as_of: dt.date, live: Loaded, shadow: Loaded | None, warnings: list[str]
+    ctx: Root,
+    as_of: dt.date,
+    live: Loaded,
+    shadow: Loaded | None,
+    warnings: list[str],
+    timer: StepTimer,
 ) -> ScoringResult:
     spec = ctx.spec
-    clock = _Clock()
     features, feature_warnings = features_at(ctx, as_of)
     warnings += feature_warnings
-    clock.lap("features")
+    timer.lap("features")
     scored: Scored = score_with(live.model, features, spec)
     shadow_scored = score_with(shadow.model, features, spec, explain=False) if shadow else None
-    clock.lap("score_and_explain")
+    timer.lap("score_and_explain")
     drift, drift_warnings = drift_rows(live.model, features, spec, as_of)
     warnings += drift_warnings
-    clock.lap("drift")
+    timer.lap("drift")
     rows = score_rows(live.id, as_of, scored.frame, features=features, shadow=False)
     if shadow is not None and shadow_scored is not None:
         rows += score_rows(shadow.id, as_of, shadow_scored.frame, shadow=True)
+    timer.lap("score_rows")
     flagged = flagged_accounts(rows)
     surface = spec.surface
     note = floor_note(
@@ -191,7 +211,7 @@ def _score(
         shadow_version=shadow.model.version if shadow else None,
         warnings=warnings,
         frame=scored.frame,
-        timings=clock.laps,
+        timings=dict(timer.laps),
     )
 
 
@@ -214,19 +234,6 @@ def scoring_report(result: ScoringResult, written: Written) -> ScoringReport:
         timings=dict(result.timings),
         scores=result.frame,
     )
-
-
-class _Clock:
-    """Seconds spent in each step of a run (reported with ``--json``)."""
-
-    def __init__(self) -> None:
-        self.laps: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.laps[name] = round(now - self._last, 3)
-        self._last = now
 
 
 def _record_failure(ctx: Root, as_of: dt.date, trigger: str, error: str) -> int:

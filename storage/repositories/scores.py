@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import Insert, func, insert, select
+from sqlalchemy import Insert, Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.bulk_insert import insert_rows
 from storage.models import Account, Alert, DriftStat, IngestRun, Score, ScoringRun, TeamMember
-from storage.product import stamp_rows
+from storage.product import product_of, stamp_rows
 
 CHUNK = 500  # ids per IN (...) clause
 PRIOR_STATUSES = ("pending", "posted")
@@ -51,9 +52,14 @@ def fail_attempt(session: Session, *, as_of: dt.date, trigger: str, error: str) 
     return run
 
 
-def add_scores(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(Score), stamp_rows(session, rows))
+def add_scores(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Stage score rows (every column but ``product``, the same keys in each row) with the
+    driver's ``executemany`` (``storage.bulk_insert``): no ORM objects or per-row statement
+    work, which a day of 100k accounts would spend seconds on. The session's product is
+    written on every row."""
+    product = product_of(session)
+    same = {"product": product} if product is not None else {}
+    insert_rows(session.connection(), cast(Table, Score.__table__), rows, same=same)
 
 
 def add_drift(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -70,11 +76,12 @@ def existing_alert_keys(session: Session, *, keys: Sequence[str]) -> set[str]:
 
 def _insert_ignoring_duplicates(session: Session) -> Insert:
     name = session.get_bind().dialect.name
+    table = cast(Table, Alert.__table__)
     if name == "postgresql":
-        return postgresql.insert(Alert).on_conflict_do_nothing(index_elements=["alert_key"])
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["alert_key"])
     if name == "sqlite":
-        return sqlite.insert(Alert).on_conflict_do_nothing(index_elements=["alert_key"])
-    return insert(Alert)
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["alert_key"])
+    return insert(table)
 
 
 def add_alerts(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -122,12 +129,24 @@ def csm_channels(session: Session) -> dict[str, str]:
     return {e: c for e, c in session.execute(stmt) if c}
 
 
-def account_contacts(session: Session) -> pd.DataFrame:
-    """``account_id → name, csm_email, arr`` for every account (one small row each)."""
+def account_contacts(session: Session, *, account_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """``account_id → name, csm_email, arr`` for every account, or for ``account_ids`` only
+    (those that exist; one small row each)."""
     stmt = select(Account.account_id, Account.name, Account.csm_email, Account.arr)
-    rows = session.execute(stmt).all()
-    frame = pd.DataFrame(rows, columns=["account_id", "name", "csm_email", "arr"])
+    if account_ids is None:
+        rows = [tuple(r) for r in session.execute(stmt)]
+    else:
+        rows = []
+        for part in _chunks(list(account_ids)):
+            rows += [tuple(r) for r in session.execute(stmt.where(Account.account_id.in_(part)))]
+    frame = pd.DataFrame.from_records(rows, columns=["account_id", "name", "csm_email", "arr"])
     return frame.set_index("account_id")
+
+
+def account_csms(session: Session) -> dict[str, str | None]:
+    """Every account's CSM email (``account_id → csm_email``), for the portfolio standings."""
+    stmt = select(Account.account_id, Account.csm_email)
+    return {str(a): c for a, c in session.execute(stmt)}
 
 
 def latest_data_date(session: Session) -> dt.date | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -26,6 +27,8 @@ from scoring.reasons import (
     column_equals_value,
     explain_rows,
     one_hot_groups,
+    plain_records,
+    plain_value,
 )
 from scoring.train import fit
 from tests.scoring.model_frames import CATEGORICAL, FEATURES, TREES, churn_frame
@@ -227,3 +230,28 @@ def test_only_flagged_accounts_are_explained_with_at_most_five_reasons(model_and
     assert all(r == [] for r in out.loc[~out["flagged"], "reasons"])
     texts = [r[0]["text"] for r in flagged["reasons"]]
     assert any("key features never used" in t or "fail" in t or "urgent" in t for t in texts)
+
+
+def test_a_stored_reason_has_every_field_of_the_reason() -> None:
+    reason = Reason("failed_syncs_7d", "integrations", 12, 0.41, "12 failed syncs in 7 days")
+    assert reason.to_json() == dataclasses.asdict(reason)
+    assert list(reason.to_json()) == [f.name for f in dataclasses.fields(Reason)]
+
+
+def test_feature_values_kept_with_a_score_are_the_plain_value_of_each_cell() -> None:
+    frame = pd.DataFrame(
+        {
+            "logins": [3.0, np.nan, 2.5, 1e20, -0.123456789, np.inf],
+            "plan": pd.Series(["pro", None, "basic", "pro", "", "pro"], dtype="str"),
+            "segment": pd.Categorical(["smb", "ent", None, "smb", "smb", "ent"]),
+            "seats": pd.Series([1, 2, 3, 4, 5, 6], dtype="int64"),
+            "key_used_0": [True, False, True, True, False, False],
+        },
+        index=pd.Index(["A", "B", "C", "D", "E", "F"], name="account_id"),
+    )
+    want = [{k: plain_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    got = plain_records(frame)
+    assert got == want
+    assert [type(v) for v in got[0].values()] == [type(v) for v in want[0].values()]
+    assert got[1]["logins"] is None and got[4]["logins"] == -0.1235
+    assert plain_records(frame.iloc[:0]) == [] and plain_records(frame[[]]) == [{}] * 6
