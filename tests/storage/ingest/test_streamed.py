@@ -17,7 +17,7 @@ from storage.errors import ContractViolation
 from storage.ingest import ingest
 from storage.models import Base
 from storage.source_engine import make_source_engine, prepare_embedded
-from tests.storage.ingest.conftest import USAGE, edit
+from tests.storage.ingest.conftest import INTEGRATION_RUNS, TICKETS, USAGE, edit
 
 EVENTS = ("usage", "integration_runs", "tickets")
 
@@ -109,6 +109,42 @@ def test_broken_event_rows_are_refused_with_table_column_rule_count_and_ids(
     )
     assert "usage.account_id: 1 row references 1 account(s) not in accounts, e.g. A-9" in problems
     assert {n: _count(duck, n) for n in EVENTS} == before
+
+
+def test_values_are_shown_as_written_when_refused_and_stored_typed_when_accepted(
+    make_company: Callable[..., Path], db: Engine, duck: Engine
+) -> None:
+    """Each event file is parsed once: the typed values are kept and their text only where it
+    could not be typed, yet a refusal still names the values as the file writes them."""
+    runs = edit(INTEGRATION_RUNS, "salesforce,success,", "salesforce,SUCCESS,")
+    runs = edit(runs, "hubspot,success,", "hubspot, Succeeded ,")
+    tickets = edit(TICKETS, "high,4", "high, 9 ")
+    tickets = edit(tickets, "2025-04-21T12:00:00Z,low", "21/04/2025,low")
+    with pytest.raises(ContractViolation) as refused:
+        ingest(make_company(integration_runs=runs, tickets=tickets), db, source_engine=duck)
+    problems = refused.value.problems
+    assert (
+        "integration_runs.status: 1 row has an unknown value (allowed: success, failure), "
+        "e.g. A-2/2025-05-02T07:00:00/hubspot ('Succeeded')" in problems
+    )
+    assert "tickets.csat: 1 row is outside 1–5, e.g. T-1 ('9')" in problems
+    assert (
+        "tickets.closed_at: 1 row is not an ISO 8601 timestamp, e.g. T-3 ('21/04/2025')" in problems
+    )
+    assert not any(p.startswith("integration_runs.status: 1 row is empty") for p in problems)
+    assert {n: _count(duck, n) for n in EVENTS} == dict.fromkeys(EVENTS, 0)
+
+    accepted = make_company(integration_runs=runs.replace(" Succeeded ", "Failure"))
+    ingest(accepted, db, source_engine=duck)
+    query = "SELECT account_id, status FROM integration_runs ORDER BY ts"
+    with duck.connect() as conn:
+        statuses = [tuple(r) for r in conn.execute(text(query)).all()]
+    assert statuses == [
+        ("A-1", "success"),
+        ("A-1", "failure"),
+        ("A-2", "failure"),
+        ("A-4", "success"),
+    ]
 
 
 def test_rows_with_the_wrong_number_of_fields_are_named_by_line(
