@@ -16,7 +16,7 @@ error or a crash leaves the stored tables as they were.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -46,6 +46,8 @@ class Staged:
     path: Path
     temp: str
     columns: tuple[str, ...]
+    #: Parquet columns already of their kind's type (``NATIVE``), read as ``n.<column>`` too
+    native: tuple[str, ...] = field(default=())
 
     @property
     def view(self) -> str:
@@ -112,6 +114,7 @@ def stage(conn: Connection, name: str, path: Path, problems: list[str]) -> Stage
         problems.append(f"{name}: {path.name} is empty (0 bytes)" + (f"; {what}" if what else ""))
         return None
     temp = f"atrisk_staged_{name}"
+    types: dict[str, str] = {}
     conn.exec_driver_sql(f"DROP VIEW IF EXISTS temp.{q(temp)}")
     try:
         if is_csv(path):
@@ -130,12 +133,22 @@ def stage(conn: Connection, name: str, path: Path, problems: list[str]) -> Stage
             picked = {n: n for n in keep}
         else:
             source = f"read_parquet({lit(str(path))})"
-            raw = [r[0] for r in conn.exec_driver_sql(f"DESCRIBE SELECT * FROM {source}").all()]
+            described = conn.exec_driver_sql(f"DESCRIBE SELECT * FROM {source}").all()
+            raw = [r[0] for r in described]
+            types = {r[0]: str(r[1]) for r in described}
             norm = [normalize_column(n) for n in raw]
             keep = _select(norm, spec, path.name, problems)
             picked = {n: raw[norm.index(n)] for n in keep}
         columns = [c.name for c in spec.columns if c.name in picked]
-        raws = ", ".join(f"CAST({q(picked[c])} AS VARCHAR) AS {q('r.' + c)}" for c in columns)
+        native = tuple(
+            c
+            for c in columns
+            if not is_csv(path) and types.get(picked[c]) == NATIVE.get(spec.column(c).kind)
+        )
+        raws = ", ".join(
+            [f"CAST({q(picked[c])} AS VARCHAR) AS {q('r.' + c)}" for c in columns]
+            + [f"{q(picked[c])} AS {q('n.' + c)}" for c in native]
+        )
         conn.exec_driver_sql(f"CREATE TEMP VIEW {q(temp)} AS SELECT {raws} FROM {source}")
     except (duckdb.Error, DBAPIError) as e:
         # DuckDB aborts the transaction on any error: nothing more can be read in it, so the
@@ -146,7 +159,7 @@ def stage(conn: Connection, name: str, path: Path, problems: list[str]) -> Stage
     for col in spec.columns:
         if col.required and col.name not in columns:
             problems.append(missing_required(spec, col.name, path.name, headers))
-    staged = Staged(spec, path.name, path, temp, tuple(columns))
+    staged = Staged(spec, path.name, path, temp, tuple(columns), native)
     views = []
     for c in columns:
         text = f"x.{q('r.' + c)}"
@@ -169,7 +182,14 @@ def materialize(conn: Connection, staged: Staged, problems: list[str]) -> None:
         col = staged.spec.column(c)
         raw = f"x.{q('r.' + c)}"
         v, t = q("v." + c), q(c)
-        if col.kind in _PLAIN or col.kind in _TYPE_RULES:
+        if c in staged.native:  # typed by the Parquet file; its text only where not finite
+            n = f"x.{q('n.' + c)}"
+            typed = f"CASE WHEN isfinite({n}) THEN {n} END" if col.kind == "float" else n
+            inner += [f"{n} AS {q('n.' + c)}", f"{typed} AS {v}"]
+            text = _trimmed(f"CAST({q('n.' + c)} AS VARCHAR)")
+            outer += [v, f"CASE WHEN {v} IS NULL THEN {text} END AS {t}"]
+            parsed += [t, v]
+        elif col.kind in _TYPE_RULES:
             inner += [f"{raw} AS {q('r.' + c)}", f"{_typed_raw(col, raw)} AS {v}"]
             outer += [v, f"CASE WHEN {v} IS NULL THEN {_trimmed(q('r.' + c))} END AS {t}"]
             parsed += [t, v]
@@ -268,6 +288,14 @@ _PLAIN = {
     "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
 }
 _PLAIN_TYPE = {"int": "BIGINT", "float": "DOUBLE", "date": "DATE"}
+#: the Parquet column types (as DuckDB names them) taken as they are for a kind: the values the
+#: text path would type alike, not parsed again
+NATIVE = {
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP WITH TIME ZONE",
+}
 
 
 def _typed_raw(col: Column, raw: str) -> str:

@@ -187,6 +187,45 @@ def test_parquet_event_files_stream_too(
         assert str(conn.execute(text("SELECT max(date) FROM usage")).scalar_one()) == "2025-05-03"
 
 
+def test_parquet_columns_of_their_own_type_store_and_refuse_as_the_csv_does(
+    make_company: Callable[..., Path], db: Engine, duck: Engine
+) -> None:
+    """Dates, whole numbers and UTC timestamps typed by the Parquet file are taken as they are;
+    a value breaking a rule is still named as text, as from a CSV."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def as_parquet(folder: Path, usage: pd.DataFrame, runs: pd.DataFrame) -> Path:
+        for name in ("usage", "integration_runs"):
+            (folder / f"{name}.csv").unlink()
+        usage = usage.assign(date=pd.to_datetime(usage["date"]).dt.date)
+        runs = runs.assign(ts=pd.to_datetime(runs["ts"], utc=True, format="ISO8601"))
+        pq.write_table(pa.Table.from_pandas(usage, preserve_index=False), folder / "usage.parquet")
+        pq.write_table(
+            pa.Table.from_pandas(runs, preserve_index=False), folder / "integration_runs.parquet"
+        )
+        return folder
+
+    csv = make_company()
+    usage, runs = pd.read_csv(csv / "usage.csv"), pd.read_csv(csv / "integration_runs.csv")
+    ingest(as_parquet(make_company(), usage, runs), db, source_engine=duck)
+    stored = {n: _rows(duck, n) for n in ("usage", "integration_runs")}
+    ingest(csv, db)  # the application database itself, typed by pandas
+    for name, frame in stored.items():
+        pd.testing.assert_frame_equal(frame, _rows(db, name), check_dtype=False)
+
+    usage.loc[0, "events"] = -3
+    usage.loc[1, "date"] = "2999-01-01"
+    with pytest.raises(ContractViolation) as refused:
+        ingest(as_parquet(make_company(), usage, runs), db, source_engine=duck)
+    problems = refused.value.problems
+    assert "usage.events: 1 row is negative (must be ≥ 0), e.g. A-1/2025-05-01/Reports" in problems
+    assert any(
+        p.startswith("usage.date: 1 row is in the future") and p.endswith("('2999-01-01')")
+        for p in problems
+    )
+
+
 CRASH = """
 import os, sys
 from storage.db import make_engine
