@@ -1,10 +1,12 @@
-"""The contract checked on a staged event file, in one pass of DuckDB over it.
+"""The contract checked on a staged event file, in one pass of DuckDB over its parsed rows.
 
-``scan`` reads the file once and counts, in a single aggregate query: its rows, the rows breaking
+``scan`` parses the file once (``stream_duckdb.materialize``) and counts, in a single aggregate
+query over the parsed rows: their number, the rows breaking
 each contract rule, the rows whose key may repeat (distinct hashes of the key against complete
 keys), the rows naming an account neither in the extract nor stored, the newest event date and
 the span of the key's date. Only what that pass finds broken is read again: a ``LIMIT 5`` query
-of example ids per broken rule, and an exact count of repeated keys when the hashes differ in
+of example ids per broken rule (over the file itself: only a refused file is read again), and an
+exact count of repeated keys when the hashes differ in
 number from the keys (a hash collision costs a query, never a wrong message). The messages are
 the ingest's: table, column, rule, row count, example ids.
 """
@@ -27,6 +29,7 @@ from storage.ingest.stream_duckdb import (
     Staged,
     is_csv,
     label,
+    materialize,
     q,
     rejected,
     rules,
@@ -73,10 +76,10 @@ def scan(
     now: dt.datetime,
     extract_accounts: list[str] | None,
 ) -> Scan | None:
-    """Read the staged file once and count what it breaks; ``None`` (with a problem) when rows of
-    a CSV had the wrong number of fields. ``extract_accounts``: the account ids of the extract's
-    ``accounts`` (``None``: references are not checked). Raises ``ContractViolation`` when DuckDB
-    cannot read the file."""
+    """Parse the staged file once (``materialize``) and count what it breaks; ``None`` (with a
+    problem) when rows of a CSV had the wrong number of fields. ``extract_accounts``: the account
+    ids of the extract's ``accounts`` (``None``: references are not checked). Raises
+    ``ContractViolation`` when DuckDB cannot read the file."""
     found = rules(staged, now)
     terms = ["count(*)", *(f"count(*) FILTER (WHERE {r.condition})" for r in found)]
     key = staged.spec.key
@@ -93,7 +96,8 @@ def scan(
     spanned = span_column(staged)
     if spanned:
         terms += [f"min({value_of(spanned)})", f"max({value_of(spanned)})"]
-    pair = f"{q(staged.view)} x"
+    materialize(conn, staged, problems)
+    pair = f"{q(staged.rows)} x"
     checks_refs = extract_accounts is not None and "account_id" in staged.columns
     if checks_refs:
         account = text_of("account_id")
@@ -127,7 +131,8 @@ def scan(
 
 
 def rule_problems(conn: Connection, staged: Staged, found: Scan) -> list[str]:
-    """Every broken rule of the scanned file, with example ids (references excepted)."""
+    """Every broken rule of the scanned file, with example ids (references excepted); the
+    examples are read from the file itself, whose text ``staged.rows`` keeps only in part."""
     pair = f"{q(staged.view)} x"
     problems = [
         str(Problem(staged.spec.name, r.column, n, r.rule, _examples(conn, staged, pair, r)))
@@ -162,7 +167,7 @@ def _duplicates(conn: Connection, staged: Staged) -> list[str]:
     cols = ", ".join(f"{value_of(k)} AS {q(k)}" for k in key)
     complete = " AND ".join(f"{value_of(k)} IS NOT NULL" for k in key)
     groups = (
-        f"SELECT {cols}, count(*) AS n FROM {q(staged.view)} x WHERE {complete} "
+        f"SELECT {cols}, count(*) AS n FROM {q(staged.rows)} x WHERE {complete} "
         f"GROUP BY ALL HAVING count(*) > 1"
     )
     n = conn.exec_driver_sql(f"SELECT coalesce(sum(n), 0) FROM ({groups})").scalar_one()
@@ -186,7 +191,7 @@ def reference_problems(
         return []
     account = text_of("account_id")
     unknown = (
-        f"SELECT {account} AS account_id FROM {q(staged.view)} x WHERE {account} IS NOT NULL "
+        f"SELECT {account} AS account_id FROM {q(staged.rows)} x WHERE {account} IS NOT NULL "
         f"AND {account} NOT IN {_KNOWN_IDS}"
     )
     with _known(conn, extract_accounts):

@@ -1,20 +1,22 @@
 """Event tables read, typed and checked by DuckDB itself (the embedded source engine).
 
 ``usage``, ``integration_runs`` and ``tickets`` grow with the length of an extract, so they never
-pass through pandas and are never held whole: each CSV/Parquet file is *staged* as a temporary
-view over DuckDB's reader (``read_csv`` with every column as text / ``read_parquet``), its values
-trimmed, beside a view typing each column (``v.<column>``, NULL where a value is not of its
-type). The file is read twice: once by ``stream_checks.scan`` (every contract rule counted in one
-aggregate pass; the ingest's messages: table, column, rule, row count, example ids), once by the
-upsert (``load_duckdb.upsert_from``). Memory stays within ``MEMORY_LIMIT`` whatever the file's
-length. Everything runs on the caller's connection, inside its transaction: a refusal, an error
-or a crash leaves the stored tables as they were.
+pass through pandas: each CSV/Parquet file is *staged* as a temporary view over DuckDB's reader
+(``read_csv`` with every column as text / ``read_parquet``), its values trimmed, beside a view
+typing each column (``v.<column>``, NULL where a value is not of its type). The file is parsed
+once (``materialize``): its typed values go to a temporary table, each value's text kept only
+where it could not be typed, so ``stream_checks.scan`` counts every contract rule in one
+aggregate pass over that table and the upsert (``load_duckdb.upsert_from``) reads it again
+without parsing. Only a refused file is read a second time, for the example ids of the rules it
+breaks. The table spills to disk past ``MEMORY_LIMIT``, so memory stays within it whatever the
+file's length. Everything runs on the caller's connection, inside its transaction: a refusal, an
+error or a crash leaves the stored tables as they were.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -44,11 +46,25 @@ class Staged:
     path: Path
     temp: str
     columns: tuple[str, ...]
+    #: Parquet columns already of their kind's type (``NATIVE``), read as ``n.<column>`` too
+    native: tuple[str, ...] = field(default=())
 
     @property
     def view(self) -> str:
-        """The view of the staged rows: each column as text and as ``v.<column>`` typed."""
+        """The view of the file's rows: each column as text and as ``v.<column>`` typed (the
+        file is parsed on each read)."""
         return f"{self.temp}_typed"
+
+    @property
+    def table(self) -> str:
+        """The temporary table of the file's rows parsed once (``materialize``)."""
+        return f"{self.temp}_rows"
+
+    @property
+    def rows(self) -> str:
+        """The view over ``table`` read like ``view``: ``v.<column>`` typed, and ``<column>`` as
+        text where it is text (``str``, ``enum``) or could not be typed, NULL elsewhere."""
+        return f"{self.temp}_parsed"
 
 
 def text_of(column: str) -> str:
@@ -98,6 +114,7 @@ def stage(conn: Connection, name: str, path: Path, problems: list[str]) -> Stage
         problems.append(f"{name}: {path.name} is empty (0 bytes)" + (f"; {what}" if what else ""))
         return None
     temp = f"atrisk_staged_{name}"
+    types: dict[str, str] = {}
     conn.exec_driver_sql(f"DROP VIEW IF EXISTS temp.{q(temp)}")
     try:
         if is_csv(path):
@@ -116,12 +133,22 @@ def stage(conn: Connection, name: str, path: Path, problems: list[str]) -> Stage
             picked = {n: n for n in keep}
         else:
             source = f"read_parquet({lit(str(path))})"
-            raw = [r[0] for r in conn.exec_driver_sql(f"DESCRIBE SELECT * FROM {source}").all()]
+            described = conn.exec_driver_sql(f"DESCRIBE SELECT * FROM {source}").all()
+            raw = [r[0] for r in described]
+            types = {r[0]: str(r[1]) for r in described}
             norm = [normalize_column(n) for n in raw]
             keep = _select(norm, spec, path.name, problems)
             picked = {n: raw[norm.index(n)] for n in keep}
         columns = [c.name for c in spec.columns if c.name in picked]
-        raws = ", ".join(f"CAST({q(picked[c])} AS VARCHAR) AS {q('r.' + c)}" for c in columns)
+        native = tuple(
+            c
+            for c in columns
+            if not is_csv(path) and types.get(picked[c]) == NATIVE.get(spec.column(c).kind)
+        )
+        raws = ", ".join(
+            [f"CAST({q(picked[c])} AS VARCHAR) AS {q('r.' + c)}" for c in columns]
+            + [f"{q(picked[c])} AS {q('n.' + c)}" for c in native]
+        )
         conn.exec_driver_sql(f"CREATE TEMP VIEW {q(temp)} AS SELECT {raws} FROM {source}")
     except (duckdb.Error, DBAPIError) as e:
         # DuckDB aborts the transaction on any error: nothing more can be read in it, so the
@@ -132,7 +159,7 @@ def stage(conn: Connection, name: str, path: Path, problems: list[str]) -> Stage
     for col in spec.columns:
         if col.required and col.name not in columns:
             problems.append(missing_required(spec, col.name, path.name, headers))
-    staged = Staged(spec, path.name, path, temp, tuple(columns))
+    staged = Staged(spec, path.name, path, temp, tuple(columns), native)
     views = []
     for c in columns:
         text = f"x.{q('r.' + c)}"
@@ -143,6 +170,50 @@ def stage(conn: Connection, name: str, path: Path, problems: list[str]) -> Stage
         f"CREATE OR REPLACE TEMP VIEW {q(staged.view)} AS SELECT {listed} FROM {q(temp)} x"
     )
     return staged
+
+
+def materialize(conn: Connection, staged: Staged, problems: list[str]) -> None:
+    """Parse the staged file once into ``staged.table``: per column, the typed value (text for
+    ``str``; ``enum`` lower-cased, with its text only where that differs) and, for the other
+    kinds, the text only where it is not empty and could not be typed. Raises
+    ``ContractViolation`` when DuckDB cannot read the file."""
+    inner, outer, parsed = [], [], []
+    for c in staged.columns:
+        col = staged.spec.column(c)
+        raw = f"x.{q('r.' + c)}"
+        v, t = q("v." + c), q(c)
+        if c in staged.native:  # typed by the Parquet file; its text only where not finite
+            n = f"x.{q('n.' + c)}"
+            typed = f"CASE WHEN isfinite({n}) THEN {n} END" if col.kind == "float" else n
+            inner += [f"{n} AS {q('n.' + c)}", f"{typed} AS {v}"]
+            text = _trimmed(f"CAST({q('n.' + c)} AS VARCHAR)")
+            outer += [v, f"CASE WHEN {v} IS NULL THEN {text} END AS {t}"]
+            parsed += [t, v]
+        elif col.kind in _TYPE_RULES:
+            inner += [f"{raw} AS {q('r.' + c)}", f"{_typed_raw(col, raw)} AS {v}"]
+            outer += [v, f"CASE WHEN {v} IS NULL THEN {_trimmed(q('r.' + c))} END AS {t}"]
+            parsed += [t, v]
+        elif col.kind == "enum":
+            inner.append(f"{_trimmed(raw)} AS {t}")
+            outer += [f"lower({t}) AS {v}", f"CASE WHEN lower({t}) <> {t} THEN {t} END AS {t}"]
+            parsed += [f"coalesce({t}, {v}) AS {t}", v]
+        else:
+            inner.append(f"{_typed(col, _trimmed(raw))} AS {t}")
+            outer.append(t)
+            parsed += [t, f"{t} AS {v}"]
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{q(staged.table)}")
+    try:
+        conn.exec_driver_sql(
+            f"CREATE TEMP TABLE {q(staged.table)} AS SELECT {', '.join(outer)} FROM "
+            f"(SELECT {', '.join(inner)} FROM {q(staged.temp)} x)"
+        )
+    except (duckdb.Error, DBAPIError) as e:
+        problems.append(unreadable(staged.spec.name, staged.path, e))
+        raise ContractViolation(problems) from None
+    conn.exec_driver_sql(
+        f"CREATE OR REPLACE TEMP VIEW {q(staged.rows)} AS "
+        f"SELECT {', '.join(parsed)} FROM {q(staged.table)}"
+    )
 
 
 def _trimmed(ref: str) -> str:
@@ -217,6 +288,14 @@ _PLAIN = {
     "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
 }
 _PLAIN_TYPE = {"int": "BIGINT", "float": "DOUBLE", "date": "DATE"}
+#: the Parquet column types (as DuckDB names them) taken as they are for a kind: the values the
+#: text path would type alike, not parsed again
+NATIVE = {
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP WITH TIME ZONE",
+}
 
 
 def _typed_raw(col: Column, raw: str) -> str:
@@ -307,6 +386,8 @@ def label(staged: Staged) -> str:
 
 
 def drop(conn: Connection, staged: Staged) -> None:
+    conn.exec_driver_sql(f"DROP VIEW IF EXISTS {q(staged.rows)}")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{q(staged.table)}")
     conn.exec_driver_sql(f"DROP VIEW IF EXISTS {q(staged.view)}")
     conn.exec_driver_sql(f"DROP VIEW IF EXISTS temp.{q(staged.temp)}")
 
@@ -320,6 +401,7 @@ __all__ = [
     "drop",
     "is_csv",
     "label",
+    "materialize",
     "rejected",
     "rules",
     "stage",

@@ -3,8 +3,9 @@
 ``accounts``, ``team`` and ``account_features`` (one row per account or person, or per account
 and snapshot) are read and checked as in every ingest (``readers``, ``coerce``, ``validate``);
 ``usage``, ``integration_runs`` and ``tickets`` are read, checked and upserted by DuckDB itself
-(``stream_duckdb`` stages each file as a view, ``stream_checks`` checks it in one pass,
-``load_duckdb`` upserts it in a second), so memory does not grow with the extract's length.
+(``stream_duckdb`` stages each file, ``stream_checks`` parses it once into a temporary table
+and checks it there in one pass, ``load_duckdb`` upserts from that table), so memory does not
+grow with the extract's length.
 Both transactions, the source engine's and the application database's, commit only after
 everything is checked and written; bad input raises ``ContractViolation`` listing every
 problem, and nothing is written.
@@ -135,7 +136,7 @@ def _upsert(conn: Connection, staged: duck.Staged, found: checks.Scan) -> LoadCo
     model = Base.metadata.tables[staged.spec.name]
     names = list(staged.columns)
     typed = ", ".join(f"{duck.value_of(c)} AS {duck.q(c)}" for c in names)
-    incoming = f"(SELECT {typed} FROM {duck.q(staged.view)} x)"
+    incoming = f"(SELECT {typed} FROM {duck.q(staged.rows)} x)"
     counts = upsert_from(conn, model, incoming, names, found.rows, span=found.span)
     return LoadCounts(counts.rows, counts.inserted, counts.updated, time.perf_counter() - clock)
 

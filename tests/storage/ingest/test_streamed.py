@@ -17,7 +17,7 @@ from storage.errors import ContractViolation
 from storage.ingest import ingest
 from storage.models import Base
 from storage.source_engine import make_source_engine, prepare_embedded
-from tests.storage.ingest.conftest import USAGE, edit
+from tests.storage.ingest.conftest import INTEGRATION_RUNS, TICKETS, USAGE, edit
 
 EVENTS = ("usage", "integration_runs", "tickets")
 
@@ -111,6 +111,42 @@ def test_broken_event_rows_are_refused_with_table_column_rule_count_and_ids(
     assert {n: _count(duck, n) for n in EVENTS} == before
 
 
+def test_values_are_shown_as_written_when_refused_and_stored_typed_when_accepted(
+    make_company: Callable[..., Path], db: Engine, duck: Engine
+) -> None:
+    """Each event file is parsed once: the typed values are kept and their text only where it
+    could not be typed, yet a refusal still names the values as the file writes them."""
+    runs = edit(INTEGRATION_RUNS, "salesforce,success,", "salesforce,SUCCESS,")
+    runs = edit(runs, "hubspot,success,", "hubspot, Succeeded ,")
+    tickets = edit(TICKETS, "high,4", "high, 9 ")
+    tickets = edit(tickets, "2025-04-21T12:00:00Z,low", "21/04/2025,low")
+    with pytest.raises(ContractViolation) as refused:
+        ingest(make_company(integration_runs=runs, tickets=tickets), db, source_engine=duck)
+    problems = refused.value.problems
+    assert (
+        "integration_runs.status: 1 row has an unknown value (allowed: success, failure), "
+        "e.g. A-2/2025-05-02T07:00:00/hubspot ('Succeeded')" in problems
+    )
+    assert "tickets.csat: 1 row is outside 1–5, e.g. T-1 ('9')" in problems
+    assert (
+        "tickets.closed_at: 1 row is not an ISO 8601 timestamp, e.g. T-3 ('21/04/2025')" in problems
+    )
+    assert not any(p.startswith("integration_runs.status: 1 row is empty") for p in problems)
+    assert {n: _count(duck, n) for n in EVENTS} == dict.fromkeys(EVENTS, 0)
+
+    accepted = make_company(integration_runs=runs.replace(" Succeeded ", "Failure"))
+    ingest(accepted, db, source_engine=duck)
+    query = "SELECT account_id, status FROM integration_runs ORDER BY ts"
+    with duck.connect() as conn:
+        statuses = [tuple(r) for r in conn.execute(text(query)).all()]
+    assert statuses == [
+        ("A-1", "success"),
+        ("A-1", "failure"),
+        ("A-2", "failure"),
+        ("A-4", "success"),
+    ]
+
+
 def test_rows_with_the_wrong_number_of_fields_are_named_by_line(
     make_company: Callable[..., Path], db: Engine, duck: Engine
 ) -> None:
@@ -149,6 +185,45 @@ def test_parquet_event_files_stream_too(
     assert report.tables["usage"].inserted == 6
     with duck.connect() as conn:
         assert str(conn.execute(text("SELECT max(date) FROM usage")).scalar_one()) == "2025-05-03"
+
+
+def test_parquet_columns_of_their_own_type_store_and_refuse_as_the_csv_does(
+    make_company: Callable[..., Path], db: Engine, duck: Engine
+) -> None:
+    """Dates, whole numbers and UTC timestamps typed by the Parquet file are taken as they are;
+    a value breaking a rule is still named as text, as from a CSV."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def as_parquet(folder: Path, usage: pd.DataFrame, runs: pd.DataFrame) -> Path:
+        for name in ("usage", "integration_runs"):
+            (folder / f"{name}.csv").unlink()
+        usage = usage.assign(date=pd.to_datetime(usage["date"]).dt.date)
+        runs = runs.assign(ts=pd.to_datetime(runs["ts"], utc=True, format="ISO8601"))
+        pq.write_table(pa.Table.from_pandas(usage, preserve_index=False), folder / "usage.parquet")
+        pq.write_table(
+            pa.Table.from_pandas(runs, preserve_index=False), folder / "integration_runs.parquet"
+        )
+        return folder
+
+    csv = make_company()
+    usage, runs = pd.read_csv(csv / "usage.csv"), pd.read_csv(csv / "integration_runs.csv")
+    ingest(as_parquet(make_company(), usage, runs), db, source_engine=duck)
+    stored = {n: _rows(duck, n) for n in ("usage", "integration_runs")}
+    ingest(csv, db)  # the application database itself, typed by pandas
+    for name, frame in stored.items():
+        pd.testing.assert_frame_equal(frame, _rows(db, name), check_dtype=False)
+
+    usage.loc[0, "events"] = -3
+    usage.loc[1, "date"] = "2999-01-01"
+    with pytest.raises(ContractViolation) as refused:
+        ingest(as_parquet(make_company(), usage, runs), db, source_engine=duck)
+    problems = refused.value.problems
+    assert "usage.events: 1 row is negative (must be ≥ 0), e.g. A-1/2025-05-01/Reports" in problems
+    assert any(
+        p.startswith("usage.date: 1 row is in the future") and p.endswith("('2999-01-01')")
+        for p in problems
+    )
 
 
 CRASH = """
