@@ -13,12 +13,19 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.blockkit.any_alert import render_any
+from bot.blockkit.lead_alerts import LeadAlertView
 from bot.bootstrap import Context
+from bot.delivery.alert_views import load_alert_view
+from bot.feedback.digest import send_digests
 from playbooks.loader import load_library
-from storage.models import Account, Action, Alert, Play
+from storage.models import Account, Action, Alert, Play, Score
 from tests.bot.slack import signing
 from tests.bot.slack.app_harness import JANE, Harness, running_app, wait_until
+from tests.bot.slack.payload_walk import assert_clean, hostile, reached
 from tests.bot.slack.slack_double import SlackDouble
+from tests.bot.slack.test_app_home import open_home
+from tests.bot.slack.test_digest import SIX_AM
 from tests.bot.slack.test_lead_digest_and_home import SAM, lead_context, seed_leads
 
 
@@ -38,6 +45,13 @@ def hot_lead(lead: Context) -> Alert:
         row = uow.session.scalars(select(Alert).where(Alert.alert_key.like("lead:L-7%"))).one()
         uow.session.expunge_all()
         return row
+
+
+def load_alert_view_of(ctx: Context, alert_id: int) -> LeadAlertView:
+    with ctx.uow() as uow:
+        view = load_alert_view(uow.session, alert_id=alert_id)
+    assert isinstance(view, LeadAlertView)
+    return view
 
 
 def click(app: Harness, alert: Alert, action_id: str, value: Any, user: str) -> str:
@@ -126,3 +140,34 @@ def test_not_a_fit_on_a_lead_asks_why_the_lead_is_not_a_fit(
     assert view["title"]["text"] == "Not a fit"
     assert "not a fit?" in words and "not at risk" not in words
     assert "Customer is healthy" not in words
+
+
+def test_a_hostile_lead_company_reaches_every_lead_surface_inert_and_verbatim(
+    both: tuple[Harness, Context],
+) -> None:
+    """The lead alert (posted and after a click), its steps, ``/atrisk leads``, the App
+    Home, the Monday lead digest and the "Not a fit" form: no ping, link, emphasis or
+    invisible character from the company's name, every mrkdwn object verbatim, the
+    notification ``text`` escaped the same way."""
+    app, lead = both
+    with lead.uow() as uow:
+        for score in uow.session.scalars(select(Score).where(Score.account_id == "L-7")):
+            score.features = {**score.features, "company": hostile("Stark")}
+        uow.commit()
+    hot = hot_lead(lead)
+    view = load_alert_view_of(lead, hot.id)
+    payloads: list[tuple[str, Any]] = [("lead alert", render_any(view))]
+    payloads.append(("/atrisk leads", app.answer("leads", user=SAM)))
+    payloads.append(("home", json.loads(open_home(app, SAM))))
+    start = len(app.double.calls)
+    send_digests(lead, now=SIX_AM)
+    click(app, hot, "atrisk.dismiss", {"alert": hot.id}, SAM)
+    wait_until(lambda: app.double.calls_to("views.open"))
+    click(app, hot, "atrisk.playbook.0", {"alert": hot.id, "playbook": "call-now"}, SAM)
+    wait_until(lambda: app.double.calls_to("chat.update") and rows(lead, Play, hot.id))
+    wait_until(lambda: len(app.double.calls_to("chat.postMessage")) >= 2)
+    payloads += [(c.method, c.params) for c in app.double.calls[start:]]
+    assert all(reached(p) for _, p in payloads[:3]), "the hostile name reached each surface"
+    methods = {m for m, _ in payloads}
+    assert {"chat.postMessage", "chat.update", "views.open"} <= methods
+    assert_clean(payloads)
