@@ -158,3 +158,20 @@ def load_library(
     if problems:
         raise LibraryInvalid(problems)
     return Library(tuple(playbooks.values()), families)
+
+
+_BUILTIN: dict[str, Library] = {}
+
+
+def library_for(library: Library, entity: str) -> Library:
+    """The library for an alert of ``entity`` (``account`` or ``lead``): ``library`` when it
+    is that entity's (its reason families say so), else that entity's built-in library,
+    loaded once. So a lead alert handled by a churn deployment reads the sales plays' reminder
+    days and follow-ups, never a churn playbook's. Raises ``LibraryInvalid`` only if the
+    packaged library is broken."""
+    families = ENTITY_FAMILIES.get(entity, FAMILIES)
+    if tuple(library.families) == tuple(families):
+        return library
+    if entity not in _BUILTIN:
+        _BUILTIN[entity] = load_library(entity=entity)
+    return _BUILTIN[entity]

@@ -62,7 +62,10 @@ def link(line: DigestLine) -> str:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT)}}
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT), "verbatim": True},
+    }
 
 
 def _part(title: str, lines: list[DigestLine], empty: str) -> dict[str, Any]:

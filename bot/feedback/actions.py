@@ -25,6 +25,7 @@ from bot.errors import AtriskError
 from bot.feedback.permissions import Where, check_allowed, check_message
 from bot.feedback.plays import open_play
 from playbooks import NOT_A_RISK_TITLE, Library, dismissal_label
+from playbooks.loader import library_for
 from storage.models import Action, Alert, TeamMember
 from storage.repositories import actions as repo
 
@@ -62,20 +63,20 @@ class ActionResult:
 
 
 def _follow_up_days(alert: Alert, playbook_id: str, library: Library) -> int:
-    """Days until the outcome check: as offered on the alert, else from the library."""
-    found = library.get(playbook_id)
+    """Days until the outcome check, as offered on the alert (else from the library of the
+    alert's product). Raises ``PlaybookNotOffered`` for a playbook the alert did not offer
+    (a stale or forged button), so nothing is recorded."""
     for choice in alert.playbooks or []:
         if isinstance(choice, dict) and choice.get("id") == playbook_id:
             days = choice.get("follow_up_days")
             if isinstance(days, int):
                 return days
+            found = library_for(library, alert.product).get(playbook_id)
             return found.follow_up_days if found else 0
-    if found is None:
-        raise PlaybookNotOffered(
-            f"The playbook “{playbook_id}” is not offered on this alert any more; "
-            "nothing was recorded."
-        )
-    return found.follow_up_days
+    raise PlaybookNotOffered(
+        f"The playbook “{playbook_id[:80]}” is not one this alert offers; nothing was "
+        "recorded. Choose one of the buttons on the alert."
+    )
 
 
 def _view(session: Session, alert: Alert) -> AnyAlertView:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot.blockkit import plays as render
 from bot.feedback.plays import fill_values, play_view
 from bot.ports import Message, SlackCallFailed
+from playbooks.loader import library_for
 from storage.repositories import plays as repo
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def run_follow_ups(ctx: Root, *, today: dt.date, now: dt.datetime) -> FollowUpRe
     with ctx.uow() as uow:
         s = uow.session
         for play, alert in repo.reminders_due(s, today=today):
-            found = library.get(play.playbook_id or "")
+            found = library_for(library, alert.product).get(play.playbook_id or "")
             text = next(
                 (
                     f.render(fill_values(s, play, alert))

@@ -48,8 +48,13 @@ class Where:
 
 
 def csm_email_of(session: Session, alert: Alert) -> str | None:
+    """Whose the alert is: its own owner, else the owner of its account or lead, looked up
+    in the alert's product only (a lead and an account may share an id)."""
     if alert.csm_email:
         return alert.csm_email
+    if alert.product == LEAD:
+        lead = repo.get_lead(session, lead_id=alert.account_id)
+        return lead.owner_email if lead else None
     account = repo.get_account(session, account_id=alert.account_id)
     return account.csm_email if account else None
 

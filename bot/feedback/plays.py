@@ -23,6 +23,7 @@ from bot.errors import AtriskError
 from bot.feedback.permissions import Where, check_allowed, check_message, csm_email_of
 from bot.ports import Message, SlackCallFailed
 from playbooks import NOT_A_RISK_TITLE, Library, dismissal_label
+from playbooks.loader import library_for
 from storage.models import Action, Alert, Play, TeamMember
 from storage.product import LEAD
 from storage.repositories import actions as actions_repo
@@ -80,7 +81,8 @@ def open_play(
             session, kind="dismissal", title=f"{NOT_A_RISK_TITLE}: {label}", **common
         )
     playbook_id = action.playbook_id or ""
-    offered, found = _offered(alert, playbook_id), library.get(playbook_id)
+    offered = _offered(alert, playbook_id)
+    found = library_for(library, alert.product).get(playbook_id)
     title = str(offered.get("title") or (found.title if found else playbook_id))
     steps = str(offered.get("description") or (found.description if found else "")) or None
     due = action.follow_up_on
@@ -146,7 +148,7 @@ def carry_out(ctx: Root, *, play_id: int, library: Library) -> None:
             return
         channel, ts = alert.posted_channel, alert.posted_ts
         steps = render.steps_message(play_view(s, play), undo_minutes=UNDO_MINUTES)
-        found = library.get(play.playbook_id or "")
+        found = library_for(library, alert.product).get(play.playbook_id or "")
         values = fill_values(s, play, alert)
         try:
             if channel and ts:

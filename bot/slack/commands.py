@@ -17,6 +17,10 @@ from bot.blockkit.text import neutralise
 
 MAX_QUERY = 100  # longer than any account name or id worth searching for
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
+# A count as typed: ASCII digits only (``str.isdigit`` also takes "²" and other digits
+# ``int`` refuses) and at most 6 of them, far past ``TOP_MAX`` yet far below the 4,300
+# digits ``int`` refuses to read.
+COUNT = re.compile(r"[0-9]{1,6}")
 
 
 TOP_DEFAULT = 10
@@ -140,7 +144,9 @@ def _csm(rest: str) -> Command:
         return Help("Say whose accounts to show, e.g. `/atrisk csm @jane`.")
     mention = MENTION.match(rest)
     if mention:
-        return CsmAccounts(user_id=mention.group(1), name=mention.group(2) or None)
+        # Slack sends the label entity-encoded; read it once here, escaped again on the way out
+        label = html.unescape(mention.group(2) or "").strip()
+        return CsmAccounts(user_id=mention.group(1), name=label or None)
     name = html.unescape(rest).lstrip("@").strip()
     if not name or len(name) > MAX_QUERY:
         return Help("Say whose accounts to show, e.g. `/atrisk csm @jane`.")
@@ -160,6 +166,18 @@ def _model(rest: str) -> Command:
     return Help("`/atrisk model` takes `disable <reason>` or `enable`.")
 
 
+def _is_number(word: str) -> bool:
+    """True when ``word`` is meant as a count: digits of any script ("²", "٣") as well as
+    ASCII; only ``_count`` reads its value."""
+    return word.isdigit()
+
+
+def _count(word: str) -> int:
+    """The count in ``word``; 0 (outside every allowed range) when it is not ASCII digits or
+    longer than ``COUNT`` allows, so the caller answers with its range."""
+    return int(word) if COUNT.fullmatch(word) else 0
+
+
 def _queue(words: list[str]) -> Command | None:
     """``top N``, ``unacted``, ``by risk|arr`` in any order; None when the words are not
     those (an account called "Top Notch" is looked up)."""
@@ -170,8 +188,8 @@ def _queue(words: list[str]) -> Command | None:
         if word == "unacted":
             unacted = True
         elif word == "top":
-            if rest and rest[0].isdigit():
-                limit = int(rest.pop(0))
+            if rest and _is_number(rest[0]):
+                limit = _count(rest.pop(0))
                 if not 1 <= limit <= TOP_MAX:
                     return Help(f"`/atrisk top` shows 1 to {TOP_MAX} accounts at a time.")
         elif word == "by" and rest and rest[0] in SORTS:
@@ -202,8 +220,8 @@ def parse(text: str | None) -> Command:
         return Status()
     if not rest and word == "team":
         return Team()
-    if word == "leads" and (not rest or rest.isdigit()):
-        limit = int(rest) if rest else TOP_DEFAULT
+    if word == "leads" and (not rest or _is_number(rest)):
+        limit = _count(rest) if rest else TOP_DEFAULT
         if not 1 <= limit <= TOP_MAX:
             return Help(f"`/atrisk leads` shows 1 to {TOP_MAX} leads at a time.")
         return Leads(limit=limit)

@@ -25,21 +25,30 @@ def section(text: str) -> dict[str, Any]:
     }
 
 
-def dismissal_modal(alert_id: int, account: str, meta: dict[str, Any]) -> dict[str, Any]:
-    """The modal asking why an alert is not a risk; ``meta`` rides along to the submission."""
+# A lead alert's form speaks of fit, not risk; the reason ids (what the report counts) stay.
+LEAD_LABELS = {"customer_healthy": "Not a good fit for us"}
+
+
+def dismissal_modal(
+    alert_id: int, account: str, meta: dict[str, Any], *, lead: bool = False
+) -> dict[str, Any]:
+    """The modal asking why an alert is not a risk (``lead``: why a lead is not a fit);
+    ``meta`` rides along to the submission."""
+    labels = LEAD_LABELS if lead else {}
     options = [
-        {"text": {"type": "plain_text", "text": r.label[:75]}, "value": r.id}
+        {"text": {"type": "plain_text", "text": labels.get(r.id, r.label)[:75]}, "value": r.id}
         for r in DISMISSAL_REASONS
     ]
+    title, question = ("Not a fit", "not a fit") if lead else ("Not a risk", "not at risk")
     return {
         "type": "modal",
         "callback_id": DISMISSAL_CALLBACK,
         "private_metadata": hidden_json({"alert": alert_id, **meta}),
-        "title": {"type": "plain_text", "text": "Not a risk"},
+        "title": {"type": "plain_text", "text": title},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            section(f"Why is *{safe(account, 150)}* not at risk?"),
+            section(f"Why is *{safe(account, 150)}* {question}?"),
             {
                 "type": "input",
                 "block_id": REASON_BLOCK,

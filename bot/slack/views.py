@@ -279,11 +279,11 @@ def help_message(persona: str, job: str, note: str | None = None) -> dict[str, A
     """``/atrisk help`` (and the answer to anything not understood)."""
     blocks: list[dict[str, Any]] = []
     if note:
-        blocks.append(section(safe(note, 500)))
+        blocks.append(section(safe(note, 500, markup=True)))
     blocks.append(section(f"*atrisk* is for {safe(persona, 500)}.\n_{safe(job, 1000)}_"))
     usage = "\n".join(f"`{safe(cmd, 100)}` — {safe(what, 200)}" for cmd, what in COMMANDS)
     blocks.append(section(usage))
-    return message(safe(note, 500) if note else "atrisk: what I can answer", blocks)
+    return message(safe(note, 500, markup=True) if note else "atrisk: what I can answer", blocks)
 
 
 def unknown_caller(slack_user_id: str, owners: Sequence[str]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Account, Action, Alert, TeamMember
+from storage.models import Account, Action, Alert, Lead, TeamMember
 
 
 def get_alert(session: Session, *, alert_id: int) -> Alert | None:
@@ -25,6 +25,10 @@ def get_alert(session: Session, *, alert_id: int) -> Alert | None:
 
 def get_account(session: Session, *, account_id: str) -> Account | None:
     return session.get(Account, account_id)
+
+
+def get_lead(session: Session, *, lead_id: str) -> Lead | None:
+    return session.get(Lead, lead_id)
 
 
 def action_for(session: Session, *, alert_id: int) -> Action | None:

@@ -105,7 +105,7 @@ def on_error(
     kind = data.get("type") or ("slash_command" if data.get("command") else "?")
     if expected:
         logger.warning("atrisk refused a %s request: %s", kind, error)
-        text = safe(str(error), 3000)
+        text = safe(str(error), 3000, markup=True)  # atrisk's sentence: its `code` stays
     elif is_slacks_doing(error):
         refusal = slack_refusal(error)
         logger.warning("Slack refused a call for a %s request: %s", kind, refusal)

@@ -116,6 +116,17 @@ class Harness:
         [response] = self.double.responses(url)
         return response
 
+    def offer(self, alert: str, playbook_id: str) -> None:
+        """Add the library's playbook ``playbook_id`` to the buttons ``alert`` offers."""
+        found = self.ctx.playbooks.get(playbook_id)
+        assert found is not None, playbook_id
+        with self.ctx.uow() as uow:
+            row = uow.session.get(Alert, self.alerts[alert])
+            offered = {"id": found.id, "title": found.title, "style": None, "why": "test"}
+            if all(p.get("id") != found.id for p in row.playbooks or []):
+                row.playbooks = [*(row.playbooks or []), offered]
+            uow.commit()
+
     def click(
         self,
         action_id: str,

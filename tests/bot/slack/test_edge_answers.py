@@ -203,6 +203,7 @@ def test_not_a_risk_when_slack_will_not_open_the_form_says_slack_refused_not_sor
 
 
 def _open_play(app: Harness) -> tuple[int, str]:
+    app.offer("acme", "escalate-broken-integration")
     value = {"alert": app.alerts["acme"], "playbook": "escalate-broken-integration"}
     app.click("atrisk.playbook.0", value, user=JANE)
 

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 
 from bot.adapters.dry_run import DryRunOutbox
 from bot.blockkit.alerts import render_alert
-from bot.blockkit.text import hidden_json
+from bot.blockkit.text import hidden_json, safe
 from bot.bootstrap import Context
 from bot.delivery.ops_notices import notify_ops
 from bot.delivery.post_alerts import post_pending
@@ -304,3 +304,21 @@ def _one(app: Harness, model: type) -> Any:
         rows = list(uow.session.scalars(select(model)))
         uow.session.expunge_all()
     return rows[0] if rows else None
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("*URGENT* wire now", "∗URGENT∗ wire now"),
+        ("_wire_ ~now~ `code`", "ˍwireˍ ∼now∼ ˋcodeˋ"),
+        ("acct_123 jane_doe", "acct_123 jane_doe"),
+        ("Ac\u200bme\u2060 Co\u00adrp\U000e0041\U000e007f", "Acme Corp"),
+        ("Acme\u3164\u115f\u1160\uffa0 Corp", "Acme Corp"),
+    ],
+)
+def test_a_name_cannot_make_itself_bold_or_hide_characters(name: str, shown: str) -> None:
+    assert safe(name, 200) == shown
+
+
+def test_atrisks_own_help_keeps_its_code_marks() -> None:
+    assert safe("`/atrisk top` shows 1 to 40", 100, markup=True) == "`/atrisk top` shows 1 to 40"

@@ -30,6 +30,7 @@ def app(sqlite_url: str, slack_double: SlackDouble) -> Iterator[Harness]:
 
 
 def _escalate(app: Harness, user: str = JANE):
+    app.offer("acme", "escalate-broken-integration")
     value = {"alert": app.alerts["acme"], "playbook": "escalate-broken-integration"}
     return app.click("atrisk.playbook.0", value, user=user)
 

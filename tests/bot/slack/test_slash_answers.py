@@ -136,3 +136,9 @@ def test_anything_not_understood_gets_help(app: Harness) -> None:
     text = text_of(app.answer("model frobnicate", user=JANE))
     assert "`/atrisk model` takes `disable &lt;reason&gt;` or `enable`" in text
     assert "/atrisk report" in text
+
+
+def test_a_mention_label_with_markup_is_shown_once_escaped_not_twice(app: Harness) -> None:
+    text = text_of(app.answer("csm <@U0NOBODY1|&lt;!channel&gt; &amp; co>", user=MANAGER))
+    assert "&amp;lt;" not in text and "&amp;amp;" not in text
+    assert "&lt;!channel&gt; &amp; co" in text and "<!channel>" not in text

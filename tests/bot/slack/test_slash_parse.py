@@ -10,6 +10,7 @@ from bot.slack.commands import (
     MAX_QUERY,
     CsmAccounts,
     Help,
+    Leads,
     Lookup,
     ModelDisable,
     ModelEnable,
@@ -106,3 +107,21 @@ def test_invisible_marks_around_a_command_still_give_the_command() -> None:
         user_id="U0JANE0001", name="jane"
     )
     assert parse("a\x07cme") == Lookup(query="acme")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["leads ²", "top ²", "leads ٣", "top ³ by arr", "leads " + "9" * 5000, "top " + "1" * 4301],
+)
+def test_a_count_in_other_digits_or_thousands_of_digits_gets_the_1_to_40_help(text: str) -> None:
+    command = parse(text)
+    assert isinstance(command, Help) and "1 to 40" in (command.note or "")
+
+
+def test_leads_with_a_count_of_plain_digits_still_shows_that_many() -> None:
+    assert parse("leads 7") == Leads(limit=7)
+    assert parse("leads 0") == Help("`/atrisk leads` shows 1 to 40 leads at a time.")
+
+
+def test_a_mention_label_slack_sent_escaped_is_read_once() -> None:
+    assert parse("csm <@U0JANE0001|&lt;b&gt; &amp; co>") == CsmAccounts("U0JANE0001", "<b> & co")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
+from bot.blockkit.lead_alerts import LeadAlertView
 from bot.feedback.actions import Clicker, alert_view, existing_action
 from bot.slack import views
 from bot.slack.listeners.common import button_value, click_where, user_of
@@ -26,7 +27,8 @@ def dismiss_click(services: AppServices) -> Callable[..., None]:
             respond(**views.already_handled(done.acted), replace_original=False)
             return
         alert = alert_view(services.ctx, alert_id=alert_id)
-        modal = views.dismissal_modal(alert_id, alert.account_name, {})
+        lead = isinstance(alert, LeadAlertView)
+        modal = views.dismissal_modal(alert_id, alert.account_name, {}, lead=lead)
         client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=modal)
 
     return open_dismissal_modal
