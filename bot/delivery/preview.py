@@ -35,7 +35,7 @@ def preview_alert(channel: str, view: AnyAlertView, *, preview: Preview | None =
     else:
         out.append(f"  {risk_change(view.risk, view.previous_risk)}", style="red")
     dismiss = NOT_A_FIT if isinstance(view, LeadAlertView) else "Not a risk"
-    if isinstance(view, AlertView) and view.fallback_banner:
+    if view.fallback_banner:
         out.append(f"\n  ⏸ {printable(view.fallback_banner)}", style="yellow")
     for reason in view.reasons[:3]:
         out.append(f"\n  • {printable(reason.text)}")
