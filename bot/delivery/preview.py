@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from bot.blockkit.alerts import MAX_PLAYBOOKS, AlertView, risk_change
+from bot.blockkit.alerts import MAX_PLAYBOOKS, risk_change
 from bot.blockkit.any_alert import AnyAlertView
 from bot.blockkit.lead_alerts import NOT_A_FIT, LeadAlertView
 from bot.terminal import console as default_console
