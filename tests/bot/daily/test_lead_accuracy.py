@@ -142,3 +142,14 @@ def test_a_paused_lead_model_posts_lead_alerts_with_the_paused_banner_and_the_se
         assert msg["text"].startswith(banner)
         footer = blocks["atrisk.context"]["elements"][0]["text"]
         assert "scored 8 Jan 2025" in footer and "15 Jan 2025" not in footer
+
+
+def test_disabling_and_enabling_a_lead_model_announces_the_lead_model(
+    lead_ctx: Context, ops: OpsRecorder
+) -> None:
+    model_state.disable(lead_ctx, "bad data since Monday", "jane@example.com")
+    model_state.enable(lead_ctx, "omar@example.com")
+    texts = list(ops.messages.values())
+    assert any("jane@example.com disabled the lead model: bad data" in t for t in texts)
+    assert any("omar@example.com enabled the lead model" in t for t in texts)
+    assert not any("churn" in t for t in texts)
