@@ -120,8 +120,8 @@ def disable(ctx: Root, reason: str, actor: str) -> ModelStatus:
     announce(
         ctx,
         f"model-state:disabled:{status.changed_at:%Y%m%dT%H%M%S%f}",
-        f":octagonal_sign: {actor} disabled the {model_name(ctx)}: {reason}. Alerts and answers now "
-        "serve the last good scores with a banner until someone runs `atrisk model enable`.",
+        f":octagonal_sign: {actor} disabled the {model_name(ctx)}: {reason}. Alerts and answers "
+        "now serve the last good scores with a banner until someone runs `atrisk model enable`.",
     )
     log.info("model disabled by %s: %s", actor, reason)
     return status
