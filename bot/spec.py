@@ -79,8 +79,15 @@ class Entity(_Section):
 
     @model_validator(mode="after")
     def _lead_label(self) -> Entity:
-        if self.kind == "lead" and "label" not in self.model_fields_set:
+        if self.kind != "lead":
+            return self
+        if "label" not in self.model_fields_set:
             self.label = "converted_at"
+        elif self.label != "converted_at":  # a lead spec copied from the churn example
+            raise ValueError(
+                f"entity.label is {self.label} but entity is lead, whose label is the leads "
+                "table's converted_at: set `label: converted_at` under entity, or delete the line"
+            )
         return self
 
 

@@ -39,30 +39,105 @@ OUTPUT_SCHEMA = (
 )
 
 
+LEAD_INPUT_SCHEMA = (
+    (
+        "leads",
+        "lead_id, company, owner_email, source, segment, employees, created_at, converted_at, "
+        "disqualified_at",
+    ),
+    ("lead_activity", "lead_id, ts, type (web_visit … trial_event), detail"),
+    (
+        "team",
+        "email, name, role (sdr / ae / manager / analyst / admin), manager_email, "
+        "slack_user_id, slack_channel",
+    ),
+)
+
+LEAD_OUTPUT_SCHEMA = (
+    ("lead_id", "the scored open lead"),
+    ("as_of", "the score date; only data strictly before it is used"),
+    ("probability", "calibrated probability of converting within the horizon, 0–1"),
+    ("flagged", "true when the lead is hot by the surface rule"),
+    ("reasons", "up to 3 plain-word reasons with the lead's own values, each with a family"),
+    ("playbooks", "up to 3 recommended sales plays, plus 'Not a fit'"),
+)
+
+
 def _people(ids: list[str]) -> str:
     return ", ".join(f"`{i}`" for i in ids) if ids else "—"
 
 
 def _flag_rule(spec: Spec) -> str:
-    s = spec.surface
+    s, lead = spec.surface, spec.entity.kind == "lead"
     if s.threshold is not None:
-        return f"risk ≥ {s.threshold:.0%}"
+        return f"{'probability' if lead else 'risk'} ≥ {s.threshold:.0%}"
+    if lead:
+        return f"the hottest {s.top_share:.0%} of open leads"
     return f"the riskiest {s.top_share:.0%} of active accounts"
+
+
+def _churn_parts(spec: Spec) -> dict[str, list[str]]:
+    """The sections in churn's terms (accounts, CSMs, retention)."""
+    s, fb = spec.surface, spec.feedback
+    return {
+        "output": ["**Output schema** (one row per active account per day)"],
+        "surface": [
+            f"- One message per at-risk account ({_flag_rule(spec)}) in the CSM's own channel "
+            f"(from the team table), else `{s.default_channel}`.",
+            f"- At most {s.daily_cap_per_csm} alerts per CSM per day; an account is not alerted "
+            f"again within {s.cooldown_days} days unless its risk rose by "
+            f"{s.risk_rise_margin:.0%}.",
+            f"- `/atrisk` for managers; App Home for CSMs; ops messages in `{s.ops_channel}`.",
+        ],
+        "action": [
+            '- Playbook buttons picked from the reasons (up to 3) plus "Not a risk" with a '
+            f"reason; library: {spec.actions.playbooks or 'built-in'}.",
+        ],
+        "feedback": [
+            f"- {fb.outcome_days} days after each alert the account's state is recorded "
+            "(retained, churned, downgraded, ARR change).",
+            f"- {fb.holdout_share:.0%} of flagged accounts are held out by a stable hash, so the "
+            "lift of posting (intent to treat) is measured against a control group; the "
+            f"smallest lift worth detecting is {fb.min_effect * 100:.0f} points of retention.",
+        ],
+    }
+
+
+def _lead_parts(spec: Spec) -> dict[str, list[str]]:
+    """The sections whose words differ under ``entity: lead`` (sales terms, not churn's)."""
+    s, fb, h = spec.surface, spec.feedback, spec.entity.horizon_days
+    return {
+        "output": ["**Output schema** (one row per open lead per day)"],
+        "surface": [
+            f"- One message per hot lead ({_flag_rule(spec)}) in its owner's own channel "
+            f"(from the team table), else `{s.default_channel}`.",
+            f"- At most {s.daily_cap_per_csm} alerts per owner per day; a lead is not alerted "
+            f"again within {s.cooldown_days} days unless its chance rose by "
+            f"{s.risk_rise_margin:.0%}.",
+            f"- `/atrisk leads` for reps and managers; ops messages in `{s.ops_channel}`.",
+        ],
+        "action": [
+            '- Sales play buttons picked from the reasons (up to 3) plus "Not a fit"; '
+            f"library: {spec.actions.playbooks or 'built-in sales plays'}.",
+        ],
+        "feedback": [
+            f"- {h} days (the horizon) after each alert the lead's outcome is recorded "
+            "(converted, or not converted).",
+            f"- {fb.holdout_share:.0%} of flagged leads are held out by a stable hash, so the "
+            "lift of posting (intent to treat) is measured against a control group; the "
+            f"smallest lift worth detecting is {fb.min_effect * 100:.0f} points of conversion.",
+        ],
+    }
 
 
 def render_spec(spec: Spec) -> str:
     """The Data Product Spec: consumer, contract, SLAs, surface, action, feedback, owners."""
-    e, c, f, a, s, fb = (
-        spec.entity,
-        spec.contract,
-        spec.freshness,
-        spec.accuracy,
-        spec.surface,
-        spec.feedback,
-    )
+    e, c, f, a = spec.entity, spec.contract, spec.freshness, spec.accuracy
+    lead = e.kind == "lead"
+    words = _lead_parts(spec) if lead else _churn_parts(spec)
     tables = [
         t
-        for t in INPUT_SCHEMA
+        for t in (LEAD_INPUT_SCHEMA if lead else INPUT_SCHEMA)
         if t[0] in c.required_tables
         or (t[0] == "account_features" and c.features == "account_features")
     ]
@@ -88,11 +163,14 @@ def render_spec(spec: Spec) -> str:
         "|---|---|",
         *[f"| `{name}` | {cols} |" for name, cols in tables],
         "",
-        "**Output schema** (one row per active account per day)",
+        *words["output"],
         "",
         "| field | meaning |",
         "|---|---|",
-        *[f"| `{name}` | {meaning} |" for name, meaning in OUTPUT_SCHEMA],
+        *[
+            f"| `{name}` | {meaning} |"
+            for name, meaning in (LEAD_OUTPUT_SCHEMA if lead else OUTPUT_SCHEMA)
+        ],
         "",
         "## Freshness SLA",
         f"- Scored daily on cron `{f.cron}` ({f.timezone}).",
@@ -106,22 +184,13 @@ def render_spec(spec: Spec) -> str:
         "fallback and the model owners are told.",
         "",
         "## Surface",
-        f"- One message per at-risk account ({_flag_rule(spec)}) in the CSM's own channel "
-        f"(from the team table), else `{s.default_channel}`.",
-        f"- At most {s.daily_cap_per_csm} alerts per CSM per day; an account is not alerted again "
-        f"within {s.cooldown_days} days unless its risk rose by {s.risk_rise_margin:.0%}.",
-        f"- `/atrisk` for managers; App Home for CSMs; ops messages in `{s.ops_channel}`.",
+        *words["surface"],
         "",
         "## Action",
-        '- Playbook buttons picked from the reasons (up to 3) plus "Not a risk" with a reason; '
-        f"library: {spec.actions.playbooks or 'built-in'}.",
+        *words["action"],
         "",
         "## Feedback signal",
-        f"- {fb.outcome_days} days after each alert the account's state is recorded (retained, "
-        "churned, downgraded, ARR change).",
-        f"- {fb.holdout_share:.0%} of flagged accounts are held out by a stable hash, so the "
-        "lift of posting (intent to treat) is measured against a control group; the smallest "
-        f"lift worth detecting is {fb.min_effect * 100:.0f} points of retention.",
+        *words["feedback"],
         "",
         "## Owners",
         f"- Data: {_people(spec.owners.data)}",

@@ -115,6 +115,7 @@ def judge(
     floor: float,
     resamples: int = 400,
     seed: int = 7,
+    recorded: str = "churn",
 ) -> Verdict:
     """Pick the model to serve from ``scores`` (kind → test risk, simplest kind first).
 
@@ -145,7 +146,7 @@ def judge(
     meets = [k for k in kinds if (candidates[k].metric or 0.0) >= floor]
     if below and meets:
         chosen = meets[0]  # the simpler model fails the floor: the best one that meets it serves
-    passed, why = _verdict(candidates, chosen, difference, metric, floor)
+    passed, why = _verdict(candidates, chosen, difference, metric, floor, recorded)
     return Verdict(chosen, passed, why, candidates, difference)
 
 
@@ -155,6 +156,7 @@ def _verdict(
     difference: tuple[float, float, float] | None,
     metric: str,
     floor: float,
+    recorded: str = "churn",
 ) -> tuple[bool, str]:
     readings = "; ".join(c.words() for c in candidates.values())
     winner = candidates[chosen]
@@ -184,8 +186,9 @@ def _verdict(
         return False, (
             f"{choice}, but its {metric} {winner.metric:.3f} is below the accuracy floor "
             f"{floor:.2f} ({readings}); train over a longer history "
-            "(training.history_days) once more churn has been recorded, or lower accuracy.floor "
-            "if this accuracy is useful"
+            f"(training.history_days) once more {recorded} "
+            f"{'have' if recorded.endswith('s') else 'has'} been recorded, or lower "
+            "accuracy.floor if this accuracy is useful"
         )
     return True, f"{choice}; {metric} {winner.metric:.3f} meets the floor {floor:.2f} ({readings})"
 

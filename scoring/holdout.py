@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.errors import NotEnoughSignal
+from scoring.outcome_words import CHURN_WORDS, OutcomeWords
 
 LABEL = "label"
 
@@ -66,22 +67,32 @@ def split_held_out(held: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.Data
     )
 
 
-def check_labels(frame: pd.DataFrame, min_positives: int, where: str, *, fix: str) -> None:
-    """Refuse rows with a single class or fewer than ``min_positives`` churned rows; the
-    message ends with ``fix``, what to change so training can go ahead."""
+def check_labels(
+    frame: pd.DataFrame,
+    min_positives: int,
+    where: str,
+    *,
+    fix: str,
+    words: OutcomeWords = CHURN_WORDS,
+) -> None:
+    """Refuse rows with a single class or fewer than ``min_positives`` positive rows (churned
+    accounts, converted leads: ``words``); the message ends with ``fix``, what to change so
+    training can go ahead."""
     positives, rows = int(frame[LABEL].sum()), len(frame)
+    w = words
     if positives == rows and rows:
         raise NotEnoughSignal(
-            f"every one of the {rows} {where} rows is a churn: a model needs retained accounts "
-            "too; check churned_at (or churned_within_horizon)"
+            f"every one of the {rows} {where} rows is {w.positive}: a model needs {w.negative} "
+            f"{w.unit}s too; check {w.label}"
+            + (" (or churned_within_horizon)" if w is CHURN_WORDS else "")
         )
     if positives == 0:
         raise NotEnoughSignal(
-            f"no churned account in the {where} rows ({rows} rows, all retained): {fix}"
+            f"no {w.positive} {w.unit} in the {where} rows ({rows} rows, all {w.negative}): {fix}"
         )
     if positives < min_positives:
         raise NotEnoughSignal(
-            f"only {positives} churned account-snapshots in the {where} rows; at least "
+            f"only {positives} {w.positive} {w.unit}-snapshots in the {where} rows; at least "
             f"{min_positives} are needed (training.min_positives) for a model worth trusting: "
             f"{fix}"
         )

@@ -28,6 +28,7 @@ from scoring.gate import Verdict, against_rules, judge
 from scoring.holdout import LABEL, check_labels, purge, split_held_out
 from scoring.leakage import find_leaks, refuse_leaks
 from scoring.model_metrics import Gate, ModelMetrics, PeriodMetrics
+from scoring.outcome_words import CHURN_WORDS, OutcomeWords
 from scoring.predict import risk
 from scoring.registry import ModelArtifact, data_fingerprint
 
@@ -62,6 +63,7 @@ class TrainConfig:
     num_threads: int = 1  # one thread: the same data gives the same model on any machine
     drop_empty_features: bool = True
     candidates: tuple[str, ...] = ("logistic", "lightgbm")  # simplest first; one: always it
+    words: OutcomeWords = CHURN_WORDS  # how messages name the outcome (churn, conversion)
 
 
 @dataclass
@@ -161,7 +163,9 @@ def prepare(
     """
     used, warnings = usable_features(frame, features, drop_empty=config.drop_empty_features)
     frame = frame.dropna(subset=[LABEL])
-    check_labels(frame, config.min_positives, "training", fix=MORE_HISTORY)
+    w = config.words
+    more = MORE_HISTORY.replace("churn is", f"{w.noun} {w.agree('is', 'are')}")
+    check_labels(frame, config.min_positives, "training", fix=more, words=w)
     train, held, sentence = split(frame, config.validation_share)
     train, purged = purge(train, held, config.horizon_days)
     share = config.validation_share
@@ -170,20 +174,22 @@ def prepare(
         max(1, config.min_positives // 2),
         "training (before the held-out)",
         fix=(
-            f"the held-out period takes most of the churn: lower training.validation_share "
-            f"(now {share:g}), or train --as-of a later day so more churn falls before it"
+            f"the held-out period takes most of the {w.noun}: lower training.validation_share "
+            f"(now {share:g}), or train --as-of a later day so more {w.noun} "
+            f"{w.agree('falls', 'fall')} before it"
         ),
+        words=w,
     )
     refuse_leaks(find_leaks(train, [f for f in used if f not in categorical], LABEL))
     calib, test, held_sentence = split_held_out(held, config.seed)
     where = _period_words(held)
     held_fix = (
-        f"the held-out period ({where}) holds too little churn: train --as-of a day whose "
-        f"last weeks held churn, or raise training.validation_share (now {share:g}) so the "
+        f"the held-out period ({where}) holds too few {w.noun}: train --as-of a day whose "
+        f"last weeks held {w.noun}, or raise training.validation_share (now {share:g}) so the "
         "held-out period covers more snapshots"
     )
-    check_labels(calib, 1, "calibration", fix=held_fix)
-    check_labels(test, 1, "test", fix=held_fix)
+    check_labels(calib, 1, "calibration", fix=held_fix, words=w)
+    check_labels(test, 1, "test", fix=held_fix, words=w)
     return Prepared(used, warnings, frame, train, purged, calib, test, sentence, held_sentence)
 
 
@@ -323,12 +329,15 @@ def _against_rules(
 
 
 def _test_warnings(test: pd.DataFrame, config: TrainConfig) -> list[str]:
-    churned = test.loc[test[LABEL] == 1]
-    accounts = churned["account_id"].nunique() if "account_id" in test else len(churned)
-    if len(churned) >= config.min_positives:
+    positive = test.loc[test[LABEL] == 1]
+    key = "lead_id" if "lead_id" in test else "account_id"
+    entities = positive[key].nunique() if key in test else len(positive)
+    if len(positive) >= config.min_positives:
         return []
+    w = config.words
     return [
-        f"the test period holds only {len(churned)} churned rows ({accounts} accounts), fewer "
+        f"the test period holds only {len(positive)} {w.positive} rows ({entities} {w.unit}s), "
+        "fewer "
         f"than training.min_positives ({config.min_positives}): its metrics are uncertain (see "
         "the intervals); a longer history or a larger training.validation_share tests on more"
     ]
@@ -358,6 +367,7 @@ def _judge(
         metric=config.metric,
         floor=config.floor,
         seed=config.seed,
+        recorded=config.words.noun,
     )
     chosen = verdict.chosen
     by_segment = (

@@ -10,7 +10,7 @@ admins and analysts every lead.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -53,7 +53,8 @@ class LeadsAnswer:
     lines: list[LeadLine]
 
 
-def _scope_label(caller: Caller) -> str:
+def scope_label(caller: Caller) -> str:
+    """``all leads``, ``your team's leads`` or ``your leads``: whose leads an answer covers."""
     if caller.csm_emails is None:
         return "all leads"
     return "your team's leads" if caller.role == "manager" else "your leads"
@@ -98,6 +99,31 @@ def _acted(session: Session, lead_ids: list[str], names: dict[str, str]) -> dict
     return out
 
 
+def _in_scope(session: Session, caller: Caller, run: ScoringRun, *, hot: bool) -> list[Score]:
+    """The run's scores of leads ``caller`` may see, hottest first (only flagged when ``hot``)."""
+    stmt = select(Score).where(Score.run_id == run.id, Score.shadow.is_(False))
+    if hot:
+        stmt = stmt.where(Score.flagged.is_(True))
+    stmt = stmt.order_by(Score.risk.desc(), Score.account_id).execution_options(**EVERY)
+    scope = caller.csm_emails
+    return [
+        sc
+        for sc in session.scalars(stmt)
+        if scope is None or str((sc.features or {}).get("owner_email", "")) in scope
+    ]
+
+
+def _answer(
+    session: Session, caller: Caller, run: ScoringRun, scores: list[Score], *, limit: int
+) -> LeadsAnswer:
+    team = {m.email.lower(): m.name for m in session.scalars(select(TeamMember))}
+    top = scores[:limit]
+    acted = _acted(session, [sc.account_id for sc in top], team)
+    lines = [_line(sc, team, acted) for sc in top]
+    horizon = int((top[0].features or {}).get("horizon_days") or 0) if top else 0
+    return LeadsAnswer(scope_label(caller), run.as_of, horizon, len(scores), lines)
+
+
 def hottest_leads(ctx: Root, caller: Caller, *, limit: int = LEADS_DEFAULT) -> LeadsAnswer:
     """The ``limit`` hottest flagged open leads of the newest lead run in ``caller``'s scope."""
     horizon = ctx.spec.entity.horizon_days
@@ -105,25 +131,29 @@ def hottest_leads(ctx: Root, caller: Caller, *, limit: int = LEADS_DEFAULT) -> L
         s = uow.session
         run = _latest_run(s)
         if run is None:
-            return LeadsAnswer(_scope_label(caller), None, horizon, 0, [])
-        scores = s.scalars(
-            select(Score)
-            .where(Score.run_id == run.id, Score.shadow.is_(False), Score.flagged.is_(True))
-            .order_by(Score.risk.desc(), Score.account_id)
-            .execution_options(**EVERY)
-        ).all()
-        scope = caller.csm_emails
-        mine = [
-            sc
-            for sc in scores
-            if scope is None or str((sc.features or {}).get("owner_email", "")) in scope
+            return LeadsAnswer(scope_label(caller), None, horizon, 0, [])
+        found = _answer(s, caller, run, _in_scope(s, caller, run, hot=True), limit=limit)
+        return replace(found, horizon_days=found.horizon_days or horizon)
+
+
+def find_leads(ctx: Root, caller: Caller, query: str, *, limit: int = LEADS_DEFAULT) -> LeadsAnswer:
+    """``/atrisk <company or lead id>`` under a lead spec: the open leads of the newest lead run
+    in ``caller``'s scope whose id is ``query`` or whose company contains it (case-insensitive),
+    hottest first; ``hot`` counts every match. No match: an answer with no lines."""
+    horizon = ctx.spec.entity.horizon_days
+    asked = query.strip().casefold()
+    with ctx.uow() as uow:
+        s = uow.session
+        run = _latest_run(s)
+        if run is None:
+            return LeadsAnswer(scope_label(caller), None, horizon, 0, [])
+        scores = _in_scope(s, caller, run, hot=False)
+        exact = [sc for sc in scores if sc.account_id.casefold() == asked]
+        matches = exact or [
+            sc for sc in scores if asked in str((sc.features or {}).get("company", "")).casefold()
         ]
-        team = {m.email.lower(): m.name for m in s.scalars(select(TeamMember))}
-        top = mine[:limit]
-        acted = _acted(s, [sc.account_id for sc in top], team)
-        lines = [_line(sc, team, acted) for sc in top]
-        horizon = int((top[0].features or {}).get("horizon_days") or horizon) if top else horizon
-        return LeadsAnswer(_scope_label(caller), run.as_of, horizon, len(mine), lines)
+        found = _answer(s, caller, run, matches, limit=limit)
+        return replace(found, horizon_days=found.horizon_days or horizon)
 
 
 def _line(score: Score, team: dict[str, str], acted: dict[str, str | None]) -> LeadLine:

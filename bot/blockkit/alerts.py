@@ -90,6 +90,17 @@ def banner_text(scored_on: dt.date) -> str:
     return f"Model paused — using last week's data (scored {long_date(scored_on)})"
 
 
+def banner_block(banner: str) -> dict[str, Any]:
+    """The paused-model banner section shown first on any alert (account or lead)."""
+    text = _plain(safe(f"⏸️ {banner}", MAX_SECTION_TEXT))
+    return {"type": "section", "block_id": "atrisk.banner", "text": text}
+
+
+def with_banner(text: str, banner: str | None) -> str:
+    """A notification text led by the paused-model banner, when there is one."""
+    return f"{banner} · {text}" if banner else text
+
+
 def percent(risk: float) -> str:
     return f"{round(risk * 100)} %"
 
@@ -257,17 +268,14 @@ def fallback_text(view: AlertView) -> str:
     text = f"At risk: {view.account_name} — {risk_change(view.risk, view.previous_risk)}"
     if view.reasons and view.reasons[0].text:
         text += f" · {view.reasons[0].text}"
-    if view.fallback_banner:
-        text = f"{view.fallback_banner} · {text}"
-    return safe(text, MAX_FALLBACK_TEXT)
+    return safe(with_banner(text, view.fallback_banner), MAX_FALLBACK_TEXT)
 
 
 def render_alert(view: AlertView, *, acted: ActedView | None = None) -> dict[str, Any]:
     """``{"text", "blocks", "metadata"}`` for ``chat.postMessage`` / ``chat.update``."""
     blocks: list[dict[str, Any]] = []
     if view.fallback_banner:
-        banner = _plain(safe(f"⏸️ {view.fallback_banner}", MAX_SECTION_TEXT))
-        blocks.append({"type": "section", "block_id": "atrisk.banner", "text": banner})
+        blocks.append(banner_block(view.fallback_banner))
     header = _plain(safe(view.account_name or view.account_id, MAX_HEADER_TEXT))
     blocks.append({"type": "header", "block_id": "atrisk.header", "text": header})
     blocks.append(_facts(view))

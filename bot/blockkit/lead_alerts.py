@@ -29,8 +29,10 @@ from bot.blockkit.alerts import (
     _plain,
     acted_text,
     alert_metadata,
+    banner_block,
     long_date,
     short_date,
+    with_banner,
 )
 from bot.blockkit.text import clip, safe
 from scoring.reasons import Reason
@@ -57,6 +59,8 @@ class LeadAlertView:
     playbooks: list[dict[str, Any]]
     model_version: str | None
     as_of: dt.date
+    fallback_banner: str | None = None  # set while the model is paused (as on account alerts)
+    scored_on: dt.date | None = None  # the day of the scores served, when not ``as_of``
 
     @property
     def account_name(self) -> str:
@@ -116,10 +120,10 @@ def render_lead_alert(view: LeadAlertView, *, acted: ActedView | None = None) ->
     """``{"text", "blocks", "metadata"}`` for ``chat.postMessage`` / ``chat.update``; once
     acted on, the buttons give way to who did what (as on an account alert)."""
     header = _plain(safe(f"Hot lead at {view.company}", MAX_HEADER_TEXT))
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "block_id": "atrisk.header", "text": header},
-        _facts(view),
-    ]
+    blocks: list[dict[str, Any]] = (
+        [banner_block(view.fallback_banner)] if view.fallback_banner else []
+    )
+    blocks += [{"type": "header", "block_id": "atrisk.header", "text": header}, _facts(view)]
     if (reasons := _reasons(view)) is not None:
         blocks.append(reasons)
     if acted is None:
@@ -127,7 +131,10 @@ def render_lead_alert(view: LeadAlertView, *, acted: ActedView | None = None) ->
     else:
         line = _mrkdwn(clip(acted_text(acted), MAX_SECTION_TEXT))
         blocks.append({"type": "context", "block_id": "atrisk.acted", "elements": [line]})
-    parts = [f"Model {view.model_version or 'unknown'}", f"scored {long_date(view.as_of)}"]
+    parts = [
+        f"Model {view.model_version or 'unknown'}",
+        f"scored {long_date(view.scored_on or view.as_of)}",
+    ]
     parts.append(f"lead {view.lead_id}")
     line = _plain(safe(" · ".join(parts), MAX_FIELD_TEXT))
     blocks.append({"type": "context", "block_id": "atrisk.context", "elements": [line]})
@@ -135,7 +142,7 @@ def render_lead_alert(view: LeadAlertView, *, acted: ActedView | None = None) ->
     if view.reasons and view.reasons[0].text:
         text += f" · {view.reasons[0].text}"
     return {
-        "text": safe(text, MAX_FALLBACK_TEXT),
+        "text": safe(with_banner(text, view.fallback_banner), MAX_FALLBACK_TEXT),
         "blocks": blocks[:MAX_BLOCKS],
         "metadata": alert_metadata(view.alert_key, view.alert_id),
     }

@@ -64,6 +64,9 @@ def check_playbooks(spec: Spec, report: CheckReport) -> None:
             )
 
 
+CHURN_WORDS = ("churn", "CSM", "customer success", "accounts", "retention")
+
+
 def check_contract(spec: Spec, report: CheckReport) -> None:
     """The entity's source tables; under ``entity: lead`` the churn-only fields are named
     when set (the spec already refuses churn tables in ``required_tables``)."""
@@ -81,6 +84,20 @@ def check_contract(spec: Spec, report: CheckReport) -> None:
         report.warnings.append(
             f"contract.features is {spec.contract.features}: a lead spec uses the built-in lead "
             "features (docs/lead-scoring.md); delete the line"
+        )
+    consumer = f"{spec.consumer.persona} {spec.consumer.job_to_be_done}"
+    churn_words = [w for w in CHURN_WORDS if w.lower() in consumer.lower()]
+    if churn_words:
+        report.warnings.append(
+            f"consumer speaks of {', '.join(churn_words)}: describe the lead owners and their job, "
+            "e.g. `persona: SDRs and AEs` and `job_to_be_done: Know which of my open leads will "
+            "convert in the next 14 days, why, and what to do now.`"
+        )
+    if spec.feedback.outcome_days != spec.entity.horizon_days:
+        report.warnings.append(
+            f"feedback.outcome_days ({spec.feedback.outcome_days}) is not read under entity "
+            f"lead: a lead's outcome is read horizon_days ({spec.entity.horizon_days}) after its "
+            f"alert; set `outcome_days: {spec.entity.horizon_days}` under feedback to say so"
         )
 
 

@@ -17,6 +17,7 @@ from rich.table import Table
 from bot.bootstrap import Context
 from bot.cli.output import console, print_json, progress
 from bot.spec import Contract
+from storage.errors import ContractViolation
 from storage.ingest import IngestReport, ingest
 from storage.ingest.contract import FEATURES_TABLE
 
@@ -25,6 +26,35 @@ def contract_of(ctx: Context) -> Contract:
     """The spec's contract section; the defaults when there is no atrisk.yml (ingest needs none)."""
     path = ctx.spec_path or ctx.settings.atrisk_spec
     return ctx.spec.contract if Path(path).exists() else Contract()
+
+
+LEAD_FILES = ("leads", "lead_activity")
+
+
+def lead_tables_without_a_lead_spec(ctx: Context, where: str | Path) -> str | None:
+    """Under no spec (or a churn one), a folder holding lead tables but no accounts table:
+    the one-line fix (``entity: lead`` in a spec); None otherwise."""
+    spec_path = Path(ctx.spec_path or ctx.settings.atrisk_spec)
+    has_spec = spec_path.exists()
+    if has_spec and ctx.spec.entity.kind == "lead":
+        return None
+    folder = Path(where)
+    if not folder.is_dir():
+        return None
+
+    def present(name: str) -> bool:
+        return any((folder / f"{name}.{ext}").exists() for ext in ("csv", "parquet"))
+
+    found = [f"{n}.csv" for n in LEAD_FILES if present(n)]
+    if not found or present("accounts"):
+        return None
+    whose = f"{spec_path.name} scores accounts" if has_spec else "no spec was found"
+    return (
+        f"{folder} holds {', '.join(found)}, which look like lead tables, but {whose} (the churn "
+        "contract reads accounts, usage, …): set `entity: lead` in a spec (`atrisk spec "
+        "--example > leads.yml`, then change what docs/lead-scoring.md lists) and point "
+        "ATRISK_SPEC at it"
+    )
 
 
 def required_tables(contract: Contract) -> list[str]:
@@ -78,6 +108,8 @@ def register(app: typer.Typer) -> None:
                     "name a folder or a database URL (or set contract.source in atrisk.yml)",
                     param_hint="SOURCE",
                 )
+            if (hint := lead_tables_without_a_lead_spec(ctx, where)) is not None:
+                raise ContractViolation([hint])
             with progress(disable=as_json) as bar:
                 tasks: dict[str, TaskID] = {}
 

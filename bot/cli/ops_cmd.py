@@ -77,7 +77,10 @@ def render_status(r: Status) -> None:
         if serving.cause:
             console.print(f"  why: {escape(serving.cause)}")
     else:
-        console.print(f"Serving: fresh scores of {serving.scored_on or 'none'}")
+        scored = (
+            f"fresh scores of {serving.scored_on}" if serving.scored_on else "nothing scored yet"
+        )
+        console.print(f"Serving: {scored}")
     a = r.accuracy
     value = f"{a.value:.3f}" if a.value is not None else "n/a"
     console.print(

@@ -266,8 +266,7 @@ def _decide_and_write(ctx: Root, report: DailyReport, steps: _Steps) -> int:
         uow.commit()
     report.written = written
     version = scoring.model_version if scoring is not None else None
-    model_name = "lead model" if spec.entity.kind == "lead" else "churn model"
-    for key, text, about in day_notices(plan, written, model_name, version):
+    for key, text, about in day_notices(plan, written, model_state.model_name(ctx), version):
         model_state.announce(ctx, key, text, about)
     return written.run_id
 

@@ -142,7 +142,10 @@ def compute_scoring(ctx: Root, as_of: dt.date, timer: StepTimer | None = None) -
         warnings: list[str] = []
         shadow: Loaded | None = None
         with ctx.uow() as uow:
-            live_row, note = model_for_day(uow.session, as_of)
+            accuracy = ctx.spec.accuracy
+            live_row, note = model_for_day(
+                uow.session, as_of, metric=accuracy.metric, floor=accuracy.floor
+            )
             if note:
                 warnings.append(note)
             live = Loaded(artifact_of(live_row), live_row.id)

@@ -72,9 +72,15 @@ def view_from_rows(
 
 
 def lead_view_from_rows(
-    alert: Alert, facts: dict[str, Any], member: TeamMember | None, model_version: str | None
+    alert: Alert,
+    facts: dict[str, Any],
+    member: TeamMember | None,
+    model_version: str | None,
+    scored_on: dt.date | None = None,
 ) -> LeadAlertView:
-    """A lead alert's values from its row and the lead's facts stored with its score (pure)."""
+    """A lead alert's values from its row and the lead's facts stored with its score (pure);
+    ``scored_on`` is the day of the scores the run served (last week's while paused)."""
+    served = (scored_on or alert.as_of) if alert.fallback else None
     employees = facts.get("employees")
     return LeadAlertView(
         alert_id=alert.id,
@@ -92,6 +98,8 @@ def lead_view_from_rows(
         playbooks=list(alert.playbooks or []),
         model_version=model_version,
         as_of=alert.as_of,
+        fallback_banner=banner_text(served) if served else None,
+        scored_on=served,
     )
 
 
@@ -128,7 +136,8 @@ def load_views(
         view: AnyAlertView
         if alert.product == LEAD:
             facts = repo.lead_facts(session, lead_id=alert.account_id, as_of=alert.as_of)
-            view = lead_view_from_rows(alert, facts, member, version)
+            served = scored.get(alert.run_id) if alert.run_id else None
+            view = lead_view_from_rows(alert, facts, member, version, served)
         else:
             view = view_from_rows(
                 alert,

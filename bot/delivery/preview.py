@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from bot.blockkit.alerts import MAX_PLAYBOOKS, AlertView, risk_change
+from bot.blockkit.alerts import MAX_PLAYBOOKS, risk_change
 from bot.blockkit.any_alert import AnyAlertView
 from bot.blockkit.lead_alerts import NOT_A_FIT, LeadAlertView
 from bot.terminal import console as default_console
@@ -35,7 +35,7 @@ def preview_alert(channel: str, view: AnyAlertView, *, preview: Preview | None =
     else:
         out.append(f"  {risk_change(view.risk, view.previous_risk)}", style="red")
     dismiss = NOT_A_FIT if isinstance(view, LeadAlertView) else "Not a risk"
-    if isinstance(view, AlertView) and view.fallback_banner:
+    if view.fallback_banner:
         out.append(f"\n  ⏸ {printable(view.fallback_banner)}", style="yellow")
     for reason in view.reasons[:3]:
         out.append(f"\n  • {printable(reason.text)}")

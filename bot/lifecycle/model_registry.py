@@ -63,25 +63,43 @@ def require_live(session: Session) -> ModelVersion:
     return row
 
 
-def model_for_day(session: Session, as_of: dt.date) -> tuple[ModelVersion, str | None]:
+def model_for_day(
+    session: Session, as_of: dt.date, *, metric: str = "roc_auc", floor: float | None = None
+) -> tuple[ModelVersion, str | None]:
     """The model to score ``as_of`` with, and a note when it is not the live one.
 
     The live model serves any day from its training date on. An earlier day is scored with
     the newest model (live, shadow, retired, or a candidate trained for a backfill with
     ``atrisk train --as-of``) trained on or before it, so no label from after
-    the day reaches its scores; with none, ``NoModelForDate`` says so.
+    the day reaches its scores; with none, ``NoModelForDate`` says so, naming a model trained
+    for the day that failed the accuracy gate (its ``metric`` against ``floor``) if there is one.
     """
     live = require_live(session)
     if live.trained_as_of is None or as_of >= live.trained_as_of:
         return live, None
-    earlier = [
+    before = [
         row
         for row in repo.list_versions(session)
         if (row.state in ("live", "shadow", "retired") or trained_for_backfill(row))
         and row.trained_as_of is not None
         and row.trained_as_of <= as_of
-        and ModelMetrics.from_json(row.metrics).gate.passed
     ]
+    earlier = [row for row in before if ModelMetrics.from_json(row.metrics).gate.passed]
+    measured = [row for row in before if ModelMetrics.from_json(row.metrics).metric(metric)]
+    if not earlier and measured:
+        failed = max(measured, key=lambda r: (r.trained_as_of or as_of, r.id))
+        value = ModelMetrics.from_json(failed.metrics).metric(metric) or 0.0
+        reading = f"its {metric} {value:.3f}"
+        bar = f" {floor:.2f}" if floor is not None else ""
+        raise NoModelForDate(
+            f"cannot score {as_of}: the live model {live.version} was trained on data up to "
+            f"{live.trained_as_of}, so its scores for an earlier day would know the future, and "
+            f"the model trained for it, {failed.version} (data up to {failed.trained_as_of}), "
+            f"failed the accuracy gate: {reading} is below accuracy.floor{bar}. Train again "
+            f"with `atrisk train --as-of {as_of}` over a longer history "
+            "(training.history_days), lower accuracy.floor if that accuracy is useful, or score "
+            f"a day from {live.trained_as_of} on"
+        )
     if not earlier:
         raise NoModelForDate(
             f"cannot score {as_of}: the live model {live.version} was trained on data up to "

@@ -84,6 +84,11 @@ def set_state(session: Session, state: str, reason: str | None, actor: str) -> M
     return ModelStatus(state, reason, actor, now)
 
 
+def model_name(ctx: Root) -> str:
+    """What people call the model of this installation: ``lead model`` or ``churn model``."""
+    return "lead model" if ctx.spec.entity.kind == LEAD else "churn model"
+
+
 def current(ctx: Root) -> ModelStatus:
     with ctx.uow() as uow:
         return read_state(uow.session)
@@ -115,8 +120,8 @@ def disable(ctx: Root, reason: str, actor: str) -> ModelStatus:
     announce(
         ctx,
         f"model-state:disabled:{status.changed_at:%Y%m%dT%H%M%S%f}",
-        f":octagonal_sign: {actor} disabled the churn model: {reason}. Alerts and answers now "
-        "serve the last good scores with a banner until someone runs `atrisk model enable`.",
+        f":octagonal_sign: {actor} disabled the {model_name(ctx)}: {reason}. Alerts and answers "
+        "now serve the last good scores with a banner until someone runs `atrisk model enable`.",
     )
     log.info("model disabled by %s: %s", actor, reason)
     return status
@@ -133,7 +138,7 @@ def enable(ctx: Root, actor: str) -> ModelStatus:
     announce(
         ctx,
         f"model-state:active:{status.changed_at:%Y%m%dT%H%M%S%f}",
-        f":white_check_mark: {actor} enabled the churn model{was}. "
+        f":white_check_mark: {actor} enabled the {model_name(ctx)}{was}. "
         "The next daily run scores with it again.",
     )
     log.info("model enabled by %s", actor)

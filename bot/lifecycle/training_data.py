@@ -23,6 +23,7 @@ from scoring.audit import AuditReport, audit, audit_account_features, check_colu
 from scoring.errors import FeatureSpecError
 from scoring.features import FeatureParams
 from scoring.labels import LABEL, drop_treated, snapshot_plan, snapshots
+from scoring.outcome_words import outcome_words
 from scoring.train import TrainConfig
 from storage.repositories.feedback import treated_accounts
 from storage.repositories.scores import latest_data_date
@@ -56,6 +57,7 @@ def train_config(spec: Spec, **overrides: Any) -> TrainConfig:
         top_share=spec.surface.top_share,
         metric=spec.accuracy.metric,
         floor=spec.accuracy.floor,
+        words=outcome_words(spec.entity.kind),
     )
     return replace(base, **overrides)
 

@@ -104,3 +104,22 @@ def leads(answer: LeadsAnswer) -> dict[str, Any]:
     ]
     blocks.append(context(safe("`/atrisk leads 25` for more · `/atrisk help`", 200)))
     return message(f"{title}: {head}", blocks)
+
+
+def lead_lookup(answer: LeadsAnswer, query: str) -> dict[str, Any]:
+    """``/atrisk <company or lead id>`` under a lead spec: the matching leads, or a plain no."""
+    asked = safe(query, 100)
+    if answer.scored_on is None:
+        text = "No lead has been scored yet."
+        return message(text, [section(text)])
+    if not answer.lines:
+        text = f"No lead in your scope matches “{asked}” (by company or lead id)."
+        hint = "`/atrisk leads` lists your hot leads · `/atrisk help`"
+        return message(text, [section(text), context(hint)])
+    title = f"Leads matching “{asked}” (scored {long_date(answer.scored_on)})"
+    head = f"{len(answer.lines)} of {answer.hot}" if answer.hot > len(answer.lines) else ""
+    blocks = [section(f"*{title}*" + (f"\n{head}" if head else ""))]
+    blocks += [
+        section(lead_line(n, line, answer.horizon_days)) for n, line in enumerate(answer.lines, 1)
+    ]
+    return message(f"{len(answer.lines)} leads match “{asked}”", blocks)

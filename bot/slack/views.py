@@ -197,16 +197,21 @@ def lookup(answer: LookupAnswer) -> dict[str, Any]:
     return message(text, [section(text), context("`/atrisk help` lists what I can answer.")])
 
 
-def _week_line(week: AdoptionWeek) -> str:
+def _week_line(week: AdoptionWeek, lead: bool = False) -> str:
+    dismissed, people = (
+        ("dismissed as not a fit", "owners") if lead else ("dismissed as not a risk", "CSMs")
+    )
     return (
         f"{week.alerts} alerts sent · playbook chosen on *{week.acted}* "
-        f"({percent(week.action_rate or 0.0)}) · dismissed as not a risk: {week.dismissed} · "
-        f"CSMs who chose a playbook / CSMs alerted: *{week.csms_acted} / {week.csms_alerted}*"
+        f"({percent(week.action_rate or 0.0)}) · {dismissed}: {week.dismissed} · "
+        f"{people} who chose a playbook / {people} alerted: "
+        f"*{week.csms_acted} / {week.csms_alerted}*"
     )
 
 
-def report(answer: AdoptionAnswer) -> dict[str, Any]:
-    """``/atrisk report``: adoption of the last full week with alerts, and this week so far."""
+def report(answer: AdoptionAnswer, *, lead: bool = False) -> dict[str, Any]:
+    """``/atrisk report``: adoption of the last full week with alerts, and this week so far;
+    ``lead`` speaks of lead owners and leads dismissed as not a fit instead of CSMs and risks."""
     title = f"Adoption — {safe(answer.label, 200)}"
     lines = [f"*{title}*"]
     if answer.latest is None:
@@ -216,13 +221,14 @@ def report(answer: AdoptionAnswer) -> dict[str, Any]:
         lines.append(
             f"Week of {long_date(w.week)}: adoption *{percent(w.adoption_rate or 0.0)}* ({w.tier})"
         )
-        lines.append(_week_line(w))
+        lines.append(_week_line(w, lead))
     if answer.current is not None:
-        lines.append(f"This week so far (not graded): {_week_line(answer.current)}")
+        lines.append(f"This week so far (not graded): {_week_line(answer.current, lead)}")
     blocks = [*banner(answer.served), section("\n".join(lines))]
+    who = "Lead owners" if lead else "CSMs"
     blocks.append(
         context(
-            "Adoption: CSMs who chose a playbook on at least one of their alerts in the week. "
+            f"Adoption: {who} who chose a playbook on at least one of their alerts in the week. "
             "Tiers: best-in-class > 70 % · healthy 40–70 % · at risk 20–40 % · failing below 20 %"
         )
     )

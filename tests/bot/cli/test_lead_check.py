@@ -31,12 +31,24 @@ def _copied_from_churn() -> dict[str, Any]:
     return data
 
 
-def test_check_under_a_lead_spec_warns_about_no_churn_family(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _lead_spec() -> dict[str, Any]:
+    """The churn example changed exactly as docs/lead-scoring.md says."""
     data = _copied_from_churn()
     del data["contract"]["required_tables"]
     data["contract"]["key_features"] = []
+    data["entity"] = {"kind": "lead", "horizon_days": 14}
+    data["consumer"] = {
+        "persona": "SDRs and AEs, and their sales managers",
+        "job_to_be_done": "Know which of my open leads will convert in the next 14 days.",
+    }
+    data["feedback"]["outcome_days"] = 14
+    return data
+
+
+def test_check_under_a_lead_spec_warns_about_no_churn_family(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _lead_spec()
     _write(tmp_path, data, monkeypatch)
     assert run(["db", "upgrade"]) == 0
     capsys.readouterr()
@@ -81,3 +93,51 @@ def test_a_lead_spec_that_keeps_the_churn_tables_is_refused_naming_the_fix(
     capsys.readouterr()
     assert run(["ingest", str(tmp_path)]) == 2, "every command refuses it the same way"
     assert "contract.required_tables lists churn tables" in capsys.readouterr().err
+
+
+def test_atrisk_spec_under_a_lead_spec_speaks_of_open_leads_and_conversion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(tmp_path, _lead_spec(), monkeypatch)
+    capsys.readouterr()
+    assert run(["spec"]) == 0
+    page = capsys.readouterr().out
+    assert "one row per open lead per day" in page
+    assert "calibrated probability of converting within the horizon" in page
+    assert "| `leads` |" in page and "| `lead_activity` |" in page
+    assert "points of conversion" in page and "Not a fit" in page
+    for churn in ("active account", "of churn", "retained, churned", "retention", "CSM"):
+        assert churn not in page, churn
+
+
+def test_a_lead_spec_that_keeps_the_churn_label_is_refused_naming_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _lead_spec()
+    data["entity"]["label"] = "churned_at"
+    _write(tmp_path, data, monkeypatch)
+    capsys.readouterr()
+    assert run(["check"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        "entity.label is churned_at but entity is lead, whose label is the leads table's "
+        "converted_at: set `label: converted_at` under entity, or delete the line"
+    ) in err
+    assert "Traceback" not in err
+
+
+def test_check_under_a_lead_spec_names_a_churn_consumer_and_an_unread_outcome_days(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _copied_from_churn()
+    del data["contract"]["required_tables"]
+    data["contract"]["key_features"] = []
+    data["entity"] = {"kind": "lead", "horizon_days": 14}
+    _write(tmp_path, data, monkeypatch)
+    capsys.readouterr()
+    run(["check", "--json"])
+    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    assert any(w.startswith("consumer speaks of churn") for w in warnings), warnings
+    assert any(
+        w.startswith("feedback.outcome_days (30) is not read under entity lead") for w in warnings
+    ), warnings

@@ -87,3 +87,24 @@ def test_atrisk_ingest_under_a_lead_spec_loads_the_funnel_into_the_source_engine
     assert (
         "lead_activity.lead_id: 1 row references 1 lead(s) not in leads" in capsys.readouterr().err
     )
+
+
+def test_atrisk_ingest_of_lead_tables_without_a_lead_spec_says_to_set_entity_lead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt
+
+    from bot.cli import run
+    from synth.leads import generate_leads, write_funnel
+
+    folder = tmp_path / "funnel"
+    write_funnel(generate_leads(leads=50, days=60, seed=2, end=dt.date(2026, 2, 1)), folder)
+    monkeypatch.setenv("ATRISK_SPEC", str(tmp_path / "no-such.yml"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'atrisk.db'}")
+    assert run(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    assert run(["ingest", str(folder)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "look like lead tables, but no spec was found" in err
+    assert "set `entity: lead` in a spec (`atrisk spec --example > leads.yml`" in err
+    assert "required table is missing" not in err and "Traceback" not in err

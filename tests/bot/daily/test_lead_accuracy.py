@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.blockkit.lead_alerts import LeadAlertView, render_lead_alert
 from bot.bootstrap import Context
 from bot.daily.fallback import serving
 from bot.daily.job import run_daily
+from bot.delivery.alert_views import load_views
+from bot.lifecycle import model_state
 from bot.lifecycle.accuracy import live_accuracy
-from storage.models import Lead, LeadActivity, ModelVersion, TeamMember
+from storage.models import Alert, Lead, LeadActivity, ModelVersion, TeamMember
 from tests.bot.daily.factories import (
     AS_OF,
     FakePoster,
@@ -113,3 +116,40 @@ def test_a_lead_model_below_the_floor_is_paused_and_serves_last_weeks_data(
     with lead_ctx.uow() as uow:
         served = serving(uow.session, AS_OF)
     assert served.banner == "Model paused — using last week's data (scored 8 Jan 2025)"
+
+
+def test_a_paused_lead_model_posts_lead_alerts_with_the_paused_banner_and_the_served_day(
+    lead_ctx: Context, ops: OpsRecorder
+) -> None:
+    risks = seed_leads(lead_ctx, good=True)
+    with lead_ctx.uow() as uow:
+        model_id = uow.session.scalar(select(ModelVersion.id))
+    last_week = AS_OF - dt.timedelta(days=7)
+    add_run(lead_ctx, last_week, model_id, risks, alerts=False)
+    model_state.disable(lead_ctx, "bad data since Monday", "jane@example.com")
+    run_daily(lead_ctx, AS_OF, scorer=FakeScorer(), poster=FakePoster())
+    with lead_ctx.uow() as uow:
+        alerts = list(uow.session.scalars(select(Alert).where(Alert.as_of == AS_OF)))
+        assert alerts and all(a.fallback for a in alerts)
+        views = load_views(uow.session, alerts, default_channel="#sales")
+    banner = "Model paused — using last week's data (scored 8 Jan 2025)"
+    for out in views:
+        assert isinstance(out.view, LeadAlertView)
+        msg = render_lead_alert(out.view)
+        blocks = {b["block_id"]: b for b in msg["blocks"]}
+        assert msg["blocks"][0]["block_id"] == "atrisk.banner"
+        assert banner in blocks["atrisk.banner"]["text"]["text"]
+        assert msg["text"].startswith(banner)
+        footer = blocks["atrisk.context"]["elements"][0]["text"]
+        assert "scored 8 Jan 2025" in footer and "15 Jan 2025" not in footer
+
+
+def test_disabling_and_enabling_a_lead_model_announces_the_lead_model(
+    lead_ctx: Context, ops: OpsRecorder
+) -> None:
+    model_state.disable(lead_ctx, "bad data since Monday", "jane@example.com")
+    model_state.enable(lead_ctx, "omar@example.com")
+    texts = list(ops.messages.values())
+    assert any("jane@example.com disabled the lead model: bad data" in t for t in texts)
+    assert any("omar@example.com enabled the lead model" in t for t in texts)
+    assert not any("churn" in t for t in texts)

@@ -72,3 +72,12 @@ def test_status_follows_a_fresh_run_made_after_a_run_that_served_nothing(
     assert status["model_state"] == "active"
     assert status["serving"]["paused"] is False
     assert status["serving"]["scored_on"] == data_day.isoformat()
+
+
+def test_status_before_any_ingest_says_nothing_scored_yet(
+    env: Context, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.run(["status"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Serving: nothing scored yet" in out
+    assert "fresh scores of none" not in out

@@ -314,6 +314,27 @@ def test_atrisk_leads_answers_a_rep_with_their_hottest_leads_reasons_and_who_act
     assert "/atrisk leads" in help_text
 
 
+def test_bare_atrisk_report_and_lookups_under_a_lead_spec_speak_of_leads_not_accounts(
+    lead_app: Harness,
+) -> None:
+    app = lead_app
+    score_day(app.ctx, END, post=True)
+    alerts = _posted_lead_alerts(app)
+    owner = _member(app, alerts[0].csm_email or "")
+    user = str(owner["slack_user_id"])
+    bare = _text_of(app.answer("", user=user))
+    assert bare.startswith("*Hot leads — your leads (scored ")
+    report = json.dumps(app.answer("report", user=user), ensure_ascii=False)
+    assert "not a fit" in report and "owners" in report
+    assert "not a risk" not in report and "CSMs" not in report
+    by_id = _text_of(app.answer(alerts[0].account_id, user=user))
+    assert "Leads matching" in by_id and alerts[0].account_id in by_id
+    nothing = _text_of(app.answer("zzz no such company", user=user))
+    assert "No lead in your scope matches “zzz no such company”" in nothing
+    for text in (bare, report, by_id, nothing):
+        assert "account" not in text.lower() and "ARR" not in text and "churn" not in text
+
+
 def test_a_slack_app_run_by_the_churn_spec_records_a_click_on_a_lead_alert(
     lead_app: Harness, db_url: str, slack_double: SlackDouble
 ) -> None:

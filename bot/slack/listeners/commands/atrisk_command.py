@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Respond
@@ -12,6 +13,7 @@ from bot.daily.status import read_status
 from bot.lifecycle import model_state
 from bot.slack import commands, queue_views, views
 from bot.slack.commands import Command
+from storage.product import LEAD
 
 if TYPE_CHECKING:
     from bot.slack.app import AppServices
@@ -40,9 +42,14 @@ def _kill_switch(services: AppServices, caller: lookups.Caller, command: Command
     return views.notice("Model enabled: the next daily run scores with it again.")
 
 
-def answer(services: AppServices, caller: lookups.Caller, command: Command) -> dict[str, Any]:
-    """The ephemeral message that answers ``command`` for ``caller``."""
+def answer(
+    services: AppServices, caller: lookups.Caller, command: Command, *, churn: bool = False
+) -> dict[str, Any]:
+    """The ephemeral message that answers ``command`` for ``caller`` (in the spec's terms:
+    hot leads under a lead spec; ``churn`` answers in account terms whatever the spec)."""
     ctx, today = services.ctx, services.today()
+    if not churn and ctx.spec.entity.kind == LEAD:
+        return _lead_answer(services, caller, command)
     match command:
         case commands.Top(limit=limit, sort=sort, unacted=unacted):
             found = queue.top_accounts(
@@ -68,6 +75,27 @@ def answer(services: AppServices, caller: lookups.Caller, command: Command) -> d
         case commands.Help(note=note):
             return _help(services, note)
     return _help(services)
+
+
+def _lead_answer(services: AppServices, caller: lookups.Caller, command: Command) -> dict[str, Any]:
+    """The answer under a lead spec: the queue is the hot leads, a lookup searches leads."""
+    ctx = services.ctx
+    match command:
+        case commands.Top(limit=limit):
+            return queue_views.leads(leads.hottest_leads(ctx, caller, limit=limit))
+        case commands.Lookup(query=query):
+            found = leads.find_leads(ctx, caller, query)
+            return queue_views.lead_lookup(found, query)
+        case commands.Report():
+            adoption = activity.adoption(ctx, caller, today=services.today())
+            adoption = replace(adoption, label=leads.scope_label(caller))
+            return views.report(adoption, lead=True)
+        case commands.Team() | commands.CsmAccounts():
+            return views.notice(
+                "Under lead scoring, `/atrisk leads` lists the hot leads in your scope; "
+                "`/atrisk <company or lead id>` finds one."
+            )
+    return answer(services, caller, command, churn=True)
 
 
 def atrisk_command(services: AppServices) -> Callable[..., None]:
