@@ -169,4 +169,4 @@ def test_training_without_any_churn_is_refused_saying_what_is_missing(tmp_path: 
     ingest, train, score = first_day(active, tmp_path, None, None, ("train",), ("score",))
     assert_clear(ingest, 0)
     assert_clear(train, 2, "training refused", "no churned account", "check churned_at")
-    assert_clear(score, 2, "no live model", "atrisk train")
+    assert_clear(score, 2, "No model yet", "atrisk train")

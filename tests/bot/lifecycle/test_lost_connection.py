@@ -110,7 +110,7 @@ def _score(
     caplog: pytest.LogCaptureFixture,
 ) -> tuple[int, str]:
     use_env(monkeypatch, url, tmp_path)
-    monkeypatch.setattr("bot.cli.score_cmd.Context.require_schema", _arm_after(cut))
+    monkeypatch.setattr("bot.daily.score_day.refuse_before_anything", _arm_after(cut))
     with caplog.at_level(logging.WARNING):
         code = run(["score", "--as-of", DAY.isoformat(), "--no-post"])
     out = capsys.readouterr()
@@ -118,14 +118,14 @@ def _score(
     return code, out.out + out.err
 
 
-def _arm_after(cut: Cutter) -> Callable[[Any], None]:
-    from storage.migrate import require_head
+def _arm_after(cut: Cutter) -> Callable[[Any, Any], None]:
+    from bot.daily.score_day import refuse_before_anything
 
-    def require_schema(ctx: Any) -> None:
-        require_head(ctx.engine)
+    def preflight(ctx: Any, as_of: Any) -> None:
+        refuse_before_anything(ctx, as_of)  # the read-only check that a model or a run exists
         cut.armed = True  # the run starts now: its first BEGIN is the next one
 
-    return require_schema
+    return preflight
 
 
 def _runs(url: str) -> list[tuple[str, str | None]]:
