@@ -73,65 +73,73 @@ def _part(title: str, lines: list[DigestLine], empty: str) -> dict[str, Any]:
     return _section(f"*{title}*\n{body}")
 
 
-def render_lead_digest(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
-    """A lead product's digest: hot leads by chance to convert, lead alerts nobody acted on,
-    overdue plays and conversions confirmed last week (no ARR: a lead has none)."""
+@dataclass(frozen=True)
+class DigestWords:
+    """What one product's digest calls things (churn: accounts at risk; leads: hot leads)."""
+
+    name: str  # "digest" or "lead digest"
+    people: str  # who reports to the manager
+    count: str  # the headline count's noun
+    quiet: str
+    parts: tuple[tuple[str, str], ...]  # (title, empty line) for top, unacted, overdue, saves
+    arr: bool  # a headline ARR figure (a lead has none)
+
+
+CHURN_WORDS = DigestWords(
+    name="digest",
+    people="CSMs",
+    count="at risk",
+    quiet="Quiet week: nothing at risk, no alert waiting, no play overdue, no save to report.",
+    parts=(
+        ("Open at-risk accounts, most ARR first", "Nothing at risk."),
+        ("Alerts nobody acted on", "Every alert has an action."),
+        ("Overdue plays", "No play is overdue."),
+        ("Saves confirmed last week", "No outcome confirmed a save."),
+    ),
+    arr=True,
+)
+LEAD_WORDS = DigestWords(
+    name="lead digest",
+    people="SDRs or AEs",
+    count="hot leads",
+    quiet="Quiet week: no hot lead, no lead waiting, no play overdue, no conversion to report.",
+    parts=(
+        ("Hot open leads, most likely to convert first", "No hot lead."),
+        ("Lead alerts nobody acted on", "Every lead alert has an action."),
+        ("Overdue plays", "No play is overdue."),
+        ("Conversions confirmed last week", "No acted-on lead converted."),
+    ),
+    arr=False,
+)
+
+
+def render_digest(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
+    """The notification text and the blocks of ``view``'s DM, in its product's words: hot
+    leads, lead alerts nobody acted on, overdue plays and conversions for a lead product (no
+    ARR: a lead has none); accounts at risk by ARR and confirmed saves for churn."""
+    words = LEAD_WORDS if view.entity == "lead" else CHURN_WORDS
     week = f"week of {long_date(view.monday)}"
     if not view.has_team:
         text = (
-            f"Your atrisk lead digest, {week}: no SDRs or AEs report to you in atrisk's team "
-            "table, so there is nothing to summarise. Ask your atrisk admin to set "
-            "`manager_email` on your reps' rows."
+            f"Your atrisk {words.name}, {week}: no {words.people} report to you in atrisk's "
+            "team table, so there is nothing to summarise. Ask your atrisk admin to set "
+            f"`manager_email` on your {'reps' if view.entity == 'lead' else 'CSMs'}' rows."
         )
         return text, [_section(text)]
     rate = percent(view.adoption) if view.adoption is not None else "no alerts sent"
+    arr = f"ARR at risk {view.arr_at_risk:,.0f} · " if words.arr else ""
+    title = "Your team's lead digest" if view.entity == "lead" else "Your team's atrisk digest"
     head = (
-        f"*Your team's lead digest — {week}*\n{view.at_risk} hot leads · "
+        f"*{title} — {week}*\n{view.at_risk} {words.count} · {arr}"
         f"{view.unacted_total} alerted, nobody acted · {view.overdue_total} plays overdue · "
         f"adoption {rate} ({view.tier})"
     )
     if view.quiet:
-        text = "Quiet week: no hot lead, no lead waiting, no play overdue, no conversion to report."
-        return f"atrisk lead digest, {week}: quiet week", [_section(f"{head}\n{text}")]
-    blocks = [
-        _section(head),
-        _part("Hot open leads, most likely to convert first", view.top, "No hot lead."),
-        _part("Lead alerts nobody acted on", view.unacted, "Every lead alert has an action."),
-        _part("Overdue plays", view.overdue, "No play is overdue."),
-        _part("Conversions confirmed last week", view.saves, "No acted-on lead converted."),
+        return f"atrisk {words.name}, {week}: quiet week", [_section(f"{head}\n{words.quiet}")]
+    sections = (view.top, view.unacted, view.overdue, view.saves)
+    blocks = [_section(head)] + [
+        _part(title, lines, empty)
+        for (title, empty), lines in zip(words.parts, sections, strict=True)
     ]
-    return f"atrisk lead digest, {week}: {view.at_risk} hot leads, {view.unacted_total} unacted", (
-        blocks
-    )
-
-
-def render_digest(view: DigestView) -> tuple[str, list[dict[str, Any]]]:
-    """The notification text and the blocks of ``view``'s DM (a lead product's:
-    ``render_lead_digest``)."""
-    if view.entity == "lead":
-        return render_lead_digest(view)
-    week = f"week of {long_date(view.monday)}"
-    if not view.has_team:
-        text = (
-            f"Your atrisk digest, {week}: no CSMs report to you in atrisk's team table, so "
-            "there is nothing to summarise. Ask your atrisk admin to set `manager_email` on "
-            "your CSMs' rows."
-        )
-        return text, [_section(text)]
-    rate = percent(view.adoption) if view.adoption is not None else "no alerts sent"
-    head = (
-        f"*Your team's atrisk digest — {week}*\n{view.at_risk} at risk · "
-        f"ARR at risk {view.arr_at_risk:,.0f} · {view.unacted_total} alerted, nobody acted · "
-        f"{view.overdue_total} plays overdue · adoption {rate} ({view.tier})"
-    )
-    if view.quiet:
-        text = "Quiet week: nothing at risk, no alert waiting, no play overdue, no save to report."
-        return f"atrisk digest, {week}: quiet week", [_section(f"{head}\n{text}")]
-    blocks = [
-        _section(head),
-        _part("Open at-risk accounts, most ARR first", view.top, "Nothing at risk."),
-        _part("Alerts nobody acted on", view.unacted, "Every alert has an action."),
-        _part("Overdue plays", view.overdue, "No play is overdue."),
-        _part("Saves confirmed last week", view.saves, "No outcome confirmed a save."),
-    ]
-    return f"atrisk digest, {week}: {view.at_risk} at risk, {view.unacted_total} unacted", blocks
+    summary = f"{view.at_risk} {words.count}, {view.unacted_total} unacted"
+    return f"atrisk {words.name}, {week}: {summary}", blocks

@@ -20,6 +20,7 @@ from bot.blockkit.notices import thread_reply
 from bot.blockkit.text import hidden_key
 from bot.ports import DRY_RUN_TS, Message, SlackCallFailed, SlackPort
 from bot.report.text import outcome_sentence
+from storage.dates import day_of
 from storage.models import Account, Action, Lead, Outcome
 from storage.repositories.feedback import action_for, alerts_awaiting_outcome, outcomes_to_announce
 
@@ -135,16 +136,8 @@ def _converted_on(ctx: Root, lead_ids: list[str]) -> dict[str, dt.date]:
                     Lead.lead_id.in_(chunk), Lead.converted_at.is_not(None)
                 )
             )
-            out.update({str(lead): _day(when) for lead, when in rows})
+            out.update({str(lead): day_of(when) for lead, when in rows})
     return out
-
-
-def _day(value: object) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _sentence(ctx: Root, outcome: Outcome, action: Action | None, title: str | None) -> str:

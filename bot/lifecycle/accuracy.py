@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from bot.spec import Spec
 from scoring.evaluate import METRIC_NAMES, matured_metric
+from storage.dates import day_or_none
 from storage.models import Account, Lead, ModelVersion, Score, ScoringRun
 
 WINDOW_DAYS = 28
@@ -145,7 +146,7 @@ def _matured_leads(
                 Lead.lead_id.in_(chunk)
             )
         )
-        closed.update({str(lead): (_day(c), _day(d)) for lead, c, d in found})
+        closed.update({str(lead): (day_or_none(c), day_or_none(d)) for lead, c, d in found})
     end = day + dt.timedelta(days=horizon)
     labels, risks = [], []
     for lead, r in risk.items():
@@ -157,16 +158,6 @@ def _matured_leads(
         labels.append(int(converted is not None and day < converted <= end))
         risks.append(r)
     return np.array(labels, dtype=int), np.array(risks, dtype=float)
-
-
-def _day(value: object) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def live_accuracy(

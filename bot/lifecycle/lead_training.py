@@ -24,6 +24,7 @@ from scoring.lead_features import LeadParams, conversion_labels, lead_columns
 from scoring.lead_scoring import train_leads
 from scoring.lead_sql_features import build_lead_features_sql
 from scoring.train import TrainConfig, TrainResult, prepare
+from storage.dates import day_or_none
 from storage.models import Lead, LeadActivity
 
 if TYPE_CHECKING:
@@ -133,18 +134,8 @@ def lead_table_spans(ctx: Root) -> list[TableSpan]:
             rows, first, last = conn.execute(
                 select(func.count(), func.min(col), func.max(col)).select_from(table)
             ).one()
-            spans.append(TableSpan(name, int(rows), _day(first), _day(last)))
+            spans.append(TableSpan(name, int(rows), day_or_none(first), day_or_none(last)))
     return spans
-
-
-def _day(value: object) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _describe(report: AuditReport, frame: pd.DataFrame) -> None:

@@ -52,7 +52,7 @@ def two_specs(tmp_path: Path) -> dict[str, Path]:
         tmp_path,
         "leads.yml",
         {
-            "entity": {"kind": "lead", "horizon_days": 14},
+            "entity": {"kind": "lead", "horizon_days": 14, "label": "converted_at"},
             "contract": {"required_tables": ["leads", "lead_activity", "team"], "key_features": []},
             "surface": {"top_share": 0.1, "default_channel": "#sales", "daily_cap_per_csm": 1000},
             "training": small,
