@@ -135,21 +135,26 @@ def load(
     return [a for a, _ in results], [b for _, b in results if b is not None]
 
 
-def post_alerts(slack: SlackDouble, engine: Engine, n: int) -> list[tuple[int, str, str]]:
-    """Post the first ``n`` alerts into the double so clicks can update them in place."""
+def post_alerts(slack: SlackDouble, engine: Engine, n: int) -> list[tuple[int, str, str, str]]:
+    """Post the first ``n`` alerts into the double so clicks can update them in place; each
+    with its CSM's Slack id, the one person (with managers and admins) allowed to click it."""
     client = WebClient(token=TOKEN, base_url=slack.url)
     with engine.begin() as conn:
-        ids = [
-            i for (i,) in conn.execute(text("select id from alerts order by id limit :n"), {"n": n})
-        ]
+        owned = conn.execute(
+            text(
+                "select a.id, t.slack_user_id from alerts a join team t"
+                " on lower(t.email) = lower(a.csm_email) order by a.id limit :n"
+            ),
+            {"n": n},
+        ).all()
         out = []
-        for alert_id in ids:
+        for alert_id, clicker in owned:
             posted = client.chat_postMessage(channel="C0BENCH001", text=f"alert {alert_id}")
             conn.execute(
                 text("update alerts set posted_channel = :c, posted_ts = :t where id = :i"),
                 {"c": posted["channel"], "t": posted["ts"], "i": alert_id},
             )
-            out.append((alert_id, str(posted["channel"]), str(posted["ts"])))
+            out.append((alert_id, str(posted["channel"]), str(posted["ts"]), str(clicker)))
     return out
 
 
@@ -218,11 +223,11 @@ def run_backend(args: argparse.Namespace, backend: str) -> dict[str, Any]:
             return send
 
         def click(i: int) -> tuple[float, float | None]:
-            alert_id, channel, ts = posted[i % len(posted)]
+            alert_id, channel, ts, owner = posted[i % len(posted)]
             payload = signing.block_action(
                 action_id="atrisk.playbook.0",
                 value=json.dumps({"alert": alert_id, "playbook": "exec-sponsor-call"}),
-                user_id=who["users"][i % len(who["users"])],
+                user_id=owner,  # the alert's CSM: anyone else is refused, with no update
                 user_name="bench",
                 channel=channel,
                 ts=ts,
@@ -281,6 +286,7 @@ def run_backend(args: argparse.Namespace, backend: str) -> dict[str, Any]:
             "ack": summary(click_ack),
             "recorded_and_message_updated": summary(click_done),
             "requests": len(click_ack),
+            "unanswered": len(click_ack) - len(click_done),
         },
         "clicks_recorded_and_updated": updated,
         "load_average": [round(x, 2) for x in os.getloadavg()],
