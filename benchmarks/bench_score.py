@@ -139,6 +139,26 @@ def worker(url: str, source_url: str, outbox: str) -> None:
     )
 
 
+def _upgrade_kept(url: str, source_url: str) -> None:
+    """Bring kept databases to this atrisk's schema before timing anything: the application
+    database by its migrations, the embedded source file as ``atrisk ingest`` would (a file
+    from before keys were dropped from its event tables is rebuilt once, not inside a run)."""
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+    from storage.source_engine import make_source_engine, prepare_embedded
+
+    app = make_engine(url)
+    try:
+        upgrade(app)
+    finally:
+        app.dispose()
+    source = make_source_engine(source_url)  # nothing to do unless it is an embedded DuckDB
+    try:
+        prepare_embedded(source)
+    finally:
+        source.dispose()
+
+
 def forget_runs(url: str) -> None:
     """Delete every scoring run and what it wrote (scores, drift, alerts) from the application
     database at ``url``, so a kept folder scores the same day again from the same state (no
@@ -213,6 +233,7 @@ def main(argv: list[str] | None = None) -> None:
             url, source_url = _urls(folder, source)
             one: dict[str, Any] = {}
             if args.keep and Path(url.removeprefix("sqlite:///")).exists():
+                _upgrade_kept(url, source_url)  # kept by an older atrisk: same as a user's upgrade
                 forget_runs(url)  # a run stopped half-way left its rows
             else:
                 if tables is None:
