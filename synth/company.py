@@ -58,7 +58,8 @@ class SyntheticCompany:
         }
 
 
-def _check(accounts: int, months: int, seed: int) -> None:
+def check_sizes(accounts: int, months: int, seed: int) -> None:
+    """Raise ``SynthError`` for a size or seed no company can have."""
     if accounts < 1:
         raise SynthError(f"accounts must be at least 1 (got {accounts}).")
     if not 1 <= months <= MAX_MONTHS:
@@ -80,7 +81,7 @@ def generate(
     ``end`` defaults to today (UTC); the data holds events up to the day before it.
     ``on_progress(step, done, total)`` is told as months are simulated.
     """
-    _check(accounts, months, seed)
+    check_sizes(accounts, months, seed)
     end = end or dt.datetime.now(dt.UTC).date()
     window = make_window(end, months)
     rng = np.random.default_rng([seed, 1])

@@ -102,8 +102,14 @@ def runs_frame(h: History, ids: list[str]) -> pd.DataFrame:
     )
 
 
-def tickets_frame(h: History, ids: list[str], window: Window) -> pd.DataFrame:
-    """Tickets by opening time; nothing after the account churned or after ``end``."""
+def tickets_frame(
+    h: History, ids: list[str], window: Window, *, first: int = 1, width: int = 0
+) -> pd.DataFrame:
+    """Tickets by opening time; nothing after the account churned or after ``end``.
+
+    Ticket ids count up from ``first``, zero-padded to ``width`` digits (at least 6, and
+    enough for the tickets here).
+    """
     t = h.tickets
     order = np.argsort(t.opened, kind="stable")
     account = t.account[order]
@@ -113,11 +119,11 @@ def tickets_frame(h: History, ids: list[str], window: Window) -> pd.DataFrame:
     not_closed = (closed == NO_TIME) | (closed >= cutoff)
     csat = t.csat[order].astype(float)
     csat[not_closed | (csat == 0)] = np.nan
-    width = max(6, len(str(order.size)))
+    width = max(6, width, len(str(first + order.size - 1)))
     return pd.DataFrame(
         {
             "ticket_id": pd.Series(
-                [f"T-{i + 1:0{width}d}" for i in range(order.size)], dtype="str"
+                [f"T-{first + i:0{width}d}" for i in range(order.size)], dtype="str"
             ),
             "account_id": labels(account, ids),
             "opened_at": timestamps(t.opened[order]),

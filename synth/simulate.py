@@ -184,16 +184,25 @@ def live_month(
 
 
 def simulate(
-    acc: Accounts, window: Window, seed: int, on_progress: Progress | None = None
+    acc: Accounts,
+    window: Window,
+    seed: int,
+    on_progress: Progress | None = None,
+    *,
+    stream: tuple[int, ...] = (),
 ) -> History:
-    """Run the churn process over the window and return every emitted row."""
-    st = initial_state(np.random.default_rng([seed, 999]), acc, window)
+    """Run the churn process over the window and return every emitted row.
+
+    ``stream`` picks independent random streams for another slice of accounts of the same
+    company (accounts do not interact, so slices can be simulated one after the other).
+    """
+    st = initial_state(np.random.default_rng([seed, 999, *stream]), acc, window)
     baseline = baseline_logit(acc.segment, acc.noise)
     usage: list[UsageRows] = []
     runs: list[RunRows] = []
     truth = GroundTruthRows()
     for m in range(window.months):
-        rng = np.random.default_rng([seed, 1000 + m])
+        rng = np.random.default_rng([seed, 1000 + m, *stream])
         t0, t1 = window.month_bounds(m)
         if m > 0:  # the first month is a warm-up that builds the indicators
             month_days = _calendar_days(window, m)

@@ -15,6 +15,9 @@ from rich.table import Table
 
 from bot.cli.output import console, print_json, progress
 
+CHUNK_ACCOUNTS = 50_000  # synth.chunked.CHUNK_ACCOUNTS (not imported: the CLI starts fast)
+WHOLE_UP_TO = 200_000  # above this, a company made at once needs several GB
+
 
 class FileFormat(StrEnum):
     csv = "csv"
@@ -92,14 +95,24 @@ def register(app: typer.Typer) -> None:
         days: Annotated[
             int, typer.Option(min=42, max=1000, help="Days of history (--entity lead)")
         ] = 210,
+        chunk_accounts: Annotated[
+            int | None,
+            typer.Option(
+                min=1,
+                help="Make and write this many accounts at a time, so memory follows the slice "
+                f"[default: {CHUNK_ACCOUNTS:,} above {WHOLE_UP_TO:,} accounts, else all at once]",
+                show_default=False,
+            ),
+        ] = None,
     ) -> None:
         """Make a synthetic B2B SaaS company with a known churn process and write its tables
         (``--entity lead``: a sales funnel with a known conversion process)."""
-        from synth import generate, write_company
+        from synth import generate, write_company, write_company_chunked
 
         if entity is EntityKind.lead:
             _synth_funnel(leads, days, seed, out, end, file_format, as_json)
             return
+        chunk = chunk_accounts or (CHUNK_ACCOUNTS if accounts > WHOLE_UP_TO else None)
         started = time.perf_counter()
         with progress(disable=as_json) as bar:
             tasks: dict[str, Any] = {}
@@ -109,16 +122,29 @@ def register(app: typer.Typer) -> None:
                     tasks[step] = bar.add_task(step.capitalize(), total=total)
                 bar.update(tasks[step], completed=done)
 
-            company = generate(
-                accounts,
-                months,
-                seed,
-                end.date() if end else None,
-                on_progress=on_progress,
-            )
-            files = write_company(company, out, file_format.value, on_progress=on_progress)
+            if chunk is None:
+                company = generate(
+                    accounts,
+                    months,
+                    seed,
+                    end.date() if end else None,
+                    on_progress=on_progress,
+                )
+                files = write_company(company, out, file_format.value, on_progress=on_progress)
+                summary = company.summary()
+            else:
+                made = write_company_chunked(
+                    out,
+                    accounts,
+                    months,
+                    seed,
+                    end.date() if end else None,
+                    fmt=file_format.value,
+                    chunk_accounts=chunk,
+                    on_progress=on_progress,
+                )
+                files, summary = made.files, made.summary()
         seconds = time.perf_counter() - started
-        summary = company.summary()
         if as_json:
             print_json(
                 {
