@@ -14,7 +14,9 @@ end (the runs are only comparable on a quiet machine). With ``--keep`` the datab
 kept and reused, and each run's rows are deleted after it, so every run starts from the same
 state.
     python -m benchmarks.bench_score [--accounts 100000] [--months 4] [--train-accounts 5000]
-        [--sources duckdb,sqlite]
+        [--sources duckdb,sqlite] [--chunked CHUNK_ACCOUNTS]
+``--chunked N`` makes the company N accounts at a time into Parquet files and ingests them into
+DuckDB instead (for sizes that do not fit in memory; ``benchmarks.bench_million``).
 """
 
 from __future__ import annotations
@@ -212,11 +214,24 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sources", default="duckdb,sqlite", help="source engines, side by side")
     ap.add_argument("--keep", default=None, help="keep the databases in this folder (and reuse)")
     ap.add_argument(
+        "--chunked",
+        type=int,
+        default=None,
+        metavar="CHUNK_ACCOUNTS",
+        help="write the company in slices, ingest it into DuckDB (bench_million)",
+    )
+    ap.add_argument(
         "--worker", nargs=3, metavar=("URL", "SOURCE", "OUTBOX"), help=argparse.SUPPRESS
     )
     args = ap.parse_args(argv)
     if args.worker:
         worker(*args.worker)
+        return
+    if args.chunked:  # a company too large to build in memory
+        from benchmarks.bench_million import run
+
+        sizes = (args.accounts, args.months, args.chunked, args.train_accounts, args.seed)
+        print(json.dumps(run(*sizes, args.keep)))
         return
     sources = args.sources.split(",")
     with tempfile.TemporaryDirectory() as tmp:

@@ -4,8 +4,8 @@
 integration_runs, tickets) plus ``ground_truth``, the true monthly churn hazard of every
 active account and the driver behind it. ``write_company`` writes them as CSV or Parquet.
 ``write_company_chunked`` makes and writes a company too large for memory a slice of accounts
-at a time. ``generate_leads`` makes a sales funnel instead (``leads``, ``lead_activity``, ``team`` and the
-true conversion process, ``synth.leads``).
+at a time. ``generate_leads`` makes a sales funnel instead (``leads``, ``lead_activity``,
+``team`` and the true conversion process, ``synth.leads``).
 docs/synth.md describes the process and its formula.
 """
 
