@@ -11,7 +11,8 @@ JSON object: seconds, CPU seconds and peak RSS of generation, ingest and the dai
 daily run's steps, rows per table, and the machine's load average at the end.
     python -m benchmarks.bench_million [--accounts 1000000] [--months 3]
         [--chunk-accounts 50000] [--train-accounts 5000] [--keep DIR]
-``--keep DIR`` keeps the files and databases in DIR (a later run reuses the written company).
+``--keep DIR`` keeps the files and databases in DIR: a later run reuses the written company, and
+the ingested databases and model when the sizes are the same (only the daily run is timed).
 ``python -m benchmarks.bench_score --chunked N`` runs the same.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,13 +86,53 @@ def ingest_worker(folder: str, url: str, source_url: str) -> None:
 
 
 def _child(module: str, *args: object) -> dict[str, Any]:
-    """Run ``python -m module args`` and return the JSON of its last line of output."""
+    """Run ``python -m module args`` and return the JSON of its last line of output (also
+    told on stderr at once, so a later step that fails leaves the earlier ones measured)."""
     cmd = [sys.executable, "-m", module, *(str(a) for a in args)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[2:5])} failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    last = done.stdout.strip().splitlines()[-1]
+    print(f"{args[0]}: {last}", file=sys.stderr, flush=True)
+    result: dict[str, Any] = json.loads(last)
     return result
+
+
+def _fresh(folder: Path) -> None:
+    """Delete the databases (and their journals) a previous run left in ``folder``."""
+    for name in ("million.db", "million.sources.duckdb"):
+        for suffix in ("", "-wal", "-shm", ".wal"):
+            (folder / f"{name}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(folder / "million.sources.duckdb.tmp", ignore_errors=True)
+
+
+def _set_up(folder: Path, sizes: tuple[int, int, int, int, int], urls: tuple[str, str]):
+    """Write (unless kept), ingest, train and register; return what each step measured.
+
+    A kept folder whose databases were set up for the same sizes (``million.json``) is reused:
+    only its earlier scoring runs are deleted."""
+    from benchmarks.bench_score import forget_runs
+
+    accounts, months, chunk, train_accounts, seed = sizes
+    url, source_url = urls
+    state_file = folder / "million.json"
+    if state_file.exists() and (folder / "million.db").exists():
+        state: dict[str, Any] = json.loads(state_file.read_text())
+        if state.get("sizes") == list(sizes):
+            forget_runs(url)
+            return {**state["setup"], "reused": True}
+    _fresh(folder)
+    setup: dict[str, Any] = {}
+    company = folder / f"company-{accounts}x{months}-s{seed}"
+    if not (company / "usage.parquet").exists():
+        args = (company, accounts, months, seed, chunk)
+        setup["generate"] = _child("benchmarks.bench_million", "--generate-worker", *args)
+    setup["ingest"] = _child("benchmarks.bench_million", "--ingest-worker", company, *urls)
+    model, took = _train(train_accounts, seed)
+    setup["train_seconds"] = round(took, 1)
+    setup["model"] = _register_model(url, source_url, model)["model"]
+    state_file.write_text(json.dumps({"sizes": list(sizes), "setup": setup}))
+    return setup
 
 
 def run(accounts: int, months: int, chunk: int, train_accounts: int, seed: int, keep: str | None):
@@ -99,20 +141,11 @@ def run(accounts: int, months: int, chunk: int, train_accounts: int, seed: int, 
     out["cpus"] = os.cpu_count()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(keep) if keep else Path(tmp)
-        company = folder / f"company-{accounts}x{months}-s{seed}"
+        folder.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{folder / 'million.db'}"
         source_url = f"duckdb:///{folder / 'million.sources.duckdb'}"
-        for db in (folder / "million.db", folder / "million.sources.duckdb"):
-            db.unlink(missing_ok=True)
-        if not (company / "usage.parquet").exists():
-            args = (company, accounts, months, seed, chunk)
-            out["generate"] = _child("benchmarks.bench_million", "--generate-worker", *args)
-        out["ingest"] = _child(
-            "benchmarks.bench_million", "--ingest-worker", company, url, source_url
-        )
-        model, took = _train(train_accounts, seed)
-        out["train_seconds"] = round(took, 1)
-        out["model"] = _register_model(url, source_url, model)["model"]
+        sizes = (accounts, months, chunk, train_accounts, seed)
+        out.update(_set_up(folder, sizes, (url, source_url)))
         outbox = f"{tmp}/outbox"
         out["daily_run"] = _child("benchmarks.bench_score", "--worker", url, source_url, outbox)
     out["load_average"] = [round(x, 2) for x in os.getloadavg()]
