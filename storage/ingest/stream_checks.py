@@ -24,19 +24,9 @@ from sqlalchemy.exc import DBAPIError
 
 from storage.errors import ContractViolation
 from storage.ingest.problems import MAX_EXAMPLES, Problem
-from storage.ingest.stream_duckdb import (
-    Rule,
-    Staged,
-    is_csv,
-    label,
-    materialize,
-    q,
-    rejected,
-    rules,
-    text_of,
-    unreadable,
-    value_of,
-)
+from storage.ingest.stream_duckdb import Staged, is_csv, materialize, rejected, unreadable
+from storage.ingest.stream_rules import Rule, label, rules
+from storage.ingest.stream_sql import q, text_of, value_of
 
 _KNOWN = "atrisk_extract_accounts"
 #: the account ids an event row may name: stored ones and the extract's
