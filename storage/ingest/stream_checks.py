@@ -70,6 +70,27 @@ def scan(
     problem) when rows of a CSV had the wrong number of fields. ``extract_accounts``: the account
     ids of the extract's ``accounts`` (``None``: references are not checked). Raises
     ``ContractViolation`` when DuckDB cannot read the file."""
+    materialize(conn, staged, problems)
+    found = count(
+        conn, staged, q(staged.rows), problems, now=now, extract_accounts=extract_accounts
+    )
+    if is_csv(staged.path) and not rejected(conn, staged.spec, staged.path, problems):
+        return None
+    return found
+
+
+def count(
+    conn: Connection,
+    staged: Staged,
+    relation: str,
+    problems: list[str],
+    *,
+    now: dt.datetime,
+    extract_accounts: list[str] | None,
+) -> Scan:
+    """Count, in one aggregate query over ``relation`` (SQL: rows with ``x."<column>"`` text and
+    ``x."v.<column>"`` typed, as ``staged.rows``), the rows, those breaking each rule, the key's
+    hashes, the unknown accounts, the newest date and the key's date span."""
     found = rules(staged, now)
     terms = ["count(*)", *(f"count(*) FILTER (WHERE {r.condition})" for r in found)]
     key = staged.spec.key
@@ -86,8 +107,7 @@ def scan(
     spanned = span_column(staged)
     if spanned:
         terms += [f"min({value_of(spanned)})", f"max({value_of(spanned)})"]
-    materialize(conn, staged, problems)
-    pair = f"{q(staged.rows)} x"
+    pair = f"{relation} x"
     checks_refs = extract_accounts is not None and "account_id" in staged.columns
     if checks_refs:
         account = text_of("account_id")
@@ -99,8 +119,6 @@ def scan(
         except (duckdb.Error, DBAPIError) as e:
             problems.append(unreadable(staged.spec.name, staged.path, e))
             raise ContractViolation(problems) from None
-    if is_csv(staged.path) and not rejected(conn, staged.spec, staged.path, problems):
-        return None
     rows = int(values.pop(0))
     counts = [int(values.pop(0)) for _ in found]
     repeats = False
@@ -211,4 +229,4 @@ class _known:
             self.raw.unregister(_KNOWN)
 
 
-__all__ = ["Scan", "reference_problems", "rule_problems", "scan", "span_column"]
+__all__ = ["Scan", "count", "reference_problems", "rule_problems", "scan", "span_column"]
