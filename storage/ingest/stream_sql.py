@@ -33,9 +33,10 @@ def lit(text: str) -> str:
 
 def trimmed(ref: str) -> str:
     """Text trimmed of whitespace and invisible characters, empty as NULL. Trimming with a set
-    of characters is slow, so only values that start or end outside printable ASCII get it."""
+    of characters is slow, so only values that start or end outside printable ASCII get it (the
+    first character is compared as bytes: a string between ``!`` and DEL starts with one)."""
     x = ref
-    plain = f"unicode({x}) BETWEEN 33 AND 126 AND unicode(right({x}, 1)) BETWEEN 33 AND 126"
+    plain = f"{x} >= '!' AND {x} < chr(127) AND unicode({x}[-1]) BETWEEN 33 AND 126"
     return f"NULLIF(CASE WHEN {plain} THEN {x} ELSE trim({x}, {lit(TRIMMED)}) END, '')"
 
 
@@ -81,15 +82,26 @@ NATIVE = {
 
 
 def typed_raw(col: Column, raw: str) -> str:
-    """``_typed`` of the trimmed ``raw`` text, with a shortcut for the usual plain values: up to
-    15 digits (exact as a double, so typed alike either way), an ISO date. Only the values that
-    miss the shortcut are trimmed and typed the long way."""
+    """``typed`` of the trimmed ``raw`` text, with a shortcut for the usual plain values: a whole
+    number of up to 15 digits (exact as a double, so typed alike either way) or an ISO date,
+    each written exactly as DuckDB writes the value back (so nothing to trim, no sign or leading
+    zero, no time); a number as ``_PLAIN`` reads it. Only the values that miss the shortcut are
+    trimmed and typed the long way."""
     slow = typed(col, trimmed(raw))
     if col.kind not in _PLAIN:
         return slow
     fast = f"TRY_CAST({raw} AS {_PLAIN_TYPE[col.kind]})"
-    plain = f"regexp_full_match({raw}, {lit(_PLAIN[col.kind])})"
+    if col.kind == "int":  # a cast and its text compared: cheaper than a regular expression
+        plain = f"CAST({fast} AS VARCHAR) = {raw} AND {fast} BETWEEN -{_EXACT} AND {_EXACT}"
+    elif col.kind == "date":
+        plain = f"{raw} LIKE '____-__-__' AND CAST({fast} AS VARCHAR) = {raw}"
+    else:
+        plain = f"regexp_full_match({raw}, {lit(_PLAIN[col.kind])})"
     return f"CASE WHEN {plain} THEN {fast} ELSE {slow} END"
+
+
+#: the largest whole number of 15 digits (every one is exact as a double)
+_EXACT = 999_999_999_999_999
 
 
 TYPE_RULES = {
