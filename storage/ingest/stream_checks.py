@@ -1,7 +1,8 @@
 """The contract checked on a staged event file, in one pass of DuckDB over its parsed rows.
 
-``scan`` parses the file once (``stream_duckdb.materialize``) and counts, in a single aggregate
-query over the parsed rows: their number, the rows breaking
+``scan`` parses the file once (``stream_duckdb.materialize``) and counts (``count``, also run by
+``stream_direct`` over the rows it wrote), in a single aggregate query over the parsed rows:
+their number, the rows breaking
 each contract rule, the rows whose key may repeat (distinct hashes of the key against complete
 keys), the rows naming an account neither in the extract nor stored, the newest event date and
 the span of the key's date. Only what that pass finds broken is read again: a ``LIMIT 5`` query

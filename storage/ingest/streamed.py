@@ -3,9 +3,10 @@
 ``accounts``, ``team`` and ``account_features`` (one row per account or person, or per account
 and snapshot) are read and checked as in every ingest (``readers``, ``coerce``, ``validate``);
 ``usage``, ``integration_runs`` and ``tickets`` are read, checked and upserted by DuckDB itself
-(``stream_duckdb`` stages each file, ``stream_checks`` parses it once into a temporary table
-and checks it there in one pass, ``load_duckdb`` upserts from that table), so memory does not
-grow with the extract's length.
+(``stream_duckdb`` stages each file; into a table still empty, ``stream_direct`` types it
+straight in and checks the rows written; otherwise ``stream_checks`` parses it once into a
+temporary table and checks it there in one pass, and ``load_duckdb`` upserts from that table),
+so memory does not grow with the extract's length.
 Both transactions, the source engine's and the application database's, commit only after
 everything is checked and written; bad input raises ``ContractViolation`` listing every
 problem, and nothing is written.
@@ -79,7 +80,7 @@ def ingest_streaming(
         try:
             return run.into(engine, source_engine, [], direct=True)
         except stream_direct.NotClean:
-            pass  # rolled back: staged, every file names its problems
+            pass  # rolled back; staged, every file names its problems
     return run.into(engine, source_engine, problems, direct=False)
 
 
