@@ -1,7 +1,8 @@
 """The contract checked on a staged event file, in one pass of DuckDB over its parsed rows.
 
-``scan`` parses the file once (``stream_duckdb.materialize``) and counts, in a single aggregate
-query over the parsed rows: their number, the rows breaking
+``scan`` parses the file once (``stream_duckdb.materialize``) and counts (``count``, also run by
+``stream_direct`` over the rows it wrote), in a single aggregate query over the parsed rows:
+their number, the rows breaking
 each contract rule, the rows whose key may repeat (distinct hashes of the key against complete
 keys), the rows naming an account neither in the extract nor stored, the newest event date and
 the span of the key's date. Only what that pass finds broken is read again: a ``LIMIT 5`` query
@@ -24,19 +25,9 @@ from sqlalchemy.exc import DBAPIError
 
 from storage.errors import ContractViolation
 from storage.ingest.problems import MAX_EXAMPLES, Problem
-from storage.ingest.stream_duckdb import (
-    Rule,
-    Staged,
-    is_csv,
-    label,
-    materialize,
-    q,
-    rejected,
-    rules,
-    text_of,
-    unreadable,
-    value_of,
-)
+from storage.ingest.stream_duckdb import Staged, is_csv, materialize, rejected, unreadable
+from storage.ingest.stream_rules import Rule, label, rules
+from storage.ingest.stream_sql import q, text_of, value_of
 
 _KNOWN = "atrisk_extract_accounts"
 #: the account ids an event row may name: stored ones and the extract's
@@ -80,6 +71,27 @@ def scan(
     problem) when rows of a CSV had the wrong number of fields. ``extract_accounts``: the account
     ids of the extract's ``accounts`` (``None``: references are not checked). Raises
     ``ContractViolation`` when DuckDB cannot read the file."""
+    materialize(conn, staged, problems)
+    found = count(
+        conn, staged, q(staged.rows), problems, now=now, extract_accounts=extract_accounts
+    )
+    if is_csv(staged.path) and not rejected(conn, staged.spec, staged.path, problems):
+        return None
+    return found
+
+
+def count(
+    conn: Connection,
+    staged: Staged,
+    relation: str,
+    problems: list[str],
+    *,
+    now: dt.datetime,
+    extract_accounts: list[str] | None,
+) -> Scan:
+    """Count, in one aggregate query over ``relation`` (SQL: rows with ``x."<column>"`` text and
+    ``x."v.<column>"`` typed, as ``staged.rows``), the rows, those breaking each rule, the key's
+    hashes, the unknown accounts, the newest date and the key's date span."""
     found = rules(staged, now)
     terms = ["count(*)", *(f"count(*) FILTER (WHERE {r.condition})" for r in found)]
     key = staged.spec.key
@@ -96,8 +108,7 @@ def scan(
     spanned = span_column(staged)
     if spanned:
         terms += [f"min({value_of(spanned)})", f"max({value_of(spanned)})"]
-    materialize(conn, staged, problems)
-    pair = f"{q(staged.rows)} x"
+    pair = f"{relation} x"
     checks_refs = extract_accounts is not None and "account_id" in staged.columns
     if checks_refs:
         account = text_of("account_id")
@@ -109,8 +120,6 @@ def scan(
         except (duckdb.Error, DBAPIError) as e:
             problems.append(unreadable(staged.spec.name, staged.path, e))
             raise ContractViolation(problems) from None
-    if is_csv(staged.path) and not rejected(conn, staged.spec, staged.path, problems):
-        return None
     rows = int(values.pop(0))
     counts = [int(values.pop(0)) for _ in found]
     repeats = False
@@ -221,4 +230,4 @@ class _known:
             self.raw.unregister(_KNOWN)
 
 
-__all__ = ["Scan", "reference_problems", "rule_problems", "scan", "span_column"]
+__all__ = ["Scan", "count", "reference_problems", "rule_problems", "scan", "span_column"]

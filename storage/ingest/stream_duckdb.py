@@ -15,7 +15,6 @@ error or a crash leaves the stored tables as they were.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,16 +24,25 @@ from sqlalchemy.exc import DBAPIError
 
 from storage.errors import ContractViolation
 from storage.ingest.columns import missing_required, near_misses
-from storage.ingest.contract import FUTURE_TOLERANCE, TABLES, Column, Table, normalize_column
+from storage.ingest.contract import TABLES, Table, normalize_column
 from storage.ingest.problems import MAX_EXAMPLES
 from storage.ingest.readers import _select, csv_header, first_line, unique_names
-from storage.ingest.text import TRIMMED
+from storage.ingest.stream_sql import (
+    NATIVE,
+    TYPE_RULES,
+    lit,
+    q,
+    text_of,
+    trimmed,
+    typed,
+    typed_raw,
+    value_of,
+)
 
 #: the tables streamed through the engine (the rest are one row per account or person)
 STREAMED = ("usage", "integration_runs", "tickets")
 #: DuckDB's memory for one ingest; beyond it hash tables spill to ``<file>.tmp``
 MEMORY_LIMIT = "1GB"
-_TIME_TAIL = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?"
 
 
 @dataclass(frozen=True)
@@ -65,22 +73,6 @@ class Staged:
         """The view over ``table`` read like ``view``: ``v.<column>`` typed, and ``<column>`` as
         text where it is text (``str``, ``enum``) or could not be typed, NULL elsewhere."""
         return f"{self.temp}_parsed"
-
-
-def text_of(column: str) -> str:
-    return f"x.{q(column)}"
-
-
-def value_of(column: str) -> str:
-    return f"x.{q('v.' + column)}"
-
-
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def configure(conn: Connection) -> None:
@@ -163,8 +155,8 @@ def stage(conn: Connection, name: str, path: Path, problems: list[str]) -> Stage
     views = []
     for c in columns:
         text = f"x.{q('r.' + c)}"
-        typed = _typed_raw(spec.column(c), text)
-        views.append(f"{_trimmed(text)} AS {q(c)}, {typed} AS {q('v.' + c)}")
+        value = typed_raw(spec.column(c), text)
+        views.append(f"{trimmed(text)} AS {q(c)}, {value} AS {q('v.' + c)}")
     listed = ", ".join(views)
     conn.exec_driver_sql(
         f"CREATE OR REPLACE TEMP VIEW {q(staged.view)} AS SELECT {listed} FROM {q(temp)} x"
@@ -184,21 +176,21 @@ def materialize(conn: Connection, staged: Staged, problems: list[str]) -> None:
         v, t = q("v." + c), q(c)
         if c in staged.native:  # typed by the Parquet file; its text only where not finite
             n = f"x.{q('n.' + c)}"
-            typed = f"CASE WHEN isfinite({n}) THEN {n} END" if col.kind == "float" else n
-            inner += [f"{n} AS {q('n.' + c)}", f"{typed} AS {v}"]
-            text = _trimmed(f"CAST({q('n.' + c)} AS VARCHAR)")
+            value = f"CASE WHEN isfinite({n}) THEN {n} END" if col.kind == "float" else n
+            inner += [f"{n} AS {q('n.' + c)}", f"{value} AS {v}"]
+            text = trimmed(f"CAST({q('n.' + c)} AS VARCHAR)")
             outer += [v, f"CASE WHEN {v} IS NULL THEN {text} END AS {t}"]
             parsed += [t, v]
-        elif col.kind in _TYPE_RULES:
-            inner += [f"{raw} AS {q('r.' + c)}", f"{_typed_raw(col, raw)} AS {v}"]
-            outer += [v, f"CASE WHEN {v} IS NULL THEN {_trimmed(q('r.' + c))} END AS {t}"]
+        elif col.kind in TYPE_RULES:
+            inner += [f"{raw} AS {q('r.' + c)}", f"{typed_raw(col, raw)} AS {v}"]
+            outer += [v, f"CASE WHEN {v} IS NULL THEN {trimmed(q('r.' + c))} END AS {t}"]
             parsed += [t, v]
         elif col.kind == "enum":
-            inner.append(f"{_trimmed(raw)} AS {t}")
+            inner.append(f"{trimmed(raw)} AS {t}")
             outer += [f"lower({t}) AS {v}", f"CASE WHEN lower({t}) <> {t} THEN {t} END AS {t}"]
             parsed += [f"coalesce({t}, {v}) AS {t}", v]
         else:
-            inner.append(f"{_typed(col, _trimmed(raw))} AS {t}")
+            inner.append(f"{typed(col, trimmed(raw))} AS {t}")
             outer.append(t)
             parsed += [t, f"{t} AS {v}"]
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{q(staged.table)}")
@@ -214,14 +206,6 @@ def materialize(conn: Connection, staged: Staged, problems: list[str]) -> None:
         f"CREATE OR REPLACE TEMP VIEW {q(staged.rows)} AS "
         f"SELECT {', '.join(parsed)} FROM {q(staged.table)}"
     )
-
-
-def _trimmed(ref: str) -> str:
-    """Text trimmed of whitespace and invisible characters, empty as NULL. Trimming with a set
-    of characters is slow, so only values that start or end outside printable ASCII get it."""
-    x = ref
-    plain = f"unicode({x}) BETWEEN 33 AND 126 AND unicode(right({x}, 1)) BETWEEN 33 AND 126"
-    return f"NULLIF(CASE WHEN {plain} THEN {x} ELSE trim({x}, {lit(TRIMMED)}) END, '')"
 
 
 def warnings_of(staged: Staged, path: Path, conn: Connection) -> list[str]:
@@ -254,137 +238,6 @@ def rejected(conn: Connection, spec: Table, path: Path, problems: list[str]) -> 
     return False
 
 
-# --------------------------------------------------------------------------------- typing
-
-
-def _number(ref: str) -> str:
-    return f"TRY_CAST({ref} AS DOUBLE)"
-
-
-def _typed(col: Column, ref: str) -> str:
-    """The SQL that types the trimmed text ``ref`` as ``col``; NULL where it is not of its type."""
-    if col.kind in ("int", "label"):
-        d = _number(ref)
-        ok = f"isfinite({d}) AND {d} = floor({d})"
-        if col.kind == "label":
-            ok += f" AND {d} IN (0, 1)"
-        return f"CASE WHEN {ok} THEN TRY_CAST({d} AS BIGINT) END"
-    if col.kind == "float":
-        return f"CASE WHEN isfinite({_number(ref)}) THEN {_number(ref)} END"
-    if col.kind == "date":
-        tail = f"length({ref}) = 10 OR regexp_full_match(substr({ref}, 11), {lit(_TIME_TAIL)})"
-        return f"CASE WHEN {tail} THEN TRY_CAST(substr({ref}, 1, 10) AS DATE) END"
-    if col.kind == "timestamp":
-        return f"TRY_CAST({ref} AS TIMESTAMPTZ)"
-    if col.kind == "enum":
-        return f"lower({ref})"
-    return ref
-
-
-#: text that needs no trimming and that a plain cast types exactly as ``_typed`` does
-_PLAIN = {
-    "int": r"[0-9]{1,15}",
-    "float": r"-?[0-9]{1,15}(\.[0-9]{1,15})?",
-    "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
-}
-_PLAIN_TYPE = {"int": "BIGINT", "float": "DOUBLE", "date": "DATE"}
-#: the Parquet column types (as DuckDB names them) taken as they are for a kind: the values the
-#: text path would type alike, not parsed again
-NATIVE = {
-    "int": "BIGINT",
-    "float": "DOUBLE",
-    "date": "DATE",
-    "timestamp": "TIMESTAMP WITH TIME ZONE",
-}
-
-
-def _typed_raw(col: Column, raw: str) -> str:
-    """``_typed`` of the trimmed ``raw`` text, with a shortcut for the usual plain values: up to
-    15 digits (exact as a double, so typed alike either way), an ISO date. Only the values that
-    miss the shortcut are trimmed and typed the long way."""
-    slow = _typed(col, _trimmed(raw))
-    if col.kind not in _PLAIN:
-        return slow
-    fast = f"TRY_CAST({raw} AS {_PLAIN_TYPE[col.kind]})"
-    plain = f"regexp_full_match({raw}, {lit(_PLAIN[col.kind])})"
-    return f"CASE WHEN {plain} THEN {fast} ELSE {slow} END"
-
-
-_TYPE_RULES = {
-    "float": "are not a number",
-    "int": "are not a whole number",
-    "label": "are not 0, 1 or empty",
-    "date": "are not a date (YYYY-MM-DD)",
-    "timestamp": "are not an ISO 8601 timestamp",
-}
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One contract rule as a condition on the staged text ``s`` and typed ``v`` rows."""
-
-    column: str
-    rule: str
-    condition: str
-    show_value: bool = False
-
-
-def rules(staged: Staged, now: dt.datetime) -> list[Rule]:
-    """Every rule of the contract that applies to the staged columns, in the ingest's order."""
-    spec, present = staged.spec, staged.columns
-    cols = [c for c in spec.columns if c.name in present]
-    out: list[Rule] = []
-    for c in cols:  # values not of their type first, as ``coerce`` reports them
-        if c.kind in _TYPE_RULES:
-            s, v = text_of(c.name), value_of(c.name)
-            cond = f"{v} IS NULL AND {s} IS NOT NULL"
-            out.append(Rule(c.name, _TYPE_RULES[c.kind], cond, True))
-    limit = now.astimezone(dt.UTC) + FUTURE_TOLERANCE
-    for c in cols:
-        s, v = text_of(c.name), value_of(c.name)
-        if c.required:
-            # an empty value is never typed, so the text is looked at only where ``v`` is null
-            cond = f"{v} IS NULL AND {s} IS NULL"
-            out.append(Rule(c.name, "are empty (the column is required)", cond))
-        if c.min_value == 0:
-            out.append(Rule(c.name, "are negative (must be ≥ 0)", f"{v} < 0"))
-            if c.max_value is not None:
-                top = int(c.max_value)
-                out.append(Rule(c.name, f"are above {top}", f"{v} > {top}", True))
-        elif c.min_value is not None and c.max_value is not None:
-            lo, hi = c.min_value, c.max_value
-            cond = f"({v} < {lo:g} OR {v} > {hi:g})"
-            out.append(Rule(c.name, f"are outside {lo:g}–{hi:g}", cond, True))
-        if c.choices:
-            allowed = ", ".join(c.choices)
-            listed = ", ".join(lit(x) for x in c.choices)
-            cond = f"{v} IS NOT NULL AND {v} NOT IN ({listed})"
-            out.append(Rule(c.name, f"have an unknown value (allowed: {allowed})", cond, True))
-        if c.max_length:
-            rule = f"are longer than {c.max_length} characters"
-            out.append(Rule(c.name, rule, f"length({s}) > {c.max_length}"))
-        if c.not_future:
-            if c.kind == "timestamp":
-                bound = f"TIMESTAMPTZ {lit(limit.strftime('%Y-%m-%d %H:%M:%S+00'))}"
-            else:
-                bound = f"DATE {lit(limit.date().isoformat())}"
-            rule = f"are in the future (after {limit:%Y-%m-%d %H:%M} UTC)"
-            out.append(Rule(c.name, rule, f"{v} > {bound}", True))
-    for earlier, later, rule in spec.ordered:
-        if earlier in present and later in present:
-            cond = f"{value_of(later)} < {value_of(earlier)}"
-            out.append(Rule(later, f"{rule} ({later} < {earlier})", cond))
-    return out
-
-
-def label(staged: Staged) -> str:
-    """A row's example id: its key as written, ``/``-joined (``?`` for an empty part)."""
-    parts = [
-        f"coalesce({text_of(k)}, '?')" if k in staged.columns else "'?'" for k in staged.spec.key
-    ]
-    return f"concat_ws('/', {', '.join(parts)})"
-
-
 def drop(conn: Connection, staged: Staged) -> None:
     conn.exec_driver_sql(f"DROP VIEW IF EXISTS {q(staged.rows)}")
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{q(staged.table)}")
@@ -394,17 +247,19 @@ def drop(conn: Connection, staged: Staged) -> None:
 
 __all__ = [
     "MEMORY_LIMIT",
+    "NATIVE",
     "STREAMED",
-    "Rule",
     "Staged",
     "configure",
     "drop",
     "is_csv",
-    "label",
+    "lit",
     "materialize",
+    "q",
     "rejected",
-    "rules",
     "stage",
+    "text_of",
     "unreadable",
+    "value_of",
     "warnings_of",
 ]
