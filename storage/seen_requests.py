@@ -8,16 +8,22 @@ database, replicas share this memory: the first receipt of a signature claims th
 ``(job, run_key)`` refuses the same claim from any replica, exactly as a scheduled job's claim
 (``storage.job_lock``). A row outlives the signature's validity (``KEEP``), then is deleted
 by the next receipt that prunes (at most once a minute per process).
+
+The worker processes of one ``atrisk serve`` on SQLite share the same memory in a SQLite
+file of their own (``memory_file``): a scratch file that lives as long as the server, apart
+from the application store so the write on every request never waits behind a daily run's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+from pathlib import Path
 
 from sqlalchemy import Engine, delete, insert
 from sqlalchemy.exc import IntegrityError
 
+from storage.db import make_engine
 from storage.job_lock import default_owner
 from storage.models import JobRun
 
@@ -57,3 +63,11 @@ class SeenRequests:
             conn.execute(
                 delete(JobRun).where(JobRun.job == JOB, JobRun.started_at < at - self.keep)
             )
+
+
+def memory_file(path: Path) -> Engine:
+    """An engine on the scratch SQLite file ``path`` holding only the ``job_runs`` table of
+    received signatures (created when missing: it is not the application store)."""
+    engine = make_engine(f"sqlite:///{path}", create=True, label="the replay memory file")
+    JobRun.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
+    return engine
