@@ -267,6 +267,7 @@ class Score(ProductScoped, Base):
             "as_of",
             "shadow",
             "flagged",
+            "product",
             sqlite_where=text("flagged = 1"),
             postgresql_where=text("flagged"),
         ),

@@ -26,7 +26,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_scores_run_flagged_queue",
         "scores",
-        ["run_id", "risk", "account_id", "as_of", "shadow", "flagged"],
+        ["run_id", "risk", "account_id", "as_of", "shadow", "flagged", "product"],
         sqlite_where=sa.text("flagged = 1"),
         postgresql_where=sa.text("flagged"),
     )
