@@ -144,6 +144,18 @@ def cpu_seconds(pid: int) -> float | None:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def settle(pid: int, most_seconds: float = 60) -> None:
+    """Wait until the app's processes are idle (under 2 % of a core over half a second)."""
+    deadline = time.monotonic() + most_seconds
+    before = cpu_seconds(pid)
+    while before is not None and time.monotonic() < deadline:
+        time.sleep(0.5)
+        after = cpu_seconds(pid)
+        if after is None or after - before < 0.01:
+            return
+        before = after
+
+
 def load(
     send: Callable[[int], tuple[float, float | None]], n: int, concurrency: int
 ) -> tuple[list[float], list[float]]:
@@ -267,6 +279,7 @@ def run_backend(args: argparse.Namespace, backend: str) -> dict[str, Any]:
             load(command(lambda i: "", who["csms"]), 2 * args.concurrency, args.concurrency)
             for kind in kinds:
                 load(command(*asked[kind]), 1, 1)
+            settle(child.pid or 0)  # each worker's name index is built in the background
             for kind in kinds:
                 cpu_before = cpu_seconds(child.pid or 0)
                 ack, full = load(command(*asked[kind]), args.requests, args.concurrency)

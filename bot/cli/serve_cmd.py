@@ -230,7 +230,8 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
     ) -> None:
-        """Run the Slack app: /atrisk, buttons, App Home (HTTP, or Socket Mode)."""
+        """Run the Slack app: /atrisk, buttons, App Home (HTTP in worker processes, or Socket
+        Mode)."""
         ctx = Context()
         logging.getLogger().setLevel(ctx.settings.log_level.upper())
         try:
