@@ -100,7 +100,14 @@ def serve(
     app = build(ctx, library)
     settings = ctx.settings
     if settings.slack_app_token is None and workers > 1:
-        sock = listen(host or settings.host, settings.port if port is None else port)
+        where = (host or settings.host, settings.port if port is None else port)
+        try:
+            sock = listen(*where)
+        except OSError as e:
+            raise ServeRefused(
+                f"cannot listen on {where[0]}:{where[1]} ({e.strerror or e}); another "
+                "process may hold the port: stop it or choose another --port ($PORT)."
+            ) from None
         try:
             return serve_workers(ctx, library, sock, workers=workers, threads=threads)
         finally:

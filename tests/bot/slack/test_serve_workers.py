@@ -5,6 +5,7 @@ everything."""
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import re
@@ -28,7 +29,8 @@ from tests.bot.slack.slack_double import SlackDouble
 
 LISTENING = re.compile(r"listening on (http://[0-9.]+:[0-9]+)/slack/events")
 SCHEDULED = "bot.scheduler: scheduled "
-SERVE = ["serve", "--host", "127.0.0.1", "--port", "0", "--workers", "2"]
+REQUESTS = itertools.count()
+SERVE = ["serve", "--host", "127.0.0.1", "--workers", "2", "--port", "0"]
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Served:
     process: subprocess.Popen[str]
     url: str
     log: Path
+    env: dict[str, str]
 
     def workers(self) -> list[int]:
         """The supervisor's live worker processes (from /proc)."""
@@ -56,7 +59,9 @@ class Served:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def help_request(self) -> tuple[str, dict[str, str]]:
-        body = signing.command_body("help", user_id="U0JANE0001", response_url="http://x/r/1")
+        """A signed ``/atrisk help`` of its own (two in the same second differ by their URL)."""
+        url = f"http://127.0.0.1:9/r/{next(REQUESTS)}"
+        body = signing.command_body("help", user_id="U0JANE0001", response_url=url)
         return body, signing.signed_headers(body)
 
 
@@ -84,7 +89,7 @@ def served(sqlite_url: str, slack_double: SlackDouble, tmp_path: Path) -> Iterat
         )
     try:
         found = wait_until(lambda: LISTENING.search(log.read_text()), timeout=60)
-        served = Served(process, found.group(1), log)
+        served = Served(process, found.group(1), log, env)
         wait_until(lambda: len(served.workers()) == 2, timeout=30)
         wait_until(lambda: signing.get(served.url + "/healthz").status == 200, timeout=30)
         yield served
@@ -156,3 +161,17 @@ def test_workers_that_keep_dying_at_start_stop_the_server_with_a_message() -> No
     code = Supervisor(2, lambda slot: 3, on_replace=said.append).run()
     assert code == 1
     assert "exited with code 3" in said[-1] and "so the server stops" in said[-1]
+
+
+def test_serve_on_a_port_already_taken_says_so(served: Served) -> None:
+    port = served.url.rsplit(":", 1)[1]
+    answer = subprocess.run(
+        [sys.executable, "-c", "from bot.cli import main; main()", *SERVE[:5], "--port", port],
+        env=served.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert answer.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in answer.stderr
+    assert "Traceback" not in answer.stderr + answer.stdout
