@@ -97,7 +97,7 @@ def serve(
     """Run until interrupted: Socket Mode with an app token, else HTTP in ``workers``
     processes (one: in this process); the exit code."""
     library = preflight(ctx)
-    app = build(ctx, library)
+    app = build(ctx, library)  # the token is checked here, once, before any worker starts
     settings = ctx.settings
     if settings.slack_app_token is None and workers > 1:
         where = (host or settings.host, settings.port if port is None else port)
@@ -151,7 +151,7 @@ def serve_workers(
     with tempfile.TemporaryDirectory(prefix="atrisk-serve-") as folder:
         replay = Path(folder) / "signatures.db" if sqlite else None
         if replay is not None:
-            memory_file(replay).dispose()  # created once here, before any worker races to
+            memory_file(replay).dispose()  # made here, so no two workers race to make it
         ctx.close()  # each worker opens connections of its own
 
         def worker(slot: int) -> int:
@@ -168,7 +168,7 @@ def serve_workers(
         console.print(
             f"atrisk: listening on http://{where[0]}:{where[1]}{EVENTS_PATH} "
             f"(health: {HEALTH_PATH}, {workers} worker processes of {max(threads, THREADS)} "
-            "threads; the scheduler runs in worker 0)"
+            f"threads{'; the scheduler runs in worker 0' if scheduler else ''})"
         )
         return Supervisor(workers, worker, on_replace=console.print).run()
 
