@@ -2,12 +2,14 @@
 
 A throwaway store (SQLite file or PostgreSQL database, ``benchmarks.slash_seed``) gets N
 accounts (two scoring runs of scores, 5 % flagged), a team of managers and CSMs, and posted
-alerts; the real app runs in its own process, served by waitress, and is sent signed requests
-by 20 clients at once, each waiting for its answer (the ``respond()`` post, or the click's
-``chat.update``) before sending the next, as people do; the app's Web API calls go to the
-Slack double in this process. Prints one JSON object per backend: ack and full-answer latency
-(ms: p50, p95, p99, max, mean) per kind of question, and for clicks, with the app's CPU time
-per question (``app_cpu_ms_per_request``, from /proc: what a loaded machine does not inflate).
+alerts. The real app runs as ``atrisk serve --workers N`` runs it (``--workers``, default one
+per core up to 4: a supervisor forking N waitress processes on one socket; here without the
+scheduler) and is sent signed requests by 20 clients at once, each waiting for its answer
+(the ``respond()`` post, or the click's ``chat.update``) before sending the next, as people
+do; the app's Web API calls go to the Slack double in this process. Prints one JSON object
+per backend: ack and full-answer latency (ms: p50, p95, p99, max, mean) per kind of question,
+and for clicks, with the app's CPU time per question (``app_cpu_ms_per_request``, all its
+processes', from /proc: what a loaded machine does not inflate).
 
 Kinds: ``status``; ``my_accounts`` (a CSM's ``/atrisk``); ``team_queue`` (a manager's
 ``/atrisk``); ``team`` (``/atrisk team``); ``csm`` (``/atrisk csm @…`` by a manager);
@@ -16,13 +18,14 @@ case), ``account_by_prefix`` (the start of a name), ``misspelt_name`` (falls thr
 did-you-mean), each asked by an admin, so across every account.
 
     python -m benchmarks.bench_slash [--accounts 100000] [--requests 200] [--concurrency 20]
-        [--backends sqlite,postgresql] [--kinds status,misspelt_name,…]
+        [--workers N] [--backends sqlite,postgresql] [--kinds status,misspelt_name,…]
         [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -41,9 +44,10 @@ from sqlalchemy import Engine, text
 
 from benchmarks.slash_seed import account_name, seed, throwaway_store
 from bot.bootstrap import Context, default_spec_path
+from bot.cli.serve_cmd import preflight, serve_workers
 from bot.settings import Settings
-from bot.slack.app import create_app
-from bot.slack.server import EVENTS_PATH, HttpServer, wsgi_app
+from bot.slack.server import EVENTS_PATH
+from bot.slack.workers import default_workers, listen
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.bot.slack import signing
@@ -99,8 +103,9 @@ class TimedDouble(SlackDouble):
             return self.arrived.get(key)
 
 
-def serve_app(db_url: str, slack_url: str, threads: int, port: Any) -> None:
-    """The app in a child process, as ``atrisk serve`` runs it (waitress, bolt, lazy work)."""
+def serve_app(db_url: str, slack_url: str, threads: int, workers: int, port: Any) -> None:
+    """The app in a child process, as ``atrisk serve --workers N`` runs it (a supervisor and
+    N waitress processes on one socket; bolt, lazy work), without the scheduler."""
     logging.basicConfig(level=logging.ERROR)
     settings = Settings(
         database_url=db_url,
@@ -110,20 +115,45 @@ def serve_app(db_url: str, slack_url: str, threads: int, port: Any) -> None:
         slack_api_url=slack_url,
     )
     ctx = Context(settings=settings)
-    app = create_app(ctx, client=WebClient(token=TOKEN, base_url=slack_url), verify_token=False)
-    server = HttpServer(wsgi_app(app, ctx), host="127.0.0.1", port=0, threads=threads)
-    port.put(server.port)
-    server.run()
+    library = preflight(ctx)
+    sock = listen("127.0.0.1", 0)
+    port.put(sock.getsockname()[1])
+    with contextlib.redirect_stdout(sys.stderr):  # stdout is the benchmark's JSON
+        serve_workers(ctx, library, sock, workers=workers, threads=threads, scheduler=False)
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """CPU time (user + system) the process ``pid`` has used, from /proc (None elsewhere)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
+    """CPU time (user + system) the process ``pid`` and its live children have used, from
+    /proc (None elsewhere): the supervisor and its workers."""
+    own = _stat(pid)
+    if own is None:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(own[11]) + int(own[12])
+    for entry in os.listdir("/proc"):
+        fields = _stat(int(entry)) if entry.isdigit() else None
+        if fields is not None and fields[1] == str(pid):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def settle(pid: int, most_seconds: float = 60) -> None:
+    """Wait until the app's processes are idle (under 2 % of a core over half a second)."""
+    deadline = time.monotonic() + most_seconds
+    before = cpu_seconds(pid)
+    while before is not None and time.monotonic() < deadline:
+        time.sleep(0.5)
+        after = cpu_seconds(pid)
+        if after is None or after - before < 0.01:
+            return
+        before = after
 
 
 def load(
@@ -199,7 +229,9 @@ def run_backend(args: argparse.Namespace, backend: str) -> dict[str, Any]:
         engine.dispose()
         fork = multiprocessing.get_context("fork")
         port: Any = fork.Queue()
-        child = fork.Process(target=serve_app, args=(url, slack.url, args.concurrency, port))
+        child = fork.Process(
+            target=serve_app, args=(url, slack.url, args.concurrency, args.workers, port)
+        )
         child.start()
         endpoint = f"http://127.0.0.1:{port.get(timeout=60)}{EVENTS_PATH}"
         asked = questions(who, args.accounts)
@@ -247,6 +279,7 @@ def run_backend(args: argparse.Namespace, backend: str) -> dict[str, Any]:
             load(command(lambda i: "", who["csms"]), 2 * args.concurrency, args.concurrency)
             for kind in kinds:
                 load(command(*asked[kind]), 1, 1)
+            settle(child.pid or 0)  # each worker's name index is built in the background
             for kind in kinds:
                 cpu_before = cpu_seconds(child.pid or 0)
                 ack, full = load(command(*asked[kind]), args.requests, args.concurrency)
@@ -268,7 +301,7 @@ def run_backend(args: argparse.Namespace, backend: str) -> dict[str, Any]:
             updated = len(slack.calls_to("chat.update"))
         finally:
             child.terminate()
-            child.join(10)
+            child.join(30)
     every_ack = [v["ack"]["p99"] for v in out.values() if v["ack"]]
     every_answer = [v["answer"]["p99"] for v in out.values() if v["answer"]]
     return {
@@ -276,6 +309,7 @@ def run_backend(args: argparse.Namespace, backend: str) -> dict[str, Any]:
         "accounts": args.accounts,
         "scores": 2 * args.accounts,
         "concurrency": args.concurrency,
+        "workers": args.workers,
         "seed_seconds": round(seed_seconds, 1),
         "atrisk_ms": out,
         "worst_kind_p99_ms": {
@@ -298,6 +332,9 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200, help="per kind of question")
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument(
+        "--workers", type=int, default=default_workers(), help="processes serving HTTP"
+    )
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--kinds", default="", help="comma-separated; default: every kind")
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait per answer")

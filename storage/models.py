@@ -71,6 +71,7 @@ class Account(Base):
     __table_args__ = (
         Index("ix_accounts_name_lower", func.lower(name)),
         Index("ix_accounts_id_lower", func.lower(account_id)),
+        Index("ix_accounts_queue", "account_id", "csm_email", "arr"),
     )
 
 
@@ -259,9 +260,14 @@ class Score(ProductScoped, Base):
         Index("ix_scores_account_as_of", "account_id", "as_of"),
         Index("ix_scores_as_of_risk", "as_of", "risk"),
         Index(
-            "ix_scores_run_flagged_risk",
+            "ix_scores_run_flagged_queue",
             "run_id",
             "risk",
+            "account_id",
+            "as_of",
+            "shadow",
+            "flagged",
+            "product",
             sqlite_where=text("flagged = 1"),
             postgresql_where=text("flagged"),
         ),

@@ -8,16 +8,23 @@ database, replicas share this memory: the first receipt of a signature claims th
 ``(job, run_key)`` refuses the same claim from any replica, exactly as a scheduled job's claim
 (``storage.job_lock``). A row outlives the signature's validity (``KEEP``), then is deleted
 by the next receipt that prunes (at most once a minute per process).
+
+The worker processes of one ``atrisk serve`` on SQLite share the same memory in a SQLite
+file of their own (``memory_file``): a scratch file that lives as long as the server, apart
+from the application store so the write on every request never waits behind a daily run's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, delete, insert
+from sqlalchemy import Engine, delete, event, insert
 from sqlalchemy.exc import IntegrityError
 
+from storage.db import make_engine
 from storage.job_lock import default_owner
 from storage.models import JobRun
 
@@ -57,3 +64,18 @@ class SeenRequests:
             conn.execute(
                 delete(JobRun).where(JobRun.job == JOB, JobRun.started_at < at - self.keep)
             )
+
+
+def memory_file(path: Path) -> Engine:
+    """An engine on the scratch SQLite file ``path`` holding only the ``job_runs`` table of
+    received signatures (created when missing: it is not the application store)."""
+    engine = make_engine(f"sqlite:///{path}", create=True, label="the replay memory file")
+    event.listen(engine, "connect", _no_sync)
+    JobRun.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
+    return engine
+
+
+def _no_sync(dbapi_conn: Any, _record: Any) -> None:
+    # a scratch file: a restarted server starts a new one, so nothing is gained by an fsync
+    # on each request's insert
+    dbapi_conn.execute("PRAGMA synchronous = OFF")

@@ -1,14 +1,22 @@
-"""``atrisk serve``: the Slack app (HTTP or Socket Mode) and the scheduler, in one process.
+"""``atrisk serve``: the Slack app (HTTP or Socket Mode) and the scheduler.
 
 HTTP mode listens on ``$HOST:$PORT`` (default 0.0.0.0:3000) at ``/slack/events`` with
-``/healthz`` beside it; Socket Mode is used when ``SLACK_APP_TOKEN`` is set. It refuses to
-start, saying what to fix, without ``SLACK_BOT_TOKEN``, without ``SLACK_SIGNING_SECRET`` in
-HTTP mode, with a broken playbook library, or against an unmigrated database.
+``/healthz`` beside it, in ``--workers`` processes sharing the one socket
+(``bot.slack.workers``; default one per core, at most 4), the scheduler in exactly one of
+them. Socket Mode, used when ``SLACK_APP_TOKEN`` is set, is one process. It refuses to start,
+saying what to fix, without ``SLACK_BOT_TOKEN``, without ``SLACK_SIGNING_SECRET`` in HTTP
+mode, with a broken playbook library, or against an unmigrated database.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import socket
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.error import URLError
 
@@ -16,14 +24,19 @@ import typer
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.answers.name_index import names_of
 from bot.bootstrap import Context
 from bot.cli.output import console
 from bot.errors import AtriskError, SettingsError
-from bot.slack.app import create_app
+from bot.slack.app import WORK_THREADS, create_app
 from bot.slack.server import EVENTS_PATH, HEALTH_PATH, THREADS, HttpServer, wsgi_app
+from bot.slack.workers import Supervisor, default_workers, listen
 from playbooks import Library
 from playbooks.errors import PlaybookError
+from storage.errors import StorageError
+from storage.seen_requests import memory_file
 
 log = logging.getLogger("atrisk.serve")
 
@@ -78,18 +91,34 @@ def build(ctx: Context, library: Library) -> App:
         ) from None
 
 
-def serve(ctx: Context, *, host: str | None, port: int | None, threads: int) -> None:
-    """Run until interrupted: Socket Mode with an app token, else HTTP."""
+def serve(
+    ctx: Context, *, host: str | None, port: int | None, threads: int, workers: int = 1
+) -> int:
+    """Run until interrupted: Socket Mode with an app token, else HTTP in ``workers``
+    processes (one: in this process); the exit code."""
     library = preflight(ctx)
-    app = build(ctx, library)
-    start_scheduler(ctx)
+    app = build(ctx, library)  # the token is checked here, once, before any worker starts
     settings = ctx.settings
+    if settings.slack_app_token is None and workers > 1:
+        where = (host or settings.host, settings.port if port is None else port)
+        try:
+            sock = listen(*where)
+        except OSError as e:
+            raise ServeRefused(
+                f"cannot listen on {where[0]}:{where[1]} ({e.strerror or e}); another "
+                "process may hold the port: stop it or choose another --port ($PORT)."
+            ) from None
+        try:
+            return serve_workers(ctx, library, sock, workers=workers, threads=threads)
+        finally:
+            sock.close()
+    start_scheduler(ctx)
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         console.print("atrisk: Socket Mode (SLACK_APP_TOKEN is set); no public URL needed.")
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
-        return
+        return 0
     server = HttpServer(
         wsgi_app(app, ctx),
         host=host or settings.host,
@@ -102,6 +131,93 @@ def serve(ctx: Context, *, host: str | None, port: int | None, threads: int) -> 
         f"(health: {HEALTH_PATH}, {max(threads, THREADS)} threads)"
     )
     server.run()
+    return 0
+
+
+def serve_workers(
+    ctx: Context,
+    library: Library,
+    sock: socket.socket,
+    *,
+    workers: int,
+    threads: int,
+    scheduler: bool = True,
+) -> int:
+    """Serve on ``sock`` in ``workers`` forked processes until SIGTERM or Ctrl-C (blocks;
+    ``bot.slack.workers``); worker 0 runs the scheduler unless ``scheduler`` is False. On
+    SQLite the workers share their replay memory in a scratch file removed at the end.
+    The exit code: 0 when stopped, 1 when workers kept dying."""
+    sqlite = ctx.engine.dialect.name == "sqlite"
+    with tempfile.TemporaryDirectory(prefix="atrisk-serve-") as folder:
+        replay = Path(folder) / "signatures.db" if sqlite else None
+        if replay is not None:
+            memory_file(replay).dispose()  # made here, so no two workers race to make it
+        ctx.close()  # each worker opens connections of its own
+
+        def worker(slot: int) -> int:
+            return run_worker(
+                Context(settings=ctx.settings, spec_path=ctx.spec_path, clock=ctx.clock),
+                library,
+                sock,
+                threads=threads,
+                replay_file=replay,
+                scheduler=scheduler and slot == 0,
+            )
+
+        where = sock.getsockname()
+        console.print(
+            f"atrisk: listening on http://{where[0]}:{where[1]}{EVENTS_PATH} "
+            f"(health: {HEALTH_PATH}, {workers} worker processes of {max(threads, THREADS)} "
+            f"threads{'; the scheduler runs in worker 0' if scheduler else ''})"
+        )
+        return Supervisor(workers, worker, on_replace=console.print).run()
+
+
+def run_worker(
+    ctx: Context,
+    library: Library,
+    sock: socket.socket,
+    *,
+    threads: int,
+    replay_file: Path | None,
+    scheduler: bool,
+) -> int:
+    """One worker process: the app on the shared ``sock`` until SIGTERM, then the requests
+    and answers in hand are finished before it returns 0."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    work = ThreadPoolExecutor(WORK_THREADS, thread_name_prefix="atrisk-work")
+    jobs = None
+    try:
+        app = create_app(ctx, library=library, verify_token=False, work=work)
+        jobs = start_scheduler(ctx) if scheduler else None
+        server = HttpServer(
+            wsgi_app(app, ctx, replay_file=replay_file),
+            sock=sock,
+            threads=threads,
+            max_body=ctx.settings.slack_max_body_bytes,
+        ).start()
+        threading.Thread(target=warm_up, args=(ctx,), name="atrisk-warm-up", daemon=True).start()
+        while not stop.wait(0.5):
+            pass
+        server.stop()
+        work.shutdown(wait=True)
+    finally:
+        if jobs is not None:
+            jobs.shutdown(wait=False)
+        ctx.close()
+    return 0
+
+
+def warm_up(ctx: Context) -> None:
+    """Build the worker's name index (about 1.2 CPU s per 100k accounts) now rather than on
+    the first ``/atrisk <part of a name>`` it happens to take; a failure is only logged (that
+    question builds it then)."""
+    try:
+        with ctx.uow() as uow:
+            names_of(uow.session)
+    except (SQLAlchemyError, StorageError) as e:
+        log.warning("the name index was not built at start (%s); it will be on first use", e)
 
 
 def register(app: typer.Typer) -> None:
@@ -109,12 +225,31 @@ def register(app: typer.Typer) -> None:
     def serve_command(
         host: Annotated[str | None, typer.Option(help="Interface to listen on ($HOST).")] = None,
         port: Annotated[int | None, typer.Option(help="Port to listen on ($PORT).")] = None,
-        threads: Annotated[int, typer.Option(help="HTTP worker threads (at least 8).")] = THREADS,
+        threads: Annotated[
+            int, typer.Option(help="HTTP threads per worker process (at least 8).")
+        ] = THREADS,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                help="Processes serving HTTP on the one port (default: one per core, at most "
+                "4); the scheduler runs in one of them. Socket Mode uses one.",
+                min=1,
+            ),
+        ] = None,
     ) -> None:
-        """Run the Slack app: /atrisk, buttons, App Home (HTTP, or Socket Mode)."""
+        """Run the Slack app: /atrisk, buttons, App Home (HTTP in worker processes, or Socket
+        Mode)."""
         ctx = Context()
         logging.getLogger().setLevel(ctx.settings.log_level.upper())
         try:
-            serve(ctx, host=host, port=port, threads=threads)
+            code = serve(
+                ctx,
+                host=host,
+                port=port,
+                threads=threads,
+                workers=default_workers() if workers is None else workers,
+            )
         finally:
             ctx.close()
+        if code:
+            raise typer.Exit(code)

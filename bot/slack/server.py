@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
@@ -27,7 +29,7 @@ from waitress.wasyncore import close_all, loop
 
 from bot.slack.request_guard import WSGIApp, answer, guard
 from storage.errors import StorageError
-from storage.seen_requests import SeenRequests
+from storage.seen_requests import SeenRequests, memory_file
 
 if TYPE_CHECKING:
     from bot.bootstrap import Context
@@ -50,21 +52,25 @@ def health(ctx: Context) -> tuple[int, dict[str, Any]]:
     return 200, {"ok": True, "db": "ok"}
 
 
-def shared_memory(ctx: Context) -> SeenRequests | None:
-    """Replay memory shared by the replicas on PostgreSQL; None on SQLite, which serves one
-    process (and where the write on every request could wait behind a daily run's)."""
-    return None if ctx.engine.dialect.name == "sqlite" else SeenRequests(ctx.engine)
+def shared_memory(ctx: Context, replay_file: Path | None = None) -> SeenRequests | None:
+    """Replay memory shared by the replicas on PostgreSQL. On SQLite, the memory shared by
+    the worker processes of one ``atrisk serve`` in ``replay_file`` (a SQLite file of its
+    own, so the write on every request never waits behind a daily run's); None for a single
+    process, which remembers by itself."""
+    if ctx.engine.dialect.name != "sqlite":
+        return SeenRequests(ctx.engine)
+    return None if replay_file is None else SeenRequests(memory_file(replay_file))
 
 
-def wsgi_app(app: App, ctx: Context) -> WSGIApp:
+def wsgi_app(app: App, ctx: Context, *, replay_file: Path | None = None) -> WSGIApp:
     """One WSGI application: ``/healthz``, and ``POST /slack/events`` through the guard to
-    bolt's handler; anything else is 404."""
+    bolt's handler; anything else is 404. ``replay_file``: see ``shared_memory``."""
     secret = ctx.settings.slack_signing_secret
     slack = guard(
         SlackRequestHandler(app, path=EVENTS_PATH),
         secret=secret.get_secret_value() if secret else None,
         max_body=ctx.settings.slack_max_body_bytes,
-        shared=shared_memory(ctx),
+        shared=shared_memory(ctx, replay_file),
     )
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -88,23 +94,27 @@ def wsgi_app(app: App, ctx: Context) -> WSGIApp:
 
 
 class HttpServer:
-    """A waitress server for ``wsgi`` on ``host:port`` (port 0 picks a free one) that refuses
+    """A waitress server for ``wsgi`` on ``host:port`` (port 0 picks a free one), or on
+    ``sock``, a socket already listening (shared by several worker processes), that refuses
     a body over ``max_body`` bytes with 413 from its ``Content-Length``, without reading it."""
 
     def __init__(
         self,
         wsgi: WSGIApp,
         *,
-        host: str,
-        port: int,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        sock: socket.socket | None = None,
         threads: int = THREADS,
         poll_seconds: float = 1.0,
         max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
+        where: dict[str, Any] = {"sockets": [sock]} if sock else {"host": host, "port": port}
+        if sock is not None:
+            host = str(sock.getsockname()[0])
         self._server: Any = create_server(
             wsgi,
-            host=host,
-            port=port,
+            **where,
             threads=max(threads, THREADS),
             ident="atrisk",
             asyncore_loop_timeout=poll_seconds,
