@@ -64,7 +64,7 @@ def held_out(lead_id: str, day: dt.date, share: float) -> bool:
 def _source_frames(source: Engine) -> pd.DataFrame:
     from sqlalchemy import select
 
-    from storage.models import Lead
+    from storage.lead_models import Lead
 
     with source.connect() as conn:
         return pd.read_sql(select(Lead), conn)

@@ -17,12 +17,9 @@ from pydantic_core import ErrorDetails
 
 from bot.errors import SpecError
 from bot.spec_keys import unknown_key_message
+from bot.spec_leads import lead_label, lead_required_tables
+from bot.spec_yaml import runaway_quote, yaml_error_place
 from scoring.catalog import FeatureInfo
-
-#: the source tables of ``entity: lead`` (``storage.ingest.contract.LEAD_REQUIRED``)
-LEAD_TABLES = ("leads", "lead_activity", "team")
-#: the tables only a churn product reads (``entity: account``)
-CHURN_ONLY_TABLES = ("accounts", "usage", "integration_runs", "tickets", "account_features")
 
 # Why each required field matters; used in the refusal message.
 WHY_REQUIRED: dict[str, str] = {
@@ -79,15 +76,8 @@ class Entity(_Section):
 
     @model_validator(mode="after")
     def _lead_label(self) -> Entity:
-        if self.kind != "lead":
-            return self
-        if "label" not in self.model_fields_set:
-            self.label = "converted_at"
-        elif self.label != "converted_at":  # a lead spec copied from the churn example
-            raise ValueError(
-                f"entity.label is {self.label} but entity is lead, whose label is the leads "
-                "table's converted_at: set `label: converted_at` under entity, or delete the line"
-            )
+        if self.kind == "lead":
+            self.label = lead_label(self.label, given="label" in self.model_fields_set)
         return self
 
 
@@ -304,19 +294,10 @@ class Spec(_Section):
 
     @model_validator(mode="after")
     def _lead_tables(self) -> Spec:
-        if self.entity.kind != "lead":
-            return self
-        if "required_tables" not in self.contract.model_fields_set:
-            self.contract.required_tables = list(LEAD_TABLES)
-            return self
-        churn = [t for t in self.contract.required_tables if t in CHURN_ONLY_TABLES]
-        if churn:  # a lead spec copied from the churn example keeps the churn tables
-            raise ValueError(
-                f"contract.required_tables lists churn tables ({', '.join(churn)}) but entity "
-                f"is lead, which reads {', '.join(LEAD_TABLES)}: set `required_tables: "
-                f"[{', '.join(LEAD_TABLES)}]` under contract, or delete the line (a lead spec "
-                "requires those by default); see docs/lead-scoring.md"
-            )
+        if self.entity.kind == "lead":
+            given = "required_tables" in self.contract.model_fields_set
+            tables = lead_required_tables(self.contract.required_tables, given=given)
+            self.contract.required_tables = tables
         return self
 
     def job_name(self, name: str) -> str:
@@ -390,51 +371,11 @@ def load_spec(path: Path) -> Spec:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise SpecError(f"{path}: not valid YAML {_where(e)}") from None
+        raise SpecError(f"{path}: not valid YAML {yaml_error_place(e)}") from None
     try:
         return parse_spec(data, source=path.name, base_dir=path.resolve().parent, text=text)
     except SpecError:
-        runaway = _runaway_quote(text)
+        runaway = runaway_quote(text)
         if runaway is None:
             raise
         raise SpecError(f"{path}: {runaway}") from None
-
-
-def _where(e: yaml.YAMLError) -> str:
-    """``at line 3, column 9: found … (while scanning …, from line 2)``: the YAML error's place."""
-    mark = getattr(e, "problem_mark", None)
-    if mark is None:
-        return f"({e})"
-    problem = getattr(e, "problem", None) or "cannot be read"
-    out = f"at line {mark.line + 1}, column {mark.column + 1}: {problem}"
-    context, start = getattr(e, "context", None), getattr(e, "context_mark", None)
-    if context and start is not None:
-        out += f" ({context} that starts at line {start.line + 1}, column {start.column + 1})"
-    if "quoted scalar" in (context or ""):
-        out += "; a closing quote is probably missing"
-    return out
-
-
-def _runaway_quote(text: str) -> str | None:
-    """A quoted value that runs over several lines: YAML reads on to the next quote, so a
-    missing closing quote swallows the fields below it instead of being an error."""
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return None
-    todo = [root] if root is not None else []
-    while todo:
-        node = todo.pop()
-        if isinstance(node, yaml.ScalarNode):
-            start, end = node.start_mark, node.end_mark
-            if node.style in ('"', "'") and end.line > start.line:
-                return (
-                    f"the quoted value at line {start.line + 1}, column {start.column + 1} runs "
-                    f"on to line {end.line + 1}: a closing quote ({node.style}) is probably "
-                    "missing on its line"
-                )
-        elif isinstance(node, yaml.MappingNode):
-            todo += [n for pair in reversed(node.value) for n in reversed(pair)]
-        elif isinstance(node, yaml.SequenceNode):
-            todo += list(reversed(node.value))
-    return None

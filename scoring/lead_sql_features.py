@@ -23,7 +23,7 @@ from scoring.lead_features import (
     lead_columns,
     open_mask,
 )
-from storage.models import Lead, LeadActivity
+from storage.lead_models import Lead, LeadActivity
 
 
 def _midnight(d: dt.date) -> dt.datetime:

@@ -1,13 +1,15 @@
 """SQLAlchemy 2.0 typed models: the source tables of the input contract and atrisk's own tables.
 
 Alembic migrations (``storage/migrations``) own the schema; these classes describe it for the
-ORM and for ``alembic revision --autogenerate``. Nothing here calls ``create_all``.
+ORM and for ``alembic revision --autogenerate``. Nothing here calls ``create_all``. The lead
+tables are in ``storage.lead_models``, on the same metadata (``storage.base``); importing this
+module defines every table.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -18,38 +20,18 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
     func,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+from storage.base import Base, utcnow
+from storage.lead_models import Lead as Lead  # the lead tables, on the same metadata
+from storage.lead_models import LeadActivity as LeadActivity
 from storage.product import ProductScoped
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        dict[str, Any]: JSON,
-        list[Any]: JSON,
-        dt.datetime: DateTime(timezone=True),
-    }
-
 
 # ---------------------------------------------------------------- source tables (input contract)
 
@@ -134,35 +116,6 @@ class AccountFeatureRow(Base):
     churned_within_horizon: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_account_features_as_of", "as_of"),)
-
-
-class Lead(Base):
-    """A sales lead: one person at a company, owned by an SDR or AE (``entity: lead``)."""
-
-    __tablename__ = "leads"
-
-    lead_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    company: Mapped[str] = mapped_column(String(512), index=True)
-    owner_email: Mapped[str] = mapped_column(String(320), index=True)
-    source: Mapped[str | None] = mapped_column(String(128))
-    segment: Mapped[str | None] = mapped_column(String(128))
-    employees: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[dt.date] = mapped_column(Date)
-    converted_at: Mapped[dt.date | None] = mapped_column(Date, index=True)
-    disqualified_at: Mapped[dt.date | None] = mapped_column(Date)
-
-
-class LeadActivity(Base):
-    """One thing a lead did: a visit, an email reply, a demo request, a trial event, …"""
-
-    __tablename__ = "lead_activity"
-
-    lead_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    ts: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
-    type: Mapped[str] = mapped_column(String(32), primary_key=True)
-    detail: Mapped[str | None] = mapped_column(Text)
-
-    __table_args__ = (Index("ix_lead_activity_ts", "ts"),)
 
 
 class IngestRun(Base):

@@ -60,6 +60,7 @@ class AlertView:
     since: str | None = None  # what changed since the account's open play or dismissal
     portfolio: tuple[int, int, float] | None = None  # rank, size, median risk of the CSM's
     model_kind: str | None = None  # lightgbm | logistic | rules
+    scored_on: dt.date | None = None  # the day of the scores served while the model is paused
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,14 @@ def long_date(day: dt.date) -> str:
 def banner_text(scored_on: dt.date) -> str:
     """The banner every alert and answer carries while the model is paused."""
     return f"Model paused — using last week's data (scored {long_date(scored_on)})"
+
+
+def scored_note(as_of: dt.date, served_on: dt.date | None) -> str:
+    """The footer's day: ``scored 2 Dec 2024``; while the model is paused, the day of the
+    scores served (``served_on``), as the banner says it: ``using last week's data (scored …)``."""
+    if served_on is None:
+        return f"scored {long_date(as_of)}"
+    return f"using last week's data (scored {long_date(served_on)})"
 
 
 def banner_block(banner: str) -> dict[str, Any]:
@@ -255,7 +264,7 @@ def _context(view: AlertView) -> dict[str, Any]:
         parts = [f"Rules score {view.model_version or ''}".strip() + f" ({RULES_NOTE})"]
     else:
         parts = [f"Model {view.model_version}" if view.model_version else "Model unknown"]
-    parts += [f"scored {long_date(view.as_of)}", f"account {view.account_id}"]
+    parts += [scored_note(view.as_of, view.scored_on), f"account {view.account_id}"]
     return {
         "type": "context",
         "block_id": "atrisk.context",

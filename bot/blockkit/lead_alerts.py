@@ -30,7 +30,7 @@ from bot.blockkit.alerts import (
     acted_text,
     alert_metadata,
     banner_block,
-    long_date,
+    scored_note,
     short_date,
     with_banner,
 )
@@ -133,7 +133,7 @@ def render_lead_alert(view: LeadAlertView, *, acted: ActedView | None = None) ->
         blocks.append({"type": "context", "block_id": "atrisk.acted", "elements": [line]})
     parts = [
         f"Model {view.model_version or 'unknown'}",
-        f"scored {long_date(view.scored_on or view.as_of)}",
+        scored_note(view.as_of, view.scored_on),
     ]
     parts.append(f"lead {view.lead_id}")
     line = _plain(safe(" · ".join(parts), MAX_FIELD_TEXT))

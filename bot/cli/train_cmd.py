@@ -15,6 +15,7 @@ from rich.table import Table
 from bot.bootstrap import Context
 from bot.cli.output import console, parse_day, print_json, progress
 from bot.lifecycle.training import TrainingReport, train_model
+from scoring.model_metrics import PeriodMetrics
 
 AsOf = Annotated[
     str | None,
@@ -25,45 +26,54 @@ AsOf = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON")]
 
 
+#: the test-period metrics shown for a model, in this order
+METRICS = ("roc_auc", "pr_auc", "precision_at_budget", "recall_at_budget", "brier", "ece")
+
+
 def _fmt(value: Any) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
+def _metric_table(title: str, columns: dict[str, PeriodMetrics]) -> Table:
+    """One row per metric, one column per model (e.g. ``{"model": …, "baseline": …}``)."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("metric", justify="left")
+    for name in columns:
+        table.add_column(name, justify="right")
+    for key in METRICS:
+        table.add_row(key, *(_fmt(metrics.get(key)) for metrics in columns.values()))
+    return table
+
+
+def _warnings(report: TrainingReport) -> None:
+    for w in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}")
+
+
 def render_rules(report: TrainingReport) -> None:
     """A rules score put live: its reading on the labelled history, why, and any candidate."""
-    test = report.metrics.test
-    table = Table(title=f"Rules score {report.version} (all labelled rows)", title_justify="left")
-    table.add_column("metric", justify="left")
-    table.add_column("rules score", justify="right")
-    for key in ("roc_auc", "pr_auc", "precision_at_budget", "recall_at_budget", "brier", "ece"):
-        table.add_row(key, _fmt(test.get(key)))
-    console.print(table)
+    title = f"Rules score {report.version} (all labelled rows)"
+    console.print(_metric_table(title, {"rules score": report.metrics.test}))
     if report.split:
         console.print(escape(report.split[:1].upper() + report.split[1:]) + ".")
     if report.candidate:
         console.print(f"Trained model {report.candidate} stays a candidate (`atrisk model list`).")
     console.print(f"Rules score {report.version} is live — {escape(report.why)}.")
-    for w in report.warnings:
-        console.print(f"[yellow]warning:[/yellow] {escape(w)}")
+    _warnings(report)
 
 
 def render_backfill(report: TrainingReport) -> None:
     """A model trained for past days: its test metrics, and that the live model stays."""
-    test = report.metrics.test
-    table = Table(title=f"Model {report.version} (test period)", title_justify="left")
-    table.add_column("metric", justify="left")
-    table.add_column("model", justify="right")
-    for key in ("roc_auc", "pr_auc", "precision_at_budget", "recall_at_budget", "brier", "ece"):
-        table.add_row(key, _fmt(test.get(key)))
-    console.print(table)
+    title = f"Model {report.version} (test period)"
+    console.print(_metric_table(title, {"model": report.metrics.test}))
     console.print(escape(report.backfill_sentence()))
     if report.candidate:
         console.print(f"Trained model {report.candidate} stays a candidate (`atrisk model list`).")
-    for w in report.warnings:
-        console.print(f"[yellow]warning:[/yellow] {escape(w)}")
+    _warnings(report)
 
 
 def render(report: TrainingReport, *, entity: str = "account") -> None:
+    """The training report in the terminal: metrics against the baseline, by segment, verdict."""
     if report.backfill:
         render_backfill(report)
         return
@@ -71,13 +81,8 @@ def render(report: TrainingReport, *, entity: str = "account") -> None:
         render_rules(report)
         return
     m = report.metrics
-    test, base = m.test, m.baseline_test
-    table = Table(title=f"Model {report.version} (test period)", title_justify="left")
-    for name in ("metric", "model", "baseline"):
-        table.add_column(name, justify="left" if name == "metric" else "right")
-    for key in ("roc_auc", "pr_auc", "precision_at_budget", "recall_at_budget", "brier", "ece"):
-        table.add_row(key, _fmt(test.get(key)), _fmt(base.get(key)))
-    console.print(table)
+    columns = {"model": m.test, "baseline": m.baseline_test}
+    console.print(_metric_table(f"Model {report.version} (test period)", columns))
     segments = m.by_segment
     if segments:
         seg = Table(title="By segment (bias audit)", title_justify="left")
@@ -103,8 +108,7 @@ def render(report: TrainingReport, *, entity: str = "account") -> None:
         "candidate": "not promoted: it stays a candidate",
     }[report.state]
     console.print(f"Model {report.version}: {verdict} — {escape(report.why)}.")
-    for w in report.warnings:
-        console.print(f"[yellow]warning:[/yellow] {escape(w)}")
+    _warnings(report)
 
 
 def register(app: typer.Typer) -> None:

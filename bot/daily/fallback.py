@@ -23,14 +23,8 @@ from bot.daily.decide import FallbackCause
 from bot.lifecycle.accuracy import live_accuracy
 from bot.lifecycle.model_state import read_state
 from bot.spec import Spec
-from storage.models import (
-    AccountFeatureRow,
-    IntegrationRun,
-    LeadActivity,
-    ScoringRun,
-    Ticket,
-    Usage,
-)
+from storage.lead_models import LeadActivity
+from storage.models import AccountFeatureRow, IntegrationRun, ScoringRun, Ticket, Usage
 
 WINDOW_DAYS = 14  # last good scores older than this are not served
 

@@ -27,7 +27,7 @@ from scoring.predict import score_accounts, wording_for
 from scoring.reasons import plain_records
 from scoring.registry import ModelArtifact
 from scoring.sql_features import build_features_sql
-from storage.models import Lead
+from storage.lead_models import Lead
 from storage.repositories.sources import load_account_features
 
 if TYPE_CHECKING:

@@ -47,7 +47,9 @@ def view_from_rows(
     scored_on: dt.date | None,
     model_kind: str | None = None,
 ) -> AlertView:
-    """The message's values from the rows (pure: no session is touched)."""
+    """The message's values from the rows (pure: no session is touched); ``scored_on`` is the
+    day of the scores the run served (last week's while paused)."""
+    served = (scored_on or alert.as_of) if alert.fallback else None
     return AlertView(
         alert_id=alert.id,
         alert_key=alert.alert_key,
@@ -65,7 +67,8 @@ def view_from_rows(
         model_version=model_version,
         model_kind=model_kind,
         as_of=alert.as_of,
-        fallback_banner=banner_text(scored_on or alert.as_of) if alert.fallback else None,
+        fallback_banner=banner_text(served) if served else None,
+        scored_on=served,
         since=alert.since_text,
         portfolio=_portfolio(alert),
     )

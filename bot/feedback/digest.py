@@ -25,16 +25,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.answers.activity import adoption
 from bot.answers.lookups import caller_in
 from bot.blockkit.alerts import short_date
 from bot.blockkit.digest import DigestLine, DigestView, render_digest
 from bot.daily.fallback import serving
+from bot.feedback.digest_parts import (
+    confirmed_last_week,
+    digest_line,
+    grade_last_week,
+    overdue_detail,
+    overdue_plays,
+)
 from bot.feedback.lead_digest import build_lead_view
 from bot.ports import Message, SlackCallFailed
 from storage import job_lock
-from storage.models import Account, Alert, Outcome, TeamMember
-from storage.repositories import plays as plays_repo
+from storage.models import Account, Outcome, TeamMember
 from storage.repositories import queue as qq
 from storage.repositories import read_models as q
 
@@ -82,16 +87,6 @@ def due_monday(zone: ZoneInfo, now: dt.datetime) -> dt.date | None:
     return local.date() if local.weekday() == 0 and local.hour >= DIGEST_HOUR else None
 
 
-def _line(session: Session, account: Account, alert_id: int | None, detail: str) -> DigestLine:
-    alert = session.get(Alert, alert_id) if alert_id is not None else None
-    return DigestLine(
-        account=account.name,
-        detail=detail,
-        channel=alert.posted_channel if alert else None,
-        ts=alert.posted_ts if alert else None,
-    )
-
-
 def _money(arr: float | None) -> str:
     return f"ARR {arr:,.0f}" if arr is not None else "ARR unknown"
 
@@ -119,7 +114,7 @@ def build_view(ctx: Root, session: Session, manager: TeamMember, monday: dt.date
         h = handled.get(f.account_id)
         csm = names.get(f.csm_email.lower(), f.csm_email)
         detail = f"{_money(f.arr)} · risk {f.risk:.0%} · {csm}{extra}"
-        return _line(session, accounts[f.account_id], h.alert_id if h else None, detail)
+        return digest_line(session, accounts[f.account_id].name, h.alert_id if h else None, detail)
 
     unacted = [f for f in by_arr if (h := handled.get(f.account_id)) and not h.acted]
     view.at_risk, view.arr_at_risk = len(flagged), sum(f.arr or 0.0 for f in flagged)
@@ -129,32 +124,24 @@ def build_view(ctx: Root, session: Session, manager: TeamMember, monday: dt.date
         line(f, f" · alerted {short_date(handled[f.account_id].alerted_on)}")
         for f in unacted[:SHOWN]
     ]
-    overdue = [
-        p
-        for p in plays_repo.open_plays_of(session, owner_emails=scope)
-        if p.due_on is not None and p.due_on < monday
-    ]
-    overdue.sort(key=lambda p: (p.due_on or monday, p.id))
+    overdue = overdue_plays(session, scope, monday)
     play_accounts = q.accounts_by_id(session, account_ids=[p.account_id for p in overdue])
     view.overdue_total = len(overdue)
     view.overdue = [
-        _line(
+        digest_line(
             session,
-            play_accounts[p.account_id],
+            play_accounts[p.account_id].name,
             p.alert_id,
-            f"{p.title} · due {short_date(p.due_on or monday)} · "
-            f"{names.get((p.owner_email or '').lower(), p.owner_email or 'nobody')}",
+            overdue_detail(p, names, monday),
         )
         for p in overdue[:SHOWN]
         if p.account_id in play_accounts
     ]
     view.saves = [
-        _line(session, a, o.alert_id, _money(o.arr_after))
+        digest_line(session, a.name, o.alert_id, _money(o.arr_after))
         for o, a in _saves(session, scope, monday)
     ]
-    week = adoption(ctx, caller, today=monday).latest  # the last full week, graded
-    view.adoption = week.adoption_rate if week is not None else None
-    view.tier = week.tier if week is not None else "no alerts"
+    grade_last_week(view, ctx, caller, monday)
     return view
 
 
@@ -165,14 +152,7 @@ def _saves(
     stmt = (
         select(Outcome, Account)
         .join(Account, Account.account_id == Outcome.account_id)
-        .where(
-            Outcome.observed_on >= monday - dt.timedelta(days=7),
-            Outcome.observed_on < monday,
-            Outcome.state == "retained",
-            Outcome.acted.is_(True),
-            Outcome.held_out.is_(False),
-            Account.csm_email.in_(sorted(scope)),
-        )
+        .where(*confirmed_last_week(monday, "retained"), Account.csm_email.in_(sorted(scope)))
         .order_by(Account.arr.desc(), Outcome.id)
     )
     return [(o, a) for o, a in session.execute(stmt)][:SHOWN]

@@ -12,13 +12,19 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.answers.activity import adoption, lead_company
+from bot.answers.activity import lead_company
 from bot.answers.lookups import caller_in
 from bot.blockkit.alerts import short_date
 from bot.blockkit.digest import DigestLine, DigestView
 from bot.daily.fallback import serving
+from bot.feedback.digest_parts import (
+    confirmed_last_week,
+    digest_line,
+    grade_last_week,
+    overdue_detail,
+    overdue_plays,
+)
 from storage.models import Alert, Outcome, Score, TeamMember
-from storage.repositories import plays as plays_repo
 from storage.repositories import queue as qq
 from storage.repositories import read_models as q
 
@@ -45,16 +51,6 @@ def _hot(session: Session, run_id: int, scope: frozenset[str]) -> list[tuple[Sco
     return out
 
 
-def _line(session: Session, name: str, alert_id: int | None, detail: str) -> DigestLine:
-    alert = session.get(Alert, alert_id) if alert_id is not None else None
-    return DigestLine(
-        account=name,
-        detail=detail,
-        channel=alert.posted_channel if alert else None,
-        ts=alert.posted_ts if alert else None,
-    )
-
-
 def build_lead_view(
     ctx: Root, session: Session, manager: TeamMember, monday: dt.date
 ) -> DigestView:
@@ -74,7 +70,7 @@ def build_lead_view(
         h = handled.get(sc.account_id)
         who = names.get(owner.lower(), owner)
         detail = f"{sc.risk:.0%} likely to convert · owner {who}{extra}"
-        return _line(session, company, h.alert_id if h else None, detail)
+        return digest_line(session, company, h.alert_id if h else None, detail)
 
     unacted = [(sc, c, o) for sc, c, o in hot if (h := handled.get(sc.account_id)) and not h.acted]
     view.at_risk = len(hot)
@@ -84,25 +80,19 @@ def build_lead_view(
         line(sc, c, o, f" · alerted {short_date(handled[sc.account_id].alerted_on)}")
         for sc, c, o in unacted[:SHOWN]
     ]
-    overdue = [
-        p
-        for p in plays_repo.open_plays_of(session, owner_emails=scope)
-        if p.due_on is not None and p.due_on < monday
-    ]
-    overdue.sort(key=lambda p: (p.due_on or monday, p.id))
+    overdue = overdue_plays(session, scope, monday)
     view.overdue_total = len(overdue)
     view.overdue = [
-        _line(
+        digest_line(
             session,
             lead_company(session, p.account_id, p.opened_on or monday),
             p.alert_id,
-            f"{p.title} · due {short_date(p.due_on or monday)} · "
-            f"{names.get((p.owner_email or '').lower(), p.owner_email or 'nobody')}",
+            overdue_detail(p, names, monday),
         )
         for p in overdue[:SHOWN]
     ]
     view.saves = [
-        _line(
+        digest_line(
             session,
             lead_company(session, o.account_id, al.as_of),
             o.alert_id,
@@ -111,9 +101,7 @@ def build_lead_view(
         )
         for o, al in _conversions(session, scope, monday)
     ]
-    week = adoption(ctx, caller, today=monday).latest
-    view.adoption = week.adoption_rate if week is not None else None
-    view.tier = week.tier if week is not None else "no alerts"
+    grade_last_week(view, ctx, caller, monday)
     return view
 
 
@@ -124,14 +112,7 @@ def _conversions(
     stmt = (
         select(Outcome, Alert)
         .join(Alert, Alert.id == Outcome.alert_id)
-        .where(
-            Outcome.observed_on >= monday - dt.timedelta(days=7),
-            Outcome.observed_on < monday,
-            Outcome.state == "converted",
-            Outcome.acted.is_(True),
-            Outcome.held_out.is_(False),
-            Alert.csm_email.in_(sorted(scope)),
-        )
+        .where(*confirmed_last_week(monday, "converted"), Alert.csm_email.in_(sorted(scope)))
         .order_by(Outcome.observed_on, Outcome.id)
     )
     return [(o, al) for o, al in session.execute(stmt)][:SHOWN]

@@ -21,7 +21,8 @@ from bot.blockkit.text import hidden_key
 from bot.ports import DRY_RUN_TS, Message, SlackCallFailed, SlackPort
 from bot.report.text import outcome_sentence
 from storage.dates import day_of
-from storage.models import Account, Action, Lead, Outcome
+from storage.lead_models import Lead
+from storage.models import Account, Action, Outcome
 from storage.repositories.feedback import action_for, alerts_awaiting_outcome, outcomes_to_announce
 
 if TYPE_CHECKING:

@@ -1,10 +1,10 @@
 """Who may act on an alert or a play, and whether a click belongs to the message it came from.
 
 The account's CSM (a lead's owner, an SDR or AE), the managers above them and admins may
-act; anyone else is told whose account (lead) it is and nothing is recorded. A click is
-honoured only on the alert's own message (the channel and ts atrisk stored when it posted it,
-and the message's metadata when Slack sends it): a button value naming another alert changes
-nothing.
+act; anyone else is told whose account (lead) it is, or that it has no owner (then only an
+admin may act), and nothing is recorded. A click is honoured only on the alert's own message
+(the channel and ts atrisk stored when it posted it, and the message's metadata when Slack
+sends it): a button value naming another alert changes nothing.
 
 Errors: ``NotYours`` (someone else's account), ``NotThisMessage`` (a button that did not come
 from the alert's message), both ``AtriskError``s answered with an ephemeral sentence.
@@ -67,10 +67,16 @@ def check_allowed(session: Session, alert: Alert, slack_user_id: str) -> TeamMem
         caller.is_admin or (caller.role in OWNER_ROLES and _in(csm, caller.csm_emails))
     ):
         return repo.member_by_email(session, email=caller.email)
-    owner = repo.member_by_email(session, email=csm) if csm else None
     lead = alert.product == LEAD
-    name = owner.name if owner else ("another rep" if lead else "another CSM")
     what = "lead" if lead else "account"
+    if not csm:
+        column = "`owner_email` in the leads table" if lead else "`csm_email` in the accounts table"
+        raise NotYours(
+            f"This {what} has no {'owner' if lead else 'CSM'}: only an admin can act on it "
+            f"until one is set ({column}). Nothing was recorded."
+        )
+    owner = repo.member_by_email(session, email=csm)
+    name = owner.name if owner else ("another rep" if lead else "another CSM")
     raise NotYours(
         f"This is {name}'s {what}: only {name}, their manager or an admin can act on it. "
         "Nothing was recorded."

@@ -31,7 +31,8 @@ from sqlalchemy.orm import Session
 from bot.spec import Spec
 from scoring.evaluate import METRIC_NAMES, matured_metric
 from storage.dates import day_or_none
-from storage.models import Account, Lead, ModelVersion, Score, ScoringRun
+from storage.lead_models import Lead
+from storage.models import Account, ModelVersion, Score, ScoringRun
 
 WINDOW_DAYS = 28
 MAX_RUNS = 4

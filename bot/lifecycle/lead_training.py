@@ -25,7 +25,7 @@ from scoring.lead_scoring import train_leads
 from scoring.lead_sql_features import build_lead_features_sql
 from scoring.train import TrainConfig, TrainResult, prepare
 from storage.dates import day_or_none
-from storage.models import Lead, LeadActivity
+from storage.lead_models import Lead, LeadActivity
 
 if TYPE_CHECKING:
     from bot.lifecycle.training import Progress

@@ -13,6 +13,7 @@ import functools
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from bot.report.charts import Bar, bar_chart
 
@@ -69,8 +70,10 @@ def _environment() -> Environment:
     return env
 
 
-def _adoption_bars(weeks: list[dict[str, Any]]) -> list[Bar]:
-    return [
+def _adoption_chart(weeks: list[dict[str, Any]], *, y_label: str) -> Markup:
+    """Adoption week by week against the tier bands; weeks without alerts and the week in
+    progress are shown but not graded."""
+    bars = [
         Bar(
             str(w["week"]),
             w["adoption_rate"] if w["alerts"] and not w["in_progress"] else None,
@@ -79,6 +82,7 @@ def _adoption_bars(weeks: list[dict[str, Any]]) -> list[Bar]:
         )
         for w in weeks
     ]
+    return bar_chart(bars, y_label=y_label, x_label="week (starting Monday)", lines=ADOPTION_BANDS)
 
 
 def _group_bar(label: str, g: dict[str, Any] | None) -> Bar:
@@ -111,12 +115,7 @@ def render_lead_html(report: dict[str, Any], *, title: str) -> str:
     graded = [w for w in leads["weeks"] if w["alerts"] and not w["in_progress"]]
     latest = graded[-1] if graded else None
     charts = {
-        "adoption": bar_chart(
-            _adoption_bars(leads["weeks"]),
-            y_label="owners who chose a play (%)",
-            x_label="week (starting Monday)",
-            lines=ADOPTION_BANDS,
-        ),
+        "adoption": _adoption_chart(leads["weeks"], y_label="owners who chose a play (%)"),
         "conversion": bar_chart(
             [
                 Bar(
@@ -155,11 +154,8 @@ def render_html(
     acc = report["accuracy"]
     lift, obs = report["lift"], report["observational"]
     charts = {
-        "adoption": bar_chart(
-            _adoption_bars(report["weekly_adoption"]),
-            y_label="CSMs who chose a playbook (%)",
-            x_label="week (starting Monday)",
-            lines=ADOPTION_BANDS,
+        "adoption": _adoption_chart(
+            report["weekly_adoption"], y_label="CSMs who chose a playbook (%)"
         ),
         "lift": bar_chart(
             [_group_bar("alerted", lift["alerted"]), _group_bar("held out", lift["holdout"])],

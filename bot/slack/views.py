@@ -61,6 +61,13 @@ COMMANDS = (
     ("/atrisk help", "this message"),
     ("/atrisk model disable <reason> | enable", "admins only: the kill switch"),
 )
+#: ``/atrisk help`` under a lead spec: what the lead app answers, in leads and their owners
+LEAD_COMMANDS = (
+    ("/atrisk", "the hot leads you own (your team's, for managers): top 10"),
+    ("/atrisk leads [N]", "more of them: chance to convert, why, owner, who acted"),
+    ("/atrisk <company or lead id>", "one lead: chance to convert, reasons, and who acted"),
+    *COMMANDS[-4:],  # report, status, help, the kill switch
+)
 
 
 def _md(text: str) -> dict[str, Any]:
@@ -281,25 +288,34 @@ def status(answer: Status) -> dict[str, Any]:
     return message(f"atrisk status: model {safe(answer.model_state, 32)}", blocks)
 
 
-def help_message(persona: str, job: str, note: str | None = None) -> dict[str, Any]:
-    """``/atrisk help`` (and the answer to anything not understood)."""
+def help_message(
+    persona: str, job: str, note: str | None = None, *, entity: str = "account"
+) -> dict[str, Any]:
+    """``/atrisk help`` (and the answer to anything not understood); ``entity`` is the spec's:
+    a lead spec lists the commands that answer about leads."""
     blocks: list[dict[str, Any]] = []
     if note:
         blocks.append(section(safe(note, 500, markup=True)))
     blocks.append(section(f"*atrisk* is for {safe(persona, 500)}.\n_{safe(job, 1000)}_"))
-    usage = "\n".join(f"`{safe(cmd, 100)}` — {safe(what, 200)}" for cmd, what in COMMANDS)
+    commands = LEAD_COMMANDS if entity == "lead" else COMMANDS
+    usage = "\n".join(f"`{safe(cmd, 100)}` — {safe(what, 200)}" for cmd, what in commands)
     blocks.append(section(usage))
     return message(safe(note, 500, markup=True) if note else "atrisk: what I can answer", blocks)
 
 
-def unknown_caller(slack_user_id: str, owners: Sequence[str]) -> dict[str, Any]:
-    """The answer for someone not in the team table: why, and what to ask for."""
+def unknown_caller(
+    slack_user_id: str, owners: Sequence[str], *, entity: str = "account"
+) -> dict[str, Any]:
+    """The answer for someone not in the team table: why, and what to ask for (the roles of
+    the spec's product: CSMs own accounts, SDRs and AEs own leads)."""
     who = " or ".join(f"<@{o}>" for o in owners if SLACK_USER_ID.match(o)) or "your atrisk admin"
     uid = slack_user_id if SLACK_USER_ID.match(slack_user_id) else "(unknown)"
+    lead = entity == "lead"
+    roles = "sdr, ae, manager, analyst or admin" if lead else "csm, manager, analyst or admin"
     text = (
-        f"Sorry, you are not in atrisk's team table yet, so I don't know whose accounts to show. "
-        f"Ask {who} to add a row for you to the `team` table with your email, your role "
-        f"(csm, manager, analyst or admin) and `slack_user_id` {uid}."
+        f"Sorry, you are not in atrisk's team table yet, so I don't know whose "
+        f"{'leads' if lead else 'accounts'} to show. Ask {who} to add a row for you to the "
+        f"`team` table with your email, your role ({roles}) and `slack_user_id` {uid}."
     )
     return message("You are not in atrisk's team table yet.", [section(text)])
 
@@ -307,6 +323,9 @@ def unknown_caller(slack_user_id: str, owners: Sequence[str]) -> dict[str, Any]:
 # ---------------------------------------------------------------- App Home
 
 
-def home_for_stranger(slack_user_id: str, owners: Sequence[str]) -> dict[str, Any]:
+def home_for_stranger(
+    slack_user_id: str, owners: Sequence[str], *, entity: str = "account"
+) -> dict[str, Any]:
     """The Home tab for someone not in the team table: why it is empty and what to ask."""
-    return {"type": "home", "blocks": unknown_caller(slack_user_id, owners)["blocks"]}
+    answer = unknown_caller(slack_user_id, owners, entity=entity)
+    return {"type": "home", "blocks": answer["blocks"]}

@@ -13,7 +13,8 @@ from storage.ingest.coerce import Typed
 from storage.ingest.contract import ACCOUNTS, LEADS
 from storage.ingest.load import LoadCounts
 from storage.ingest.readers import Extract
-from storage.models import Account, IngestRun, Lead
+from storage.lead_models import Lead
+from storage.models import Account, IngestRun
 
 _IN_CHUNK = 500
 

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from sqlalchemy import Connection, func, select
 
 from storage.ingest.coerce import Typed
-from storage.models import Account, Lead, TeamMember, Usage
+from storage.lead_models import Lead
+from storage.models import Account, TeamMember, Usage
 
 #: usage this long after ``churned_at`` is more than a contract running out
 CAME_BACK_AFTER = dt.timedelta(days=30)

@@ -15,7 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Account, Action, Alert, Lead, TeamMember
+from storage.lead_models import Lead
+from storage.models import Account, Action, Alert, TeamMember
 
 
 def get_alert(session: Session, *, alert_id: int) -> Alert | None:

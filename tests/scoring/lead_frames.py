@@ -10,7 +10,7 @@ from sqlalchemy import Engine, insert
 
 from scoring.lead_features import LeadSources
 from storage.ingest.contract import ACTIVITY_TYPES
-from storage.models import Lead, LeadActivity
+from storage.lead_models import Lead, LeadActivity
 
 AS_OF = dt.date(2025, 6, 1)
 

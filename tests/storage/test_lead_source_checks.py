@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, insert
 
-from storage.models import Lead, LeadActivity
+from storage.lead_models import Lead, LeadActivity
 from storage.source_checks import sql_problems
 from storage.source_engine import make_source_engine, prepare_embedded
 

@@ -17,7 +17,8 @@ from bot.daily.job import run_daily
 from bot.delivery.alert_views import load_views
 from bot.lifecycle import model_state
 from bot.lifecycle.accuracy import live_accuracy
-from storage.models import Alert, Lead, LeadActivity, ModelVersion, TeamMember
+from storage.lead_models import Lead, LeadActivity
+from storage.models import Alert, ModelVersion, TeamMember
 from tests.bot.daily.factories import (
     AS_OF,
     FakePoster,

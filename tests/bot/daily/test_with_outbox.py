@@ -38,6 +38,20 @@ def test_a_disabled_model_posts_alerts_with_the_banner(sqlite_ctx: Context) -> N
     assert payload["text"].startswith(BANNER)
 
 
+def test_a_paused_models_alert_footer_says_it_uses_last_weeks_scores(sqlite_ctx: Context) -> None:
+    ids = seed(sqlite_ctx)
+    model_id = add_model(sqlite_ctx)
+    add_run(sqlite_ctx, AS_OF.replace(day=8), model_id, risks_for(ids), alerts=False)
+    model_state.disable(sqlite_ctx, "bad data since Monday", "jane@example.com")
+    run_daily(sqlite_ctx, AS_OF, scorer=FakeScorer())
+    for path in (sqlite_ctx.settings.atrisk_outbox_dir / AS_OF.isoformat()).glob("*.json"):
+        blocks = json.loads(path.read_text())["blocks"]
+        footer = next(b for b in blocks if b.get("block_id") == "atrisk.context")
+        text = footer["elements"][0]["text"]
+        assert "using last week's data (scored 8 Jan 2025)" in text
+        assert "15 Jan 2025" not in text, "the alert's day is not the day its scores were made"
+
+
 def test_the_owners_get_one_ops_message_per_cause_and_day(sqlite_ctx: Context) -> None:
     seed(sqlite_ctx)
     add_model(sqlite_ctx)

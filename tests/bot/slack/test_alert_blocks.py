@@ -220,6 +220,15 @@ def test_the_fallback_banner_comes_first() -> None:
     assert payload["text"].startswith("Model paused")
 
 
+def test_a_paused_alert_names_the_day_its_scores_were_made_in_the_footer() -> None:
+    last_week = dt.date(2024, 11, 25)
+    payload = render_alert(make_view(fallback_banner=banner_text(last_week), scored_on=last_week))
+    footer = next(b for b in payload["blocks"] if b["block_id"] == "atrisk.context")
+    text = footer["elements"][0]["text"]
+    assert "Model 2024-12-01.1 · using last week's data (scored 25 Nov 2024)" in text
+    assert "2 Dec 2024" not in text
+
+
 def test_long_unicode_names_and_reasons_stay_within_block_kit_limits() -> None:
     huge = "🏢 Ünïcødé & <Co> 株式会社 " * 400
     view = make_view(

@@ -123,7 +123,8 @@ def test_a_lead_without_an_owner_is_not_handed_to_the_csm_of_an_account_with_its
         uow.commit()
     value = {"alert": hot.id, "playbook": "call-now"}
     text = app.wait_for_response(click(app, hot, "atrisk.playbook.0", value, JANE))["text"]
-    assert "only another rep, their manager or an admin can act on it" in text
+    assert "This lead has no owner: only an admin can act on it" in text
+    assert "another rep" not in text, "an owner-less lead is nobody's, not another rep's"
     assert rows(lead, Action, hot.id) == []
 
 

@@ -335,6 +335,34 @@ def test_bare_atrisk_report_and_lookups_under_a_lead_spec_speak_of_leads_not_acc
         assert "account" not in text.lower() and "ARR" not in text and "churn" not in text
 
 
+def test_atrisk_help_and_status_under_a_lead_spec_speak_of_leads_and_reps(
+    lead_app: Harness,
+) -> None:
+    app = lead_app
+    score_day(app.ctx, END, post=True)
+    owner = _member(app, _posted_lead_alerts(app)[0].csm_email or "")
+    user = str(owner["slack_user_id"])
+    app.ctx.spec.consumer = app.ctx.spec.consumer.model_copy(
+        update={"persona": "SDRs and AEs", "job_to_be_done": "call the leads about to buy"}
+    )
+    help_text = json.dumps(app.answer("help", user=user), ensure_ascii=False)
+    assert "/atrisk &lt;company or lead id&gt;" in help_text and "/atrisk leads" in help_text
+    status = json.dumps(app.answer("status", user=user), ensure_ascii=False)
+    assert "*Last run*" in status and "*Freshness*" in status
+    for text in (help_text, status):
+        assert "account" not in text.lower(), text
+        assert "CSM" not in text and "ARR" not in text and "churn" not in text, text
+
+
+def test_someone_not_in_the_team_asking_the_lead_app_is_told_the_row_a_rep_needs(
+    lead_app: Harness,
+) -> None:
+    text = _text_of(lead_app.answer("", user="U0STRANGER"))
+    assert "I don't know whose leads to show" in text
+    assert "(sdr, ae, manager, analyst or admin)" in text
+    assert "account" not in text and "csm" not in text.lower()
+
+
 def test_a_slack_app_run_by_the_churn_spec_records_a_click_on_a_lead_alert(
     lead_app: Harness, db_url: str, slack_double: SlackDouble
 ) -> None:

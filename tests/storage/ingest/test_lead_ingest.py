@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 from storage.errors import ContractViolation
 from storage.ingest import ingest
 from storage.ingest.contract import LEAD_REQUIRED
-from storage.models import Lead, LeadActivity
+from storage.lead_models import Lead, LeadActivity
 from tests.storage.ingest.conftest import TEAM, edit, table_counts
 
 HEADER = "lead_id,company,owner_email,source,segment,employees,created_at,converted_at,"

@@ -22,8 +22,11 @@ COMMAND = "/atrisk"
 
 
 def _help(services: AppServices, note: str | None = None) -> dict[str, Any]:
-    consumer = services.ctx.spec.consumer
-    return views.help_message(consumer.persona, consumer.job_to_be_done, note)
+    spec = services.ctx.spec
+    consumer = spec.consumer
+    return views.help_message(
+        consumer.persona, consumer.job_to_be_done, note, entity=spec.entity.kind
+    )
 
 
 def _kill_switch(services: AppServices, caller: lookups.Caller, command: Command) -> dict[str, Any]:
@@ -107,7 +110,8 @@ def atrisk_command(services: AppServices) -> Callable[..., None]:
             return
         caller = lookups.resolve_caller(services.ctx, user_id)
         if caller is None:
-            respond(**views.unknown_caller(user_id, services.ctx.spec.owners.bot))
+            spec = services.ctx.spec
+            respond(**views.unknown_caller(user_id, spec.owners.bot, entity=spec.entity.kind))
             return
         try:
             respond(**answer(services, caller, command))

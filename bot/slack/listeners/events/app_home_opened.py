@@ -24,7 +24,8 @@ def app_home_opened(services: AppServices) -> Callable[..., None]:
             return
         caller = lookups.resolve_caller(services.ctx, user_id)
         if caller is None:
-            view = views.home_for_stranger(user_id, services.ctx.spec.owners.bot)
+            spec = services.ctx.spec
+            view = views.home_for_stranger(user_id, spec.owners.bot, entity=spec.entity.kind)
         else:
             answer = activity.home(
                 services.ctx, caller, today=services.today(), week_start=services.week_start()
