@@ -437,3 +437,16 @@ def test_a_lead_plays_outcome_check_speaks_of_the_leads_chance_to_convert(
     assert check["text"].startswith(f"📋 Outcome check for *{title}* (not marked done): ")
     assert check["text"].endswith("no newer score for the lead yet.")
     assert check["thread_ts"] == alert.posted_ts
+
+
+def test_atrisk_unacted_or_by_arr_under_a_lead_spec_says_what_it_sorts_instead_of_ignoring_it(
+    lead_app: Harness,
+) -> None:
+    app = lead_app
+    score_day(app.ctx, END, post=True)
+    user = str(_member(app, _posted_lead_alerts(app)[0].csm_email or "")["slack_user_id"])
+    for text in ("unacted", "top 5 by arr", "top 3 unacted by risk"):
+        said = _text_of(app.answer(text, user=user))
+        assert "sort at-risk accounts. Under lead scoring" in said, text
+        assert "Hot leads" not in said, text
+    assert _text_of(app.answer("top 3 by risk", user=user)).startswith("*Hot leads")

@@ -84,6 +84,11 @@ def _lead_answer(services: AppServices, caller: lookups.Caller, command: Command
     """The answer under a lead spec: the queue is the hot leads, a lookup searches leads."""
     ctx = services.ctx
     match command:
+        case commands.Top(unacted=True) | commands.Top(sort="arr"):
+            return views.notice(
+                "`unacted` and `by arr` sort at-risk accounts. Under lead scoring, "
+                "`/atrisk top N` lists your N hottest leads, and each line says who acted on it."
+            )
         case commands.Top(limit=limit):
             return queue_views.leads(leads.hottest_leads(ctx, caller, limit=limit))
         case commands.Lookup(query=query):
