@@ -450,3 +450,12 @@ def test_atrisk_unacted_or_by_arr_under_a_lead_spec_says_what_it_sorts_instead_o
         assert "sort at-risk accounts. Under lead scoring" in said, text
         assert "Hot leads" not in said, text
     assert _text_of(app.answer("top 3 by risk", user=user)).startswith("*Hot leads")
+
+
+def test_atrisk_typing_notes_under_a_lead_spec_speak_of_leads(lead_app: Harness) -> None:
+    asked = ("top 99", "csm", "x" * 120)
+    said = {t: str(lead_app.answer(t, user="U0ANYONE")["text"]) for t in asked}
+    assert "leads at a time" in said["top 99"]
+    assert "hot leads in your scope" in said["csm"]
+    assert "longer than any company name" in said["x" * 120]
+    assert not any("account" in note for note in said.values()), said

@@ -21,9 +21,27 @@ if TYPE_CHECKING:
 COMMAND = "/atrisk"
 
 
+# The parser's notes speak of accounts; under a lead spec, what each means for leads.
+LEAD_NOTES = (
+    ("Say whose accounts to show", None),
+    ("accounts at a time", "leads at a time"),
+    ("any account name", "any company name"),
+)
+LEAD_QUEUE = "Under lead scoring, `/atrisk leads` lists the hot leads in your scope."
+
+
+def _lead_note(note: str | None) -> str | None:
+    for churn_words, lead_words in LEAD_NOTES:
+        if note and churn_words in note:
+            return LEAD_QUEUE if lead_words is None else note.replace(churn_words, lead_words)
+    return note
+
+
 def _help(services: AppServices, note: str | None = None) -> dict[str, Any]:
     spec = services.ctx.spec
     consumer = spec.consumer
+    if spec.entity.kind == LEAD:
+        note = _lead_note(note)
     return views.help_message(
         consumer.persona, consumer.job_to_be_done, note, entity=spec.entity.kind
     )
