@@ -1,0 +1,116 @@
+"""``atrisk serve --workers 2`` under attack and bad luck: a captured request replayed after a
+restart, a supervisor killed outright, the replay memory file removed while serving, and
+secrets kept out of every log line and answer."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.bot.slack import signing
+from tests.bot.slack.app_harness import TOKEN, wait_until
+from tests.bot.slack.slack_double import SlackDouble
+from tests.bot.slack.test_serve_workers import LISTENING, SERVE, Served, served
+
+__all__ = ["served"]  # the fixture, used below
+
+
+def start(env: dict[str, str], log: Path) -> Served:
+    """``atrisk serve --workers 2`` with ``env``, its output in ``log``, once it answers."""
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from bot.cli import main; main()", *SERVE],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    found = wait_until(lambda: LISTENING.search(log.read_text()), timeout=60)
+    server = Served(process, found.group(1), log, env)
+    wait_until(lambda: len(server.workers()) == 2, timeout=30)
+    wait_until(lambda: signing.get(server.url + "/healthz").status == 200, timeout=30)
+    return server
+
+
+def stop(server: Served) -> None:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(30)
+
+
+def test_a_request_replayed_after_a_restart_within_five_minutes_gets_401(
+    served: Served, tmp_path: Path
+) -> None:
+    body, headers = served.help_request()
+    assert signing.post(served.url + "/slack/events", body, headers).status == 200
+    stop(served)
+    again = start(served.env, tmp_path / "serve-again.log")
+    try:
+        replayed = signing.post(again.url + "/slack/events", body, headers)
+        assert replayed.status == 401
+        fresh_body, fresh_headers = again.help_request()
+        assert signing.post(again.url + "/slack/events", fresh_body, fresh_headers).status == 200
+    finally:
+        stop(again)
+
+
+def test_workers_stop_when_their_server_is_killed_outright(served: Served) -> None:
+    workers = served.workers()
+    served.process.kill()  # SIGKILL: no chance to stop its workers
+    served.process.wait(10)
+    try:
+        wait_until(lambda: not any(_alive(pid) for pid in workers), timeout=15)
+    finally:
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_the_replay_memory_file_removed_while_serving_still_refuses_replays(
+    served: Served, tmp_path: Path
+) -> None:
+    files = _memory_files(served)
+    assert files
+    for path in files:
+        path.unlink()
+    body, headers = served.help_request()
+    assert signing.post(served.url + "/slack/events", body, headers).status == 200
+    replays = [signing.post(served.url + "/slack/events", body, headers) for _ in range(20)]
+    assert {r.status for r in replays} == {401}
+
+
+def test_no_log_line_or_answer_holds_the_signing_secret_or_the_bot_token(
+    served: Served, slack_double: SlackDouble
+) -> None:
+    answers = [signing.get(served.url + "/healthz"), signing.get(served.url + "/nowhere")]
+    body, headers = served.help_request()
+    answers.append(
+        signing.post(
+            served.url + "/slack/events", body, {**headers, "X-Slack-Signature": "v0=" + "0" * 64}
+        )
+    )
+    answers.append(signing.post(served.url + "/slack/events", body, headers))
+    answers.append(signing.post(served.url + "/slack/events", body, headers))  # a replay
+    os.kill(served.workers()[0], signal.SIGKILL)
+    wait_until(lambda: "starting another" in served.output(), timeout=30)
+    stop(served)
+    seen = served.output() + "".join(a.body for a in answers)
+    assert signing.SECRET not in seen
+    assert TOKEN not in seen
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _memory_files(server: Served) -> list[Path]:
+    """The replay memory file beside the SQLite store, and its journal files."""
+    store = Path(server.env["DATABASE_URL"].removeprefix("sqlite:///"))
+    return sorted(store.parent.glob(store.name + "-signatures*"))
