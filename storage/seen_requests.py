@@ -9,9 +9,10 @@ database, replicas share this memory: the first receipt of a signature claims th
 (``storage.job_lock``). A row outlives the signature's validity (``KEEP``), then is deleted
 by the next receipt that prunes (at most once a minute per process).
 
-The worker processes of one ``atrisk serve`` on SQLite share the same memory in a SQLite
-file of their own (``memory_file``): a scratch file that lives as long as the server, apart
-from the application store so the write on every request never waits behind a daily run's.
+On SQLite, the processes of ``atrisk serve`` share the same memory in a SQLite file of their
+own beside the store (``memory_path``, ``memory_file``): apart from the application store so
+the write on every request never waits behind a daily run's, and kept when the server stops,
+so a request captured before a restart is still refused within its five minutes.
 """
 
 from __future__ import annotations
@@ -66,6 +67,20 @@ class SeenRequests:
             )
 
 
+def memory_path(engine: Engine) -> Path | None:
+    """Where ``atrisk serve`` on the SQLite store ``engine`` keeps its replay memory: the
+    store's file name followed by ``-signatures``, in the store's folder (so it has the
+    store's owner and permissions, and outlives a restart). None for an in-memory store, a
+    URI filename, or a database that is not SQLite."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:") or engine.url.query.get("uri"):  # a URI filename
+        return None
+    store = Path(database)
+    return store.with_name(store.name + "-signatures")
+
+
 def memory_file(path: Path) -> Engine:
     """An engine on the scratch SQLite file ``path`` holding only the ``job_runs`` table of
     received signatures (created when missing: it is not the application store)."""
@@ -76,6 +91,6 @@ def memory_file(path: Path) -> Engine:
 
 
 def _no_sync(dbapi_conn: Any, _record: Any) -> None:
-    # a scratch file: a restarted server starts a new one, so nothing is gained by an fsync
-    # on each request's insert
+    # a signature lost in a crash of the machine itself is a small risk next to an fsync on
+    # each request's insert
     dbapi_conn.execute("PRAGMA synchronous = OFF")

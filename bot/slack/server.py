@@ -53,10 +53,10 @@ def health(ctx: Context) -> tuple[int, dict[str, Any]]:
 
 
 def shared_memory(ctx: Context, replay_file: Path | None = None) -> SeenRequests | None:
-    """Replay memory shared by the replicas on PostgreSQL. On SQLite, the memory shared by
-    the worker processes of one ``atrisk serve`` in ``replay_file`` (a SQLite file of its
-    own, so the write on every request never waits behind a daily run's); None for a single
-    process, which remembers by itself."""
+    """Replay memory shared by the replicas on PostgreSQL. On SQLite, the memory of
+    ``atrisk serve``'s processes in ``replay_file`` (a SQLite file of its own, so the write on
+    every request never waits behind a daily run's; kept across restarts); None without it:
+    the process remembers by itself."""
     if ctx.engine.dialect.name != "sqlite":
         return SeenRequests(ctx.engine)
     return None if replay_file is None else SeenRequests(memory_file(replay_file))
