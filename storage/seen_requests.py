@@ -18,12 +18,14 @@ so a request captured before a restart is still refused within its five minutes.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, delete, event, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.schema import CreateTable
 
 from storage.db import make_engine
 from storage.job_lock import default_owner
@@ -32,6 +34,8 @@ from storage.models import JobRun
 JOB = "slack.request"
 KEEP = dt.timedelta(minutes=10)  # twice Slack's five-minute window for a signature
 PRUNE_EVERY = dt.timedelta(minutes=1)
+FILE_KEY = "atrisk.replay_file"  # the (device, inode) a connection to the memory file opened
+log = logging.getLogger("atrisk.slack")
 
 
 class SeenRequests:
@@ -82,15 +86,42 @@ def memory_path(engine: Engine) -> Path | None:
 
 
 def memory_file(path: Path) -> Engine:
-    """An engine on the scratch SQLite file ``path`` holding only the ``job_runs`` table of
-    received signatures (created when missing: it is not the application store)."""
+    """An engine on the SQLite file ``path`` holding only the ``job_runs`` table of received
+    signatures (created when missing: it is not the application store).
+
+    When the file is removed or replaced while serving, each connection notices on its next
+    use and reopens ``path`` (made again, logged): connections of one process, or of two,
+    never remember in two different files, which would let a replay through once."""
     engine = make_engine(f"sqlite:///{path}", create=True, label="the replay memory file")
-    event.listen(engine, "connect", _no_sync)
-    JobRun.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
+    table: Any = JobRun.__table__
+    create = str(CreateTable(table, if_not_exists=True).compile(dialect=engine.dialect))
+
+    def opened(dbapi_conn: Any, record: Any) -> None:
+        dbapi_conn.execute("PRAGMA synchronous = OFF")  # see the note at the end
+        dbapi_conn.execute(create)
+        record.info[FILE_KEY] = _identity(path)
+
+    def still_there(_dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if record.info.get(FILE_KEY) != _identity(path):
+            log.warning(
+                "the replay memory file %s was removed or replaced; starting it again", path
+            )
+            raise DisconnectionError("the replay memory file was removed or replaced")
+
+    event.listen(engine, "connect", opened)
+    event.listen(engine, "checkout", still_there)
+    with engine.connect():
+        pass  # made now, so no two processes race to make it later
     return engine
 
 
-def _no_sync(dbapi_conn: Any, _record: Any) -> None:
-    # a signature lost in a crash of the machine itself is a small risk next to an fsync on
-    # each request's insert
-    dbapi_conn.execute("PRAGMA synchronous = OFF")
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+# PRAGMA synchronous = OFF: a signature lost in a crash of the machine itself is a small risk
+# next to an fsync on each request's insert.
