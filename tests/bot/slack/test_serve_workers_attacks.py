@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.bot.slack import signing
@@ -114,3 +116,20 @@ def _memory_files(server: Served) -> list[Path]:
     """The replay memory file beside the SQLite store, and its journal files."""
     store = Path(server.env["DATABASE_URL"].removeprefix("sqlite:///"))
     return sorted(store.parent.glob(store.name + "-signatures*"))
+
+
+def test_clients_holding_many_half_sent_requests_do_not_lock_out_slack(served: Served) -> None:
+    host, port = served.url.removeprefix("http://").split(":")
+    held = []
+    try:
+        for _ in range(300):  # each sends a first few bytes of its headers, then waits
+            sock = socket.create_connection((host, int(port)), timeout=5)
+            sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nX-Sl")
+            held.append(sock)
+        time.sleep(1.0)
+        body, headers = served.help_request()
+        assert signing.post(served.url + "/slack/events", body, headers, timeout=5).status == 200
+        assert signing.get(served.url + "/healthz", timeout=5).status == 200
+    finally:
+        for sock in held:
+            sock.close()
