@@ -133,3 +133,25 @@ def test_clients_holding_many_half_sent_requests_do_not_lock_out_slack(served: S
     finally:
         for sock in held:
             sock.close()
+
+
+def test_after_a_flood_of_held_connections_goes_the_same_workers_answer_again(
+    served: Served,
+) -> None:
+    workers = served.workers()
+    host, port = served.url.removeprefix("http://").split(":")
+    held = []
+    try:
+        for _ in range(1200):  # more than all workers hold: the rest wait in the backlog
+            sock = socket.create_connection((host, int(port)), timeout=5)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHo")
+            held.append(sock)
+        time.sleep(2.0)
+    finally:
+        for sock in held:
+            sock.close()
+    wait_until(lambda: signing.get(served.url + "/healthz", timeout=5).status == 200, timeout=30)
+    body, headers = served.help_request()
+    assert signing.post(served.url + "/slack/events", body, headers, timeout=5).status == 200
+    assert served.workers() == workers
+    assert "Traceback" not in served.output()
