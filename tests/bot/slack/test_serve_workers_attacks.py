@@ -155,3 +155,15 @@ def test_after_a_flood_of_held_connections_goes_the_same_workers_answer_again(
     assert signing.post(served.url + "/slack/events", body, headers, timeout=5).status == 200
     assert served.workers() == workers
     assert "Traceback" not in served.output()
+
+
+def test_a_corrupted_replay_memory_file_still_answers_slack_and_says_why_in_the_log(
+    served: Served,
+) -> None:
+    for path in _memory_files(served):
+        path.write_bytes(b"not a database " * 1000)
+    body, headers = served.help_request()
+    assert signing.post(served.url + "/slack/events", body, headers).status == 200
+    assert signing.post(served.url + "/slack/events", body, headers).status in (200, 401)
+    wait_until(lambda: "replay check on this replica only" in served.output(), timeout=10)
+    assert "Traceback" not in served.output()
