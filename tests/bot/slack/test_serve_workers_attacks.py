@@ -167,3 +167,19 @@ def test_a_corrupted_replay_memory_file_still_answers_slack_and_says_why_in_the_
     assert signing.post(served.url + "/slack/events", body, headers).status in (200, 401)
     wait_until(lambda: "replay check on this replica only" in served.output(), timeout=10)
     assert "Traceback" not in served.output()
+
+
+def test_no_debug_log_line_holds_the_signing_secret_or_the_bot_token(
+    served: Served, tmp_path: Path
+) -> None:
+    stop(served)
+    loud = start({**served.env, "LOG_LEVEL": "DEBUG"}, tmp_path / "serve-debug.log")
+    try:
+        body, headers = loud.help_request()
+        assert signing.post(loud.url + "/slack/events", body, headers).status == 200
+        assert signing.post(loud.url + "/slack/events", body, headers).status == 401
+        wait_until(lambda: "DEBUG" in loud.output(), timeout=10)
+    finally:
+        stop(loud)
+    assert signing.SECRET not in loud.output()
+    assert TOKEN not in loud.output()
