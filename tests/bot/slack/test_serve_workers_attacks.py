@@ -183,3 +183,24 @@ def test_no_debug_log_line_holds_the_signing_secret_or_the_bot_token(
         stop(loud)
     assert signing.SECRET not in loud.output()
     assert TOKEN not in loud.output()
+
+
+def test_oversized_chunked_stale_and_malformed_requests_are_refused_by_the_workers(
+    served: Served,
+) -> None:
+    host, port = served.url.removeprefix("http://").split(":")
+    body, headers = served.help_request()
+    chunk = b"a" * 65536
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(20)) + b"0\r\n\r\n"
+    head = {**headers, "Transfer-Encoding": "chunked"}
+    assert signing.raw_request(served.url + "/slack/events", head, chunked).status == 413
+    stale = signing.signed_headers(body, age=301)
+    assert signing.post(served.url + "/slack/events", body, stale).status == 401
+    ahead = signing.signed_headers(body, age=-400)
+    assert signing.post(served.url + "/slack/events", body, ahead).status == 401
+    for garbage in (b"\x00\xff GARBAGE\r\n\r\n", b"POST /slack/events HTTP/9.9\r\n\r\n"):
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(garbage)
+            assert sock.recv(100).split(b" ")[1] in (b"400", b"401", b"505")
+    assert signing.post(served.url + "/slack/events", body, headers).status == 200
+    assert "Traceback" not in served.output()
