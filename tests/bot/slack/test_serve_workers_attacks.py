@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.bot.slack import signing
@@ -204,3 +205,28 @@ def test_oversized_chunked_stale_and_malformed_requests_are_refused_by_the_worke
             assert sock.recv(100).split(b" ")[1] in (b"400", b"401", b"505")
     assert signing.post(served.url + "/slack/events", body, headers).status == 200
     assert "Traceback" not in served.output()
+
+
+def test_requests_in_flight_when_a_worker_is_killed_get_an_answer_or_a_closed_connection(
+    served: Served,
+) -> None:
+    requests = [served.help_request() for _ in range(40)]
+
+    def send(request: tuple[str, dict[str, str]]) -> int | str:
+        try:
+            return signing.post(served.url + "/slack/events", *request, timeout=10).status
+        except OSError as e:  # the connection closed under it: Slack retries or says so
+            return type(e).__name__
+
+    with ThreadPoolExecutor(8) as pool:
+        sent = [pool.submit(send, r) for r in requests]
+        time.sleep(0.05)
+        os.kill(served.workers()[0], signal.SIGKILL)
+        outcomes = [f.result() for f in sent]
+    assert all(o == 200 or isinstance(o, str) for o in outcomes), outcomes
+    wait_until(lambda: len(served.workers()) == 2, timeout=30)
+    again = [signing.post(served.url + "/slack/events", *r).status for r in requests]
+    # answered before: a replay now; cut off: refused if its signature was already checked
+    # (Slack's retry of it is signed anew), else answered now
+    assert all(a == 401 for o, a in zip(outcomes, again, strict=True) if o == 200)
+    assert set(again) <= {200, 401}
