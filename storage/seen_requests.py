@@ -9,20 +9,23 @@ database, replicas share this memory: the first receipt of a signature claims th
 (``storage.job_lock``). A row outlives the signature's validity (``KEEP``), then is deleted
 by the next receipt that prunes (at most once a minute per process).
 
-The worker processes of one ``atrisk serve`` on SQLite share the same memory in a SQLite
-file of their own (``memory_file``): a scratch file that lives as long as the server, apart
-from the application store so the write on every request never waits behind a daily run's.
+On SQLite, the processes of ``atrisk serve`` share the same memory in a SQLite file of their
+own beside the store (``memory_path``, ``memory_file``): apart from the application store so
+the write on every request never waits behind a daily run's, and kept when the server stops,
+so a request captured before a restart is still refused within its five minutes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, delete, event, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.schema import CreateTable
 
 from storage.db import make_engine
 from storage.job_lock import default_owner
@@ -31,6 +34,8 @@ from storage.models import JobRun
 JOB = "slack.request"
 KEEP = dt.timedelta(minutes=10)  # twice Slack's five-minute window for a signature
 PRUNE_EVERY = dt.timedelta(minutes=1)
+FILE_KEY = "atrisk.replay_file"  # the (device, inode) a connection to the memory file opened
+log = logging.getLogger("atrisk.slack")
 
 
 class SeenRequests:
@@ -66,16 +71,57 @@ class SeenRequests:
             )
 
 
+def memory_path(engine: Engine) -> Path | None:
+    """Where ``atrisk serve`` on the SQLite store ``engine`` keeps its replay memory: the
+    store's file name followed by ``-signatures``, in the store's folder (so it has the
+    store's owner and permissions, and outlives a restart). None for an in-memory store, a
+    URI filename, or a database that is not SQLite."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:") or engine.url.query.get("uri"):  # a URI filename
+        return None
+    store = Path(database)
+    return store.with_name(store.name + "-signatures")
+
+
 def memory_file(path: Path) -> Engine:
-    """An engine on the scratch SQLite file ``path`` holding only the ``job_runs`` table of
-    received signatures (created when missing: it is not the application store)."""
+    """An engine on the SQLite file ``path`` holding only the ``job_runs`` table of received
+    signatures (created when missing: it is not the application store).
+
+    When the file is removed or replaced while serving, each connection notices on its next
+    use and reopens ``path`` (made again, logged): connections of one process, or of two,
+    never remember in two different files, which would let a replay through once."""
     engine = make_engine(f"sqlite:///{path}", create=True, label="the replay memory file")
-    event.listen(engine, "connect", _no_sync)
-    JobRun.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
+    table: Any = JobRun.__table__
+    create = str(CreateTable(table, if_not_exists=True).compile(dialect=engine.dialect))
+
+    def opened(dbapi_conn: Any, record: Any) -> None:
+        dbapi_conn.execute("PRAGMA synchronous = OFF")  # see the note at the end
+        dbapi_conn.execute(create)
+        record.info[FILE_KEY] = _identity(path)
+
+    def still_there(_dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if record.info.get(FILE_KEY) != _identity(path):
+            log.warning(
+                "the replay memory file %s was removed or replaced; starting it again", path
+            )
+            raise DisconnectionError("the replay memory file was removed or replaced")
+
+    event.listen(engine, "connect", opened)
+    event.listen(engine, "checkout", still_there)
+    with engine.connect():
+        pass  # made now, so no two processes race to make it later
     return engine
 
 
-def _no_sync(dbapi_conn: Any, _record: Any) -> None:
-    # a scratch file: a restarted server starts a new one, so nothing is gained by an fsync
-    # on each request's insert
-    dbapi_conn.execute("PRAGMA synchronous = OFF")
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+# PRAGMA synchronous = OFF: a signature lost in a crash of the machine itself is a small risk
+# next to an fsync on each request's insert.

@@ -10,7 +10,9 @@ mode, with a broken playbook library, or against an unmigrated database.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import signal
 import socket
 import tempfile
@@ -36,7 +38,7 @@ from bot.slack.workers import Supervisor, default_workers, listen
 from playbooks import Library
 from playbooks.errors import PlaybookError
 from storage.errors import StorageError
-from storage.seen_requests import memory_file
+from storage.seen_requests import memory_file, memory_path
 
 log = logging.getLogger("atrisk.serve")
 
@@ -120,7 +122,7 @@ def serve(
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         return 0
     server = HttpServer(
-        wsgi_app(app, ctx),
+        wsgi_app(app, ctx, replay_file=memory_path(ctx.engine)),
         host=host or settings.host,
         port=settings.port if port is None else port,
         threads=threads,
@@ -145,11 +147,15 @@ def serve_workers(
 ) -> int:
     """Serve on ``sock`` in ``workers`` forked processes until SIGTERM or Ctrl-C (blocks;
     ``bot.slack.workers``); worker 0 runs the scheduler unless ``scheduler`` is False. On
-    SQLite the workers share their replay memory in a scratch file removed at the end.
+    SQLite the workers share their replay memory in the file beside the store
+    (``storage.seen_requests.memory_path``), kept across restarts.
     The exit code: 0 when stopped, 1 when workers kept dying."""
     sqlite = ctx.engine.dialect.name == "sqlite"
-    with tempfile.TemporaryDirectory(prefix="atrisk-serve-") as folder:
-        replay = Path(folder) / "signatures.db" if sqlite else None
+    with contextlib.ExitStack() as scratch:
+        replay = memory_path(ctx.engine)
+        if replay is None and sqlite:  # an in-memory store: a folder removed at the end
+            folder = scratch.enter_context(tempfile.TemporaryDirectory(prefix="atrisk-serve-"))
+            replay = Path(folder) / "signatures.db"
         if replay is not None:
             memory_file(replay).dispose()  # made here, so no two workers race to make it
         ctx.close()  # each worker opens connections of its own
@@ -182,8 +188,11 @@ def run_worker(
     replay_file: Path | None,
     scheduler: bool,
 ) -> int:
-    """One worker process: the app on the shared ``sock`` until SIGTERM, then the requests
-    and answers in hand are finished before it returns 0."""
+    """One worker process: the app on the shared ``sock`` until SIGTERM, or until the server
+    that started it is gone (killed outright, say, so it cannot stop its workers: an orphan
+    would hold the port and serve on unwatched), then the requests and answers in hand are
+    finished before it returns 0."""
+    parent = os.getppid()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     work = ThreadPoolExecutor(WORK_THREADS, thread_name_prefix="atrisk-work")
@@ -199,7 +208,9 @@ def run_worker(
         ).start()
         threading.Thread(target=warm_up, args=(ctx,), name="atrisk-warm-up", daemon=True).start()
         while not stop.wait(0.5):
-            pass
+            if os.getppid() != parent:
+                log.error("the server process %d is gone, so this worker stops", parent)
+                break
         server.stop()
         work.shutdown(wait=True)
     finally:

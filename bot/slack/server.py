@@ -37,6 +37,10 @@ if TYPE_CHECKING:
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 THREADS = 8
+# open connections per process: waitress's default of 100 let one client holding a few hundred
+# half-sent requests lock Slack out of every worker; each waits on select(), so well under
+# its 1,024 descriptors
+CONNECTIONS = 500
 DEFAULT_MAX_BODY = 1024 * 1024
 log = logging.getLogger("atrisk.slack")
 
@@ -53,10 +57,10 @@ def health(ctx: Context) -> tuple[int, dict[str, Any]]:
 
 
 def shared_memory(ctx: Context, replay_file: Path | None = None) -> SeenRequests | None:
-    """Replay memory shared by the replicas on PostgreSQL. On SQLite, the memory shared by
-    the worker processes of one ``atrisk serve`` in ``replay_file`` (a SQLite file of its
-    own, so the write on every request never waits behind a daily run's); None for a single
-    process, which remembers by itself."""
+    """Replay memory shared by the replicas on PostgreSQL. On SQLite, the memory of
+    ``atrisk serve``'s processes in ``replay_file`` (a SQLite file of its own, so the write on
+    every request never waits behind a daily run's; kept across restarts); None without it:
+    the process remembers by itself."""
     if ctx.engine.dialect.name != "sqlite":
         return SeenRequests(ctx.engine)
     return None if replay_file is None else SeenRequests(memory_file(replay_file))
@@ -96,7 +100,8 @@ def wsgi_app(app: App, ctx: Context, *, replay_file: Path | None = None) -> WSGI
 class HttpServer:
     """A waitress server for ``wsgi`` on ``host:port`` (port 0 picks a free one), or on
     ``sock``, a socket already listening (shared by several worker processes), that refuses
-    a body over ``max_body`` bytes with 413 from its ``Content-Length``, without reading it."""
+    a body over ``max_body`` bytes with 413 from its ``Content-Length``, without reading it,
+    and holds at most ``CONNECTIONS`` open connections (more wait to be accepted)."""
 
     def __init__(
         self,
@@ -117,6 +122,7 @@ class HttpServer:
             **where,
             threads=max(threads, THREADS),
             ident="atrisk",
+            connection_limit=CONNECTIONS,
             asyncore_loop_timeout=poll_seconds,
             max_request_body_size=max_body + 1,  # waitress refuses sizes >= its limit
         )
