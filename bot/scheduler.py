@@ -4,9 +4,12 @@ digest (checked every quarter hour, sent from 06:00 on Monday in each manager's 
 
 APScheduler 3's ``BackgroundScheduler`` with in-memory jobs, rebuilt from ``atrisk.yml`` at
 start. Times are in ``freshness.timezone``, so ``0 6 * * *`` in Europe/Berlin is 05:00 UTC in
-winter and 04:00 UTC in summer. Every job has ``coalesce=True`` (runs missed while the process
-was down run once, not once per miss), ``misfire_grace_time`` of an hour (a run more than an
-hour late is skipped; the health check reports the gap) and ``max_instances=1``.
+winter and 04:00 UTC in summer. Every job has ``coalesce=True`` (runs the running process
+missed, e.g. while the machine slept, run once, not once per miss), ``misfire_grace_time`` of
+an hour (a run more than an hour late is skipped; the health check reports the gap) and
+``max_instances=1``. The jobs live in memory: a run due while no process was serving (a
+restart, a serve worker replaced) is not caught up at start; the hourly health check reports
+the late scores, and ``atrisk run`` scores the day by hand.
 
 One scheduler process is the default. Several replicas on one PostgreSQL are safe: each job
 claims its key (the day, the week, the hour) in ``job_runs`` first and only one replica wins
