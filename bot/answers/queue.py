@@ -133,7 +133,7 @@ def team_summary(ctx: Root, caller: Caller, *, today: dt.date) -> TeamAnswer:
         run_id, as_of, scope = served.run_id, served.scored_on, caller.csm_emails
         flagged = flagged_in(s, run_id=run_id, as_of=as_of, csm_emails=scope)
         handled = _in_scope(qq.every_handling(s), flagged)
-        names = {m.email.lower(): m.name for m in q.team(s)}
+        names = q.team_names(s)
     load: dict[str, list[float]] = {}
     for f in flagged:
         row = load.setdefault(names.get(f.csm_email.lower(), f.csm_email), [0, 0.0, 0])
