@@ -43,8 +43,12 @@ class TeamAnswer:
     csms: tuple[CsmLoad, ...] = ()
 
 
-def _in_scope(handled: dict[str, qq.Handling], flagged: list[qq.Flagged]) -> dict[str, qq.Handling]:
-    """``handled`` of the flagged accounts in scope only."""
+def _handling(session: Session, flagged: list[qq.Flagged]) -> dict[str, qq.Handling]:
+    """``handling`` of the flagged accounts in scope, in two queries: asked by id when they
+    fit in one query (a CSM's, a small team's), else read from every posted alert."""
+    if len(flagged) <= qq.CHUNK:
+        return qq.handling(session, account_ids=[f.account_id for f in flagged])
+    handled = qq.every_handling(session)
     return {f.account_id: handled[f.account_id] for f in flagged if f.account_id in handled}
 
 
@@ -63,7 +67,7 @@ def _queue(
         return TopAnswer(label, (), served, sort=sort, only_unacted=unacted)
     run_id, as_of = served.run_id, served.scored_on
     flagged = flagged_in(session, run_id=run_id, as_of=as_of, csm_emails=scope)
-    handled = _in_scope(qq.every_handling(session), flagged)
+    handled = _handling(session, flagged)
     nobody = {a for a, h in handled.items() if not h.acted}
     shown = [f for f in flagged if f.account_id in nobody] if unacted else list(flagged)
     if sort == "arr":
@@ -132,7 +136,7 @@ def team_summary(ctx: Root, caller: Caller, *, today: dt.date) -> TeamAnswer:
             return TeamAnswer(caller.scope_label, served)
         run_id, as_of, scope = served.run_id, served.scored_on, caller.csm_emails
         flagged = flagged_in(s, run_id=run_id, as_of=as_of, csm_emails=scope)
-        handled = _in_scope(qq.every_handling(s), flagged)
+        handled = _handling(s, flagged)
         names = q.team_names(s)
     load: dict[str, list[float]] = {}
     for f in flagged:
