@@ -169,7 +169,7 @@ def home(
         s = uow.session
         scope = caller.csm_emails
         since = today - dt.timedelta(days=open_days)
-        names = {m.email.lower(): m.name for m in q.team(s)}
+        names = q.team_names(s)
         own = caller.role in OWN_ROLES and caller.csm_emails is not None
 
         def opened(product: str) -> list[OpenAlert]:

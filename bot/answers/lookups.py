@@ -205,7 +205,7 @@ def lines_for(
             previous = q.scores_for(session, run_id=before.id, account_ids=ids)
     alerts = q.latest_posted_alerts(session, account_ids=ids)
     playing = {p.account_id: p for p in open_plays(session, account_ids=ids)}
-    names = {m.email.lower(): m.name for m in q.team(session)}
+    names = q.team_names(session)
     lines = []
     for account in accounts:
         score = scores.get(account.account_id)

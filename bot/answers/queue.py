@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from bot.answers.flagged_set import flagged_in
 from bot.answers.lookups import Caller, QueryRefused, TopAnswer, lines_for
 from bot.answers.people import find_person
 from bot.daily.fallback import Serving, serving
@@ -42,6 +43,15 @@ class TeamAnswer:
     csms: tuple[CsmLoad, ...] = ()
 
 
+def _handling(session: Session, flagged: list[qq.Flagged]) -> dict[str, qq.Handling]:
+    """``handling`` of the flagged accounts in scope, in two queries: asked by id when they
+    fit in one query (a CSM's, a small team's), else read from every posted alert."""
+    if len(flagged) <= qq.CHUNK:
+        return qq.handling(session, account_ids=[f.account_id for f in flagged])
+    handled = qq.every_handling(session)
+    return {f.account_id: handled[f.account_id] for f in flagged if f.account_id in handled}
+
+
 def _queue(
     session: Session,
     label: str,
@@ -56,9 +66,8 @@ def _queue(
     if served.run_id is None or served.scored_on is None:
         return TopAnswer(label, (), served, sort=sort, only_unacted=unacted)
     run_id, as_of = served.run_id, served.scored_on
-    flagged, handled = qq.flagged_and_handling(
-        session, run_id=run_id, as_of=as_of, csm_emails=scope
-    )
+    flagged = flagged_in(session, run_id=run_id, as_of=as_of, csm_emails=scope)
+    handled = _handling(session, flagged)
     nobody = {a for a, h in handled.items() if not h.acted}
     shown = [f for f in flagged if f.account_id in nobody] if unacted else list(flagged)
     if sort == "arr":
@@ -126,8 +135,9 @@ def team_summary(ctx: Root, caller: Caller, *, today: dt.date) -> TeamAnswer:
         if served.run_id is None or served.scored_on is None:
             return TeamAnswer(caller.scope_label, served)
         run_id, as_of, scope = served.run_id, served.scored_on, caller.csm_emails
-        flagged, handled = qq.flagged_and_handling(s, run_id=run_id, as_of=as_of, csm_emails=scope)
-        names = {m.email.lower(): m.name for m in q.team(s)}
+        flagged = flagged_in(s, run_id=run_id, as_of=as_of, csm_emails=scope)
+        handled = _handling(s, flagged)
+        names = q.team_names(s)
     load: dict[str, list[float]] = {}
     for f in flagged:
         row = load.setdefault(names.get(f.csm_email.lower(), f.csm_email), [0, 0.0, 0])

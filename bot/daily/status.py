@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot.daily import fallback
 from bot.daily.cron import cron_trigger
 from bot.daily.default_day import default_day
+from bot.daily.newest_input import newest_input
 from bot.lifecycle import model_state
 from bot.lifecycle.accuracy import AccuracyReading, live_accuracy, live_model
 from bot.spec import Spec
@@ -141,8 +142,16 @@ def freshness(
     """The one freshness reading (see the module docstring); ``source`` is a connection to the
     source engine (default: ``session``'s database)."""
     today = now.astimezone(zone(spec)).date()
-    scores = fallback.serving(session, today).scored_on
     newest = fallback.newest_event(source if source is not None else session, spec, today)
+    return freshness_with(session, spec, now, newest)
+
+
+def freshness_with(
+    session: Session, spec: Spec, now: dt.datetime, newest: dt.date | None
+) -> Freshness:
+    """``freshness`` given the newest day of input (``newest_input``)."""
+    today = now.astimezone(zone(spec)).date()
+    scores = fallback.serving(session, today).scored_on
     limit = spec.freshness.stale_after_days
     return Freshness(
         scores_as_of=scores,
@@ -174,13 +183,21 @@ def _run_summary(session: Session, run: ScoringRun | None) -> RunSummary | None:
     )
 
 
+def _accuracy(ctx: Root, session: Session, today: dt.date) -> AccuracyReading:
+    """The live model's accuracy; only a lead spec reads the source (its leads) for it."""
+    if ctx.spec.entity.kind != "lead":
+        return live_accuracy(session, ctx.spec, today)
+    with ctx.source_engine.connect() as source:
+        return live_accuracy(session, ctx.spec, today, source)
+
+
 def read_status(ctx: Root, now: dt.datetime | None = None) -> Status:
     """The status of the model, the last run and the scores served, at ``now``."""
     now = now or dt.datetime.now(dt.UTC)
     spec = ctx.spec
     today = now.astimezone(zone(spec)).date()
     metric = spec.accuracy.metric
-    with ctx.uow() as uow, ctx.source_engine.connect() as source:
+    with ctx.uow() as uow:
         s = uow.session
         state = model_state.read_state(s)
         model = live_model(s)
@@ -200,8 +217,8 @@ def read_status(ctx: Root, now: dt.datetime | None = None) -> Status:
             model_metric=(metric, value) if value is not None else None,
             last_run=_run_summary(s, last),
             serving=fallback.serving(s, today),
-            freshness=freshness(s, spec, now, source),
-            accuracy=live_accuracy(s, spec, today, source),
+            freshness=freshness_with(s, spec, now, newest_input(ctx, s, today)),
+            accuracy=_accuracy(ctx, s, today),
             accuracy_target=spec.accuracy.target,
             next_daily_run=cron_trigger(spec.freshness.cron, zone(spec)).get_next_fire_time(
                 None, now.astimezone(zone(spec))

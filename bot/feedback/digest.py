@@ -99,7 +99,7 @@ def build_view(ctx: Root, session: Session, manager: TeamMember, monday: dt.date
     view = DigestView(manager=manager.name, monday=monday, has_team=bool(team))
     if caller is None or not team:
         return view
-    names = {m.email.lower(): m.name for m in q.team(session)}
+    names = q.team_names(session)
     served = serving(session, monday)
     flagged: list[qq.Flagged] = []
     if served.run_id is not None and served.scored_on is not None:

@@ -61,7 +61,7 @@ def build_lead_view(
     view = DigestView(manager=manager.name, monday=monday, has_team=bool(team), entity="lead")
     if caller is None or not team:
         return view
-    names = {m.email.lower(): m.name for m in q.team(session)}
+    names = q.team_names(session)
     served = serving(session, monday)
     hot = _hot(session, served.run_id, scope) if served.run_id is not None else []
     handled = qq.handling(session, account_ids=[sc.account_id for sc, _, _ in hot])

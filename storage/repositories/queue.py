@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, select, true
+from sqlalchemy import Select, select, true
 from sqlalchemy.orm import Session
 
 from storage.models import Account, Action, Alert, Play, Score
@@ -56,6 +56,7 @@ def _flagged(
     serve it."""
     stmt = (
         select(*columns)
+        .select_from(Score)
         .join(Account, Account.account_id == Score.account_id)
         .where(
             Score.run_id == run_id,
@@ -79,39 +80,22 @@ def flagged(
     return [Flagged(a, float(r), arr, csm) for a, r, arr, csm in session.execute(stmt)]
 
 
-def flagged_and_handling(
-    session: Session, *, run_id: int, as_of: dt.date, csm_emails: Collection[str] | None
-) -> tuple[list[Flagged], dict[str, Handling]]:
-    """``flagged`` and their ``handling`` in two queries whatever their number: the flagged
-    scores joined to their posted alerts and those alerts' actions, then the open plays in
-    scope (no list of ids sent back in chunks, no query per account)."""
+def every_handling(session: Session) -> dict[str, Handling]:
+    """``handling`` of every account ever alerted (posted), in two queries whatever the
+    number of accounts asked about: the posted alerts with their actions, then the open plays.
+    Cheaper than joining a large scope to its alerts when the caller keeps only some of them
+    (``bot.answers.queue`` keeps the flagged accounts in scope)."""
     stmt = (
-        _flagged(
-            (*FLAGGED_COLUMNS, Alert.id, Alert.as_of, Action.id),
-            run_id,
-            as_of,
-            csm_emails,
-        )
-        .outerjoin(Alert, and_(Alert.account_id == Score.account_id, Alert.status == "posted"))
+        select(Alert.account_id, Alert.id, Alert.as_of, Action.id)
         .outerjoin(Action, Action.alert_id == Alert.id)
-        .order_by(Score.risk.desc(), Score.account_id, Alert.as_of.desc(), Alert.id.desc())
+        .where(Alert.status == "posted")
+        .order_by(Alert.as_of.desc(), Alert.id.desc())
     )
-    found: list[Flagged] = []
     latest: dict[str, tuple[int, dt.date, bool]] = {}
-    for account_id, risk, arr, csm, alert_id, alerted_on, action_id in session.execute(stmt):
-        if not found or found[-1].account_id != account_id:
-            found.append(Flagged(account_id, float(risk), arr, csm))
-            if alert_id is not None:
-                latest[account_id] = (alert_id, alerted_on, action_id is not None)
-    plays = (
-        select(Play.account_id)
-        .join(Account, Account.account_id == Play.account_id)
-        .where(Play.status == "open")
-    )
-    if csm_emails is not None:
-        plays = plays.where(Account.csm_email.in_(sorted(csm_emails)))
-    open_play = set(session.scalars(plays)) & latest.keys()
-    return found, {
+    for account_id, alert_id, alerted_on, action_id in session.execute(stmt):
+        latest.setdefault(account_id, (alert_id, alerted_on, action_id is not None))
+    open_play = set(session.scalars(select(Play.account_id).where(Play.status == "open")))
+    return {
         a: Handling(alert_id, on, acted or a in open_play)
         for a, (alert_id, on, acted) in latest.items()
     }

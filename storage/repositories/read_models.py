@@ -39,6 +39,13 @@ def team(session: Session) -> list[TeamMember]:
     return list(session.scalars(select(TeamMember).order_by(TeamMember.email)))
 
 
+def team_names(session: Session) -> dict[str, str]:
+    """Each team member's name by lowered email (the last by email where two emails differ
+    only in case), read as plain columns: what answers show in place of a CSM's email."""
+    stmt = select(TeamMember.email, TeamMember.name).order_by(TeamMember.email)
+    return {email.lower(): name for email, name in session.execute(stmt)}
+
+
 # ---------------------------------------------------------------- runs and model
 
 
