@@ -30,6 +30,7 @@ from storage.ingest.readers import _select, csv_header, first_line, unique_names
 from storage.ingest.stream_sql import (
     NATIVE,
     TYPE_RULES,
+    as_text,
     lit,
     q,
     text_of,
@@ -138,7 +139,7 @@ def stage(conn: Connection, name: str, path: Path, problems: list[str]) -> Stage
             if not is_csv(path) and types.get(picked[c]) == NATIVE.get(spec.column(c).kind)
         )
         raws = ", ".join(
-            [f"CAST({q(picked[c])} AS VARCHAR) AS {q('r.' + c)}" for c in columns]
+            [f"{as_text(q(picked[c]), types.get(picked[c]))} AS {q('r.' + c)}" for c in columns]
             + [f"{q(picked[c])} AS {q('n.' + c)}" for c in native]
         )
         conn.exec_driver_sql(f"CREATE TEMP VIEW {q(temp)} AS SELECT {raws} FROM {source}")
