@@ -5,11 +5,13 @@ contract alone."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pyarrow as pa
@@ -103,3 +105,27 @@ def test_event_ids_a_parquet_file_stores_as_floats_match_their_accounts(store: P
     kept = {r[0] for r in con.execute("SELECT DISTINCT account_id FROM usage").fetchall()}
     con.close()
     assert kept == {str(int(i)) for i in ids}
+
+
+def test_usage_dates_a_parquet_file_delivers_as_local_midnight_keep_their_calendar_day(
+    store: Path,
+) -> None:
+    """A BI tool writes `date` as timestamp[us, Europe/Berlin] at local midnight (22:00 or 23:00
+    UTC the day before): the stored date is the day as written, never shifted."""
+    extract = store / "extract"
+    write_extract(extract, accounts=50, months=2, messy=False, faults=False)
+    usage = pq.read_table(extract / "usage.parquet")
+    days = usage["date"].to_pylist()
+    berlin = pa.array(
+        [dt.datetime.fromisoformat(d).replace(tzinfo=ZoneInfo("Europe/Berlin")) for d in days],
+        pa.timestamp("us", tz="Europe/Berlin"),
+    )
+    pq.write_table(usage.set_column(1, "date", berlin), extract / "usage.parquet")
+
+    done = atrisk(store, "ingest", str(extract))
+
+    assert done.returncode == 0, done.stderr
+    con = duckdb.connect(str(store / "atrisk.sources.duckdb"), read_only=True)
+    kept = sorted(str(r[0]) for r in con.execute("SELECT date FROM usage").fetchall())
+    con.close()
+    assert kept == sorted(days)
