@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -23,13 +24,15 @@ from tests.e2e.own_extract import write_extract
 EVENT_TABLES = ("accounts", "usage", "integration_runs", "tickets")
 
 
-def atrisk(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def atrisk(folder: Path, *args: str, source_url: str = "") -> subprocess.CompletedProcess[str]:
     env = dict(
         os.environ,
         DATABASE_URL=f"sqlite:///{folder / 'atrisk.db'}",
         ATRISK_SPEC=str(folder / "atrisk.yml"),
     )
     env.pop("ATRISK_SOURCE_URL", None)
+    if source_url:
+        env["ATRISK_SOURCE_URL"] = source_url
     code = "from bot.cli import main; main()"
     return subprocess.run(
         [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, cwd=folder
@@ -129,3 +132,20 @@ def test_usage_dates_a_parquet_file_delivers_as_local_midnight_keep_their_calend
     kept = sorted(str(r[0]) for r in con.execute("SELECT date FROM usage").fetchall())
     con.close()
     assert kept == sorted(days)
+
+
+def test_an_ingest_whose_source_url_is_the_database_url_writes_there_without_a_lock(
+    store: Path,
+) -> None:
+    """`ATRISK_SOURCE_URL` equal to `DATABASE_URL` (input-contract.md): one database, so one
+    transaction, not a second connection waiting on the first's lock."""
+    extract = store / "extract"
+    made = write_extract(extract, accounts=50, months=2, faults=False)
+
+    done = atrisk(store, "ingest", str(extract), source_url=f"sqlite:///{store / 'atrisk.db'}")
+
+    assert done.returncode == 0, done.stderr
+    assert not (store / "atrisk.sources.duckdb").exists()
+    con = sqlite3.connect(store / "atrisk.db")
+    assert con.execute("SELECT count(*) FROM usage").fetchone()[0] == made["usage"]
+    con.close()
