@@ -97,11 +97,15 @@ class Context:
     def source_url(self) -> str | None:
         """The source engine's URL: a URL ``contract.source`` (read in place), else
         ``ATRISK_SOURCE_URL``, else a DuckDB file beside a SQLite ``DATABASE_URL``; ``None``
-        means the application database holds the source tables too."""
+        means the application database holds the source tables too (also when
+        ``ATRISK_SOURCE_URL`` names it: one database is one engine, so one transaction and no
+        second connection waiting on the first's lock)."""
         source, _ = self._contract_source()
         if source and "://" in source:
             return source
-        return self.settings.atrisk_source_url or default_source_url(self.settings.database_url)
+        database = self.settings.database_url
+        url = self.settings.atrisk_source_url or default_source_url(database)
+        return None if url == database else url
 
     @property
     def source_in_place(self) -> bool:

@@ -15,10 +15,12 @@ error or a crash leaves the stored tables as they were.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -30,6 +32,7 @@ from storage.ingest.readers import _select, csv_header, first_line, unique_names
 from storage.ingest.stream_sql import (
     NATIVE,
     TYPE_RULES,
+    as_text,
     lit,
     q,
     text_of,
@@ -138,7 +141,7 @@ def stage(conn: Connection, name: str, path: Path, problems: list[str]) -> Stage
             if not is_csv(path) and types.get(picked[c]) == NATIVE.get(spec.column(c).kind)
         )
         raws = ", ".join(
-            [f"CAST({q(picked[c])} AS VARCHAR) AS {q('r.' + c)}" for c in columns]
+            [f"{_text(path, spec, c, picked[c], types)} AS {q('r.' + c)}" for c in columns]
             + [f"{q(picked[c])} AS {q('n.' + c)}" for c in native]
         )
         conn.exec_driver_sql(f"CREATE TEMP VIEW {q(temp)} AS SELECT {raws} FROM {source}")
@@ -162,6 +165,26 @@ def stage(conn: Connection, name: str, path: Path, problems: list[str]) -> Stage
         f"CREATE OR REPLACE TEMP VIEW {q(staged.view)} AS SELECT {listed} FROM {q(temp)} x"
     )
     return staged
+
+
+def _text(path: Path, spec: Table, column: str, name: str, types: dict[str, str]) -> str:
+    """The file's column ``name`` as text: a date column delivered as a Parquet timestamp is
+    the calendar date in the timestamp's own zone (local midnight is that day, never the day
+    before in UTC)."""
+    kind, duck = spec.column(column).kind, types.get(name, "")
+    if kind == "date" and duck.startswith("TIMESTAMP"):
+        zone = getattr(pq.read_schema(path).field(name).type, "tz", None)
+        local = q(name)
+        if zone and duck.endswith("TIME ZONE"):
+            offset = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", zone)
+            if offset:  # a fixed offset, which DuckDB's time zones do not name
+                sign, hours, minutes = offset.groups()
+                shift = int(sign + "1") * (int(hours) * 60 + int(minutes))
+                local = f"timezone('UTC', {local}) + to_minutes({shift})"
+            else:
+                local = f"timezone({lit(zone)}, {local})"
+        return f"CAST(CAST({local} AS DATE) AS VARCHAR)"
+    return as_text(q(name), types.get(name))
 
 
 def materialize(conn: Connection, staged: Staged, problems: list[str]) -> None:

@@ -40,6 +40,18 @@ def trimmed(ref: str) -> str:
     return f"NULLIF(CASE WHEN {plain} THEN {x} ELSE trim({x}, {lit(TRIMMED)}) END, '')"
 
 
+def as_text(ref: str, duck_type: str | None) -> str:
+    """A file's column as text: a whole number stored as a float reads as ``1001``, not
+    ``1001.0`` (pandas writes an id column with a gap as float64), as the Arrow path reads it."""
+    if duck_type in ("DOUBLE", "FLOAT"):
+        whole = f"isfinite({ref}) AND {ref} = floor({ref}) AND abs({ref}) <= {_EXACT}"
+        return (
+            f"CASE WHEN {whole} THEN CAST(CAST({ref} AS BIGINT) AS VARCHAR) "
+            f"ELSE CAST({ref} AS VARCHAR) END"
+        )
+    return f"CAST({ref} AS VARCHAR)"
+
+
 def _number(ref: str) -> str:
     return f"TRY_CAST({ref} AS DOUBLE)"
 
@@ -116,6 +128,7 @@ TYPE_RULES = {
 __all__ = [
     "NATIVE",
     "TYPE_RULES",
+    "as_text",
     "lit",
     "q",
     "text_of",

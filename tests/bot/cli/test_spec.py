@@ -125,8 +125,8 @@ EXAMPLE = default_spec_path().read_text(encoding="utf-8")
         ),
         (  # no quote follows: YAML itself fails, at the end of the file
             '  retrain_cron: "0 3 * * 0"',
-            "not valid YAML at line 63, column 1: found unexpected end of stream (while scanning "
-            "a quoted scalar that starts at line 58, column 17)",
+            "not valid YAML at line 64, column 1: found unexpected end of stream (while scanning "
+            "a quoted scalar that starts at line 59, column 17)",
         ),
     ],
 )
