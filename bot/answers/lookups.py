@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from bot.answers.name_index import close_matches, names_of
+from bot.answers.roster import Member, Roster, roster_of
 from bot.daily.fallback import Serving, serving
 from bot.daily.portfolio import standing_of
 from bot.errors import AtriskError
 from playbooks import NOT_A_RISK_TITLE, dismissal_label
 from scoring.reasons import SHOWN_REASONS, reasons_of
-from storage.models import Account, Action, Alert, Play, Score, TeamMember
+from storage.models import Account, Action, Alert, Play, Score
 from storage.repositories import read_models as q
 from storage.repositories.plays import open_plays
 
@@ -122,7 +123,7 @@ class LookupAnswer:
 # ---------------------------------------------------------------- caller and served scores
 
 
-def _reports(team: Sequence[TeamMember], manager_email: str) -> set[str]:
+def _reports(team: Sequence[Member], manager_email: str) -> set[str]:
     """Everyone below ``manager_email`` (their CSMs, and their managers' CSMs)."""
     below: set[str] = set()
     frontier = {manager_email.lower()}
@@ -137,10 +138,8 @@ def _reports(team: Sequence[TeamMember], manager_email: str) -> set[str]:
     return below
 
 
-def caller_in(session: Session, slack_user_id: str) -> Caller | None:
-    """The team member with this Slack id and their scope, or None when unknown."""
-    team = q.team(session)
-    member = next((m for m in team if m.slack_user_id == slack_user_id), None)
+def _caller(team: Roster, slack_user_id: str) -> Caller | None:
+    member = team.by_slack_id.get(slack_user_id)
     if member is None:
         return None
     role = (member.role or "").strip().lower()
@@ -148,11 +147,18 @@ def caller_in(session: Session, slack_user_id: str) -> Caller | None:
     if role in ALL_ROLES:
         scope = None
     elif role == "manager":
-        emails = _reports(team, member.email) | {member.email}
+        emails = _reports(team.members, member.email) | {member.email}
         scope = frozenset(emails | {e.lower() for e in emails})
     else:
         scope = frozenset({member.email, member.email.lower()})
     return Caller(slack_user_id, member.email, member.name, role, scope)
+
+
+def caller_in(session: Session, slack_user_id: str) -> Caller | None:
+    """The team member with this Slack id and their scope, or None when unknown (from the
+    process's roster: worked out once per person and ingest)."""
+    team = roster_of(session)
+    return team.derived(("caller", slack_user_id), lambda: _caller(team, slack_user_id))
 
 
 def resolve_caller(ctx: Root, slack_user_id: str) -> Caller | None:
@@ -205,7 +211,7 @@ def lines_for(
             previous = q.scores_for(session, run_id=before.id, account_ids=ids)
     alerts = q.latest_posted_alerts(session, account_ids=ids)
     playing = {p.account_id: p for p in open_plays(session, account_ids=ids)}
-    names = q.team_names(session)
+    names = roster_of(session).names
     lines = []
     for account in accounts:
         score = scores.get(account.account_id)

@@ -8,15 +8,15 @@ import difflib
 from collections.abc import Sequence
 
 from bot.answers.lookups import FUZZY_MATCH, Caller, QueryRefused
-from storage.models import TeamMember
+from bot.answers.roster import Member
 
 
-def _visible(caller: Caller, member: TeamMember) -> bool:
+def _visible(caller: Caller, member: Member) -> bool:
     scope = caller.csm_emails
     return scope is None or member.email in scope or member.email.lower() in scope
 
 
-def _named(people: Sequence[TeamMember], wanted: str) -> list[TeamMember]:
+def _named(people: Sequence[Member], wanted: str) -> list[Member]:
     """Exact email or name; else names containing ``wanted`` or emails starting with it;
     else names a near spelling away (difflib ratio ≥ ``FUZZY_MATCH``)."""
     exact = [m for m in people if wanted in (m.email.lower(), m.name.lower())]
@@ -30,8 +30,8 @@ def _named(people: Sequence[TeamMember], wanted: str) -> list[TeamMember]:
 
 
 def find_person(
-    team: Sequence[TeamMember], caller: Caller, user_id: str | None, name: str | None
-) -> TeamMember:
+    team: Sequence[Member], caller: Caller, user_id: str | None, name: str | None
+) -> Member:
     """The one team member meant; ``QueryRefused`` (a sentence for the caller) when nobody,
     several people, or someone outside the caller's scope is meant."""
     if user_id:

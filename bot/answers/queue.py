@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.answers.flagged_set import flagged_in
 from bot.answers.lookups import Caller, QueryRefused, TopAnswer, lines_for
 from bot.answers.people import find_person
+from bot.answers.roster import roster_of
 from bot.daily.fallback import Serving, serving
 from storage.repositories import queue as qq
 from storage.repositories import read_models as q
@@ -116,7 +117,7 @@ def csm_accounts(
     """``/atrisk csm @user|name|part of a name``: that person's queue, if the caller may see
     it; ``QueryRefused`` otherwise (see ``find_person``)."""
     with ctx.uow() as uow:
-        person = find_person(q.team(uow.session), caller, user_id, name)
+        person = find_person(roster_of(uow.session).members, caller, user_id, name)
         if caller.csm_emails is not None and person.email not in caller.csm_emails:
             raise QueryRefused(
                 f"{person.name}'s accounts are outside what you can see: "
@@ -137,7 +138,7 @@ def team_summary(ctx: Root, caller: Caller, *, today: dt.date) -> TeamAnswer:
         run_id, as_of, scope = served.run_id, served.scored_on, caller.csm_emails
         flagged = flagged_in(s, run_id=run_id, as_of=as_of, csm_emails=scope)
         handled = _handling(s, flagged)
-        names = q.team_names(s)
+        names = roster_of(s).names
     load: dict[str, list[float]] = {}
     for f in flagged:
         row = load.setdefault(names.get(f.csm_email.lower(), f.csm_email), [0, 0.0, 0])

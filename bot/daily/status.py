@@ -147,11 +147,16 @@ def freshness(
 
 
 def freshness_with(
-    session: Session, spec: Spec, now: dt.datetime, newest: dt.date | None
+    session: Session,
+    spec: Spec,
+    now: dt.datetime,
+    newest: dt.date | None,
+    served: fallback.Serving | None = None,
 ) -> Freshness:
-    """``freshness`` given the newest day of input (``newest_input``)."""
+    """``freshness`` given the newest day of input (``newest_input``) and, when already read,
+    what is served today (``fallback.serving``)."""
     today = now.astimezone(zone(spec)).date()
-    scores = fallback.serving(session, today).scored_on
+    scores = (served if served is not None else fallback.serving(session, today)).scored_on
     limit = spec.freshness.stale_after_days
     return Freshness(
         scores_as_of=scores,
@@ -205,6 +210,7 @@ def read_status(ctx: Root, now: dt.datetime | None = None) -> Status:
         last = s.scalars(
             select(ScoringRun).order_by(ScoringRun.started_at.desc(), ScoringRun.id.desc())
         ).first()
+        served = fallback.serving(s, today)
         status = Status(
             now=now,
             model_state=state.state,
@@ -216,8 +222,8 @@ def read_status(ctx: Root, now: dt.datetime | None = None) -> Status:
             live_model_trained_as_of=model.trained_as_of if model else None,
             model_metric=(metric, value) if value is not None else None,
             last_run=_run_summary(s, last),
-            serving=fallback.serving(s, today),
-            freshness=freshness_with(s, spec, now, newest_input(ctx, s, today)),
+            serving=served,
+            freshness=freshness_with(s, spec, now, newest_input(ctx, s, today), served),
             accuracy=_accuracy(ctx, s, today),
             accuracy_target=spec.accuracy.target,
             next_daily_run=cron_trigger(spec.freshness.cron, zone(spec)).get_next_fire_time(

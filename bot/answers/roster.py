@@ -1,0 +1,101 @@
+"""The team table, read once per process and ingest: who asks ``/atrisk`` and what they see.
+
+Every question starts by finding the caller by Slack id and, for a manager, everyone below
+them; every answer shows CSM names in place of emails. Read as ORM objects on each question
+that cost more than the rest of a small answer. The team changes with an ingest (it is
+written in the transaction that records the ingest run), so the process keeps plain rows keyed
+by the newest ingest run and the number of people: someone an ingest adds is known at the next
+question. Each caller's scope is worked out once per roster.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from storage.models import IngestRun, TeamMember
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One person in the team table, as ``/atrisk`` needs them."""
+
+    email: str
+    name: str
+    role: str | None
+    manager_email: str | None
+    slack_user_id: str | None
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Everyone in the team table ordered by email, with ``names`` (each name by lowered
+    email, the last by email where two emails differ only in case) and ``by_slack_id``."""
+
+    members: tuple[Member, ...]
+    names: dict[str, str]
+    by_slack_id: dict[str, Member]
+    _derived: dict[Hashable, object] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, members: list[Member]) -> Roster:
+        by_slack_id: dict[str, Member] = {}
+        for m in members:  # the first by email, as a scan of the table would find
+            if m.slack_user_id is not None:
+                by_slack_id.setdefault(m.slack_user_id, m)
+        names = {m.email.lower(): m.name for m in members}
+        return cls(tuple(members), names, by_slack_id)
+
+    def derived(self, key: Hashable, make: Callable[[], T]) -> T:
+        """``make()`` worked out once per roster under ``key`` (a caller's scope, say)."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]  # type: ignore[return-value]
+
+
+_lock = threading.Lock()
+_held: weakref.WeakKeyDictionary[Engine, tuple[Hashable, Roster]] = weakref.WeakKeyDictionary()
+
+
+def _version(session: Session) -> tuple[int | None, int]:
+    newest = session.scalar(select(func.max(IngestRun.id)))
+    people = session.scalar(select(func.count()).select_from(TeamMember))
+    return newest, int(people or 0)
+
+
+def roster_of(session: Session) -> Roster:
+    """The process's copy of the session database's team table, read again after an ingest
+    (or when the number of people changes)."""
+    engine = session.get_bind().engine
+    key = _version(session)
+    held = _held.get(engine)
+    if held is not None and held[0] == key:
+        return held[1]
+    with _lock:
+        held = _held.get(engine)
+        if held is not None and held[0] == key:
+            return held[1]
+        stmt = select(
+            TeamMember.email,
+            TeamMember.name,
+            TeamMember.role,
+            TeamMember.manager_email,
+            TeamMember.slack_user_id,
+        ).order_by(TeamMember.email)
+        roster = Roster.of([Member(*row) for row in session.execute(stmt)])
+        _held[engine] = (key, roster)
+        return roster
+
+
+def forget() -> None:
+    """Drop every roster held (tests)."""
+    with _lock:
+        _held.clear()
