@@ -5,8 +5,8 @@ A substring (``acme`` in ``Acme Corp``) cannot use a B-tree index, and a misspel
 request. ``NameIndex`` holds the lowered names and ids once per process (about 40 MB per
 100k accounts, built in about 1.2 CPU seconds) with the trigrams of each name, so those
 questions cost a few milliseconds. It is rebuilt when the accounts change: ``names_of`` keys
-it by the newest ingest run and the number of accounts, read with two index look-ups per
-question.
+it by the newest ingest run and the numbers of accounts and people, read in one statement
+per question (``version``).
 
 The index only narrows: the database still orders and returns the accounts, so an answer is
 the one a full scan gives.
@@ -26,7 +26,7 @@ import numpy as np
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Account, IngestRun
+from storage.models import Account, IngestRun, TeamMember
 
 SUBSTRING_MOST = 500  # more accounts containing the text than this: the database searches
 
@@ -159,16 +159,26 @@ def close_matches(word: str, possibilities: list[str], n: int, cutoff: float) ->
     return [x for _, x in sorted(best, reverse=True)]
 
 
+_VERSION = "atrisk.ingest_version"  # session.info: (transaction, version)
 _lock = threading.Lock()
 _built: weakref.WeakKeyDictionary[Engine, tuple[Hashable, NameIndex]] = weakref.WeakKeyDictionary()
 
 
-def version(session: Session) -> tuple[int | None, int]:
-    """What ``NameIndex`` is keyed by: the newest ingest run and the number of accounts
-    (an ingest writes accounts in the transaction that records its run)."""
-    newest = session.scalar(select(func.max(IngestRun.id)))
-    count = session.scalar(select(func.count()).select_from(Account))
-    return newest, int(count or 0)
+def version(session: Session) -> tuple[int | None, int, int]:
+    """What ``NameIndex`` (and the other per-process copies) are keyed by: the newest ingest
+    run, the number of accounts and the number of people in the team (an ingest writes
+    accounts and team in the transaction that records its run). One statement, read once per
+    transaction however many copies ask."""
+    memo, now = session.info.get(_VERSION), session.get_transaction()
+    if memo is not None and now is not None and memo[0] is now:
+        return memo[1]
+    newest = select(func.max(IngestRun.id)).scalar_subquery()
+    accounts = select(func.count()).select_from(Account).scalar_subquery()
+    people = select(func.count()).select_from(TeamMember).scalar_subquery()
+    row = session.execute(select(newest, accounts, people)).one()
+    value = (row[0], int(row[1] or 0), int(row[2] or 0))
+    session.info[_VERSION] = (session.get_transaction(), value)
+    return value
 
 
 def names_of(session: Session) -> NameIndex:

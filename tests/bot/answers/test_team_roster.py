@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from bot.answers import lookups, queue
+from bot.answers import lookups, name_index, queue
 from bot.bootstrap import Context
 from storage.models import IngestRun, TeamMember
 from tests.bot.daily.factories import AS_OF, add_model, add_run, make_ctx, seed_world
@@ -62,3 +62,18 @@ def test_a_csm_an_ingest_makes_a_manager_sees_their_team_at_the_next_question(
     assert manager is not None and manager.role == "manager"
     assert queue.top_accounts(ctx, manager, today=AS_OF).at_risk == 12
     assert [c.csm for c in queue.team_summary(ctx, manager, today=AS_OF).csms] != []
+
+
+def test_what_the_copies_are_keyed_by_is_read_again_in_the_next_transaction(
+    ctx: Context,
+) -> None:
+    with ctx.uow() as uow:
+        s = uow.session
+        before = name_index.version(s)
+        assert name_index.version(s) == before  # read once per transaction
+        s.add(IngestRun(source="extract/", status="succeeded", row_counts={}))
+        s.add(TeamMember(email="ada@example.com", name="Ada", role="admin"))
+        uow.commit()
+        after = name_index.version(s)
+    assert after[0] is not None and after[0] != before[0]
+    assert after[1:] == (before[1], before[2] + 1)
