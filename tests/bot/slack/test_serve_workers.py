@@ -142,7 +142,8 @@ def test_a_worker_that_dies_is_replaced_and_the_server_says_so(served: Served) -
     victim = served.workers()[0]
     os.kill(victim, signal.SIGKILL)
     wait_until(lambda: len(served.workers()) == 2 and victim not in served.workers(), timeout=30)
-    assert f"(pid {victim}) was killed by SIGKILL; starting another." in served.output()
+    said = f"(pid {victim}) was killed by SIGKILL; starting another."
+    wait_until(lambda: said in served.output(), timeout=30)  # the line may follow the fork
     wait_until(lambda: signing.get(served.url + "/healthz").status == 200, timeout=30)
     body, headers = served.help_request()
     assert signing.post(served.url + "/slack/events", body, headers).status == 200
