@@ -11,21 +11,16 @@ accounts someone acted on changes with every click, so that is read per question
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
-from collections.abc import Collection, Hashable
+from collections.abc import Collection
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from bot.answers.held import HeldPerEngine
 from bot.answers.name_index import version
 from storage.product import product_of
 from storage.repositories import queue as qq
 
-_lock = threading.Lock()
-_held: weakref.WeakKeyDictionary[Engine, tuple[Hashable, tuple[qq.Flagged, ...]]] = (
-    weakref.WeakKeyDictionary()
-)
+_held: HeldPerEngine[tuple[qq.Flagged, ...]] = HeldPerEngine()
 
 
 def flagged_in(
@@ -41,21 +36,14 @@ def flagged_in(
 
 
 def _flagged(session: Session, run_id: int, as_of: dt.date) -> tuple[qq.Flagged, ...]:
-    engine = session.get_bind().engine
     key = (run_id, as_of, product_of(session), version(session))
-    held = _held.get(engine)
-    if held is not None and held[0] == key:
-        return held[1]
-    with _lock:
-        held = _held.get(engine)
-        if held is not None and held[0] == key:
-            return held[1]
-        rows = tuple(qq.flagged(session, run_id=run_id, as_of=as_of, csm_emails=None))
-        _held[engine] = (key, rows)
-        return rows
+    return _held.get(
+        session.get_bind().engine,
+        key,
+        lambda: tuple(qq.flagged(session, run_id=run_id, as_of=as_of, csm_emails=None)),
+    )
 
 
 def forget() -> None:
     """Drop every set held (tests)."""
-    with _lock:
-        _held.clear()
+    _held.forget()

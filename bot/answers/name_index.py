@@ -17,15 +17,14 @@ from __future__ import annotations
 import bisect
 import difflib
 import heapq
-import threading
-import weakref
-from collections.abc import Collection, Hashable
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.answers.held import HeldPerEngine
 from storage.models import Account, IngestRun, TeamMember
 
 SUBSTRING_MOST = 500  # more accounts containing the text than this: the database searches
@@ -160,8 +159,7 @@ def close_matches(word: str, possibilities: list[str], n: int, cutoff: float) ->
 
 
 _VERSION = "atrisk.ingest_version"  # session.info: (transaction, version)
-_lock = threading.Lock()
-_built: weakref.WeakKeyDictionary[Engine, tuple[Hashable, NameIndex]] = weakref.WeakKeyDictionary()
+_built: HeldPerEngine[NameIndex] = HeldPerEngine()
 
 
 def version(session: Session) -> tuple[int | None, int, int]:
@@ -184,22 +182,14 @@ def version(session: Session) -> tuple[int | None, int, int]:
 def names_of(session: Session) -> NameIndex:
     """The process's ``NameIndex`` of the session's database, built on first use and again
     after each ingest (one builder at a time; the others wait for it)."""
-    engine = session.get_bind().engine
-    key = version(session)
-    held = _built.get(engine)
-    if held is not None and held[0] == key:
-        return held[1]
-    with _lock:
-        held = _built.get(engine)
-        if held is not None and held[0] == key:
-            return held[1]
+
+    def build() -> NameIndex:
         rows = session.execute(select(Account.account_id, Account.name, Account.csm_email))
-        index = NameIndex.build([(a, n, c) for a, n, c in rows])
-        _built[engine] = (key, index)
-        return index
+        return NameIndex.build([(a, n, c) for a, n, c in rows])
+
+    return _built.get(session.get_bind().engine, version(session), build)
 
 
 def forget() -> None:
     """Drop every index held (tests)."""
-    with _lock:
-        _built.clear()
+    _built.forget()

@@ -11,15 +11,14 @@ worked out once per roster.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.answers.held import HeldPerEngine
 from bot.answers.name_index import version
 from storage.models import TeamMember
 
@@ -63,22 +62,14 @@ class Roster:
         return self._derived[key]  # type: ignore[return-value]
 
 
-_lock = threading.Lock()
-_held: weakref.WeakKeyDictionary[Engine, tuple[Hashable, Roster]] = weakref.WeakKeyDictionary()
+_held: HeldPerEngine[Roster] = HeldPerEngine()
 
 
 def roster_of(session: Session) -> Roster:
     """The process's copy of the session database's team table, read again after an ingest
     (or when the number of people changes)."""
-    engine = session.get_bind().engine
-    key = version(session)
-    held = _held.get(engine)
-    if held is not None and held[0] == key:
-        return held[1]
-    with _lock:
-        held = _held.get(engine)
-        if held is not None and held[0] == key:
-            return held[1]
+
+    def build() -> Roster:
         stmt = select(
             TeamMember.email,
             TeamMember.name,
@@ -86,12 +77,11 @@ def roster_of(session: Session) -> Roster:
             TeamMember.manager_email,
             TeamMember.slack_user_id,
         ).order_by(TeamMember.email)
-        roster = Roster.of([Member(*row) for row in session.execute(stmt)])
-        _held[engine] = (key, roster)
-        return roster
+        return Roster.of([Member(*row) for row in session.execute(stmt)])
+
+    return _held.get(session.get_bind().engine, version(session), build)
 
 
 def forget() -> None:
     """Drop every roster held (tests)."""
-    with _lock:
-        _held.clear()
+    _held.forget()
