@@ -3,6 +3,7 @@ tables, refused with exactly the problems a later ingest names, and nothing left
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -62,9 +63,11 @@ def _counts(engine: Engine) -> dict[str, int]:
 
 
 def _refusal(folder: Path, db: Engine, duck: Engine) -> list[str]:
+    """The problems named, with the moment "in the future" is counted from left out (the two
+    ingests compared may run either side of a minute's turn)."""
     with pytest.raises(ContractViolation) as refused:
         ingest(folder, db, source_engine=duck)
-    return refused.value.problems
+    return [re.sub(r"\(after [^)]*\)", "(after …)", p) for p in refused.value.problems]
 
 
 @pytest.mark.parametrize("broken", BROKEN, ids=list(BROKEN))
