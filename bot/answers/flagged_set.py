@@ -15,12 +15,12 @@ from collections.abc import Collection
 
 from sqlalchemy.orm import Session
 
-from bot.answers.held import HeldPerEngine
 from bot.answers.name_index import version
+from storage.held import HeldPerEngine
 from storage.product import product_of
 from storage.repositories import queue as qq
 
-_held: HeldPerEngine[tuple[qq.Flagged, ...]] = HeldPerEngine()
+_held: HeldPerEngine[tuple[qq.Flagged, ...]] = HeldPerEngine(most=2)  # two products
 
 
 def flagged_in(

@@ -9,7 +9,6 @@ CSMs' accounts (and their own), admins and analysts every account. Scores are th
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
 MATCH_LIMIT = 8
 FUZZY_MATCH = 0.85  # a fuzzy match this close counts as the account asked for
 FUZZY_SUGGEST = 0.6  # closer than this is worth a "did you mean"
-FUZZY_POOL = 500  # candidates (most trigrams of the query shared) compared with difflib
+FUZZY_POOL = 500  # candidates (most trigrams of the query shared) compared by similarity
 ALL_ROLES = frozenset({"admin", "analyst"})
 
 
@@ -264,17 +263,17 @@ def _fuzzy(query: str, names: list[tuple[str, str]]) -> tuple[list[str], list[st
             shown.setdefault(key, name)
     close = close_matches(query.lower(), list(keys), n=5, cutoff=FUZZY_SUGGEST)
     strong: list[str] = []
-    for key in close:
-        if difflib.SequenceMatcher(None, query.lower(), key).ratio() >= FUZZY_MATCH:
+    for key, similarity in close:
+        if similarity >= FUZZY_MATCH:
             strong += sorted(keys[key] - set(strong))
-    suggestions = list(dict.fromkeys(shown[k] for k in close))
+    suggestions = list(dict.fromkeys(shown[k] for k, _ in close))
     return strong, suggestions[:3]
 
 
 def lookup(
     ctx: Root, caller: Caller, query: str, *, today: dt.date, did_you_mean: str | None = None
 ) -> LookupAnswer:
-    """``/atrisk <name or id>``: exact, then contained, then fuzzy (difflib) matches in scope.
+    """``/atrisk <name or id>``: exact, then contained, then fuzzy (rapidfuzz) matches in scope.
 
     An exact name or id is an index look-up; the other two are narrowed by the process's
     ``NameIndex`` rather than by reading every account. ``did_you_mean`` (a command the text

@@ -15,17 +15,17 @@ the one a full scan gives.
 from __future__ import annotations
 
 import bisect
-import difflib
-import heapq
 from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, select
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.answers.held import HeldPerEngine
-from storage.models import Account, IngestRun, TeamMember
+from storage.held import HeldPerEngine
+from storage.models import Account
+from storage.state_key import state_key
 
 SUBSTRING_MOST = 500  # more accounts containing the text than this: the database searches
 
@@ -130,53 +130,30 @@ def _holds(lowered: tuple[str, str], needle: str) -> bool:
     return needle in lowered[0] or needle in lowered[1]
 
 
-def close_matches(word: str, possibilities: list[str], n: int, cutoff: float) -> list[str]:
-    """``difflib.get_close_matches(word, possibilities, n, cutoff)``, the same list, several
-    times faster on hundreds of names: ``ratio()`` (the costly part) is computed only while
-    its upper bound ``quick_ratio()`` can still place a name among the ``n`` best."""
-    s = difflib.SequenceMatcher()
-    s.set_seq2(word)
-    bounded: list[tuple[float, str]] = []
-    for x in possibilities:
-        s.set_seq1(x)
-        if s.real_quick_ratio() >= cutoff:
-            bound = s.quick_ratio()
-            if bound >= cutoff:
-                bounded.append((bound, x))
-    bounded.sort(reverse=True)
-    best: list[tuple[float, str]] = []  # the n best so far, worst first (a heap)
-    for bound, x in bounded:
-        if len(best) == n and bound < best[0][0]:
-            break
-        s.set_seq1(x)
-        score = s.ratio()
-        if score >= cutoff:
-            if len(best) < n:
-                heapq.heappush(best, (score, x))
-            elif (score, x) > best[0]:
-                heapq.heapreplace(best, (score, x))
-    return [x for _, x in sorted(best, reverse=True)]
+def close_matches(
+    word: str, possibilities: list[str], n: int, cutoff: float
+) -> list[tuple[str, float]]:
+    """The ``n`` possibilities most similar to ``word`` (at least ``cutoff``), best first, each
+    with its similarity in 0–1; ties keep the order of ``possibilities``.
+
+    Similarity is rapidfuzz's ``fuzz.ratio`` / 100, the normalised Indel similarity
+    2·LCS / (len(a) + len(b)) (LCS: longest common subsequence): ``difflib``'s ratio with the
+    longest common subsequence for its matched characters, so never below it. In C++: 500
+    candidates cost well under a millisecond."""
+    found = process.extract(
+        word, possibilities, scorer=fuzz.ratio, limit=n, score_cutoff=100 * cutoff
+    )
+    return [(choice, score / 100) for choice, score, _ in found]
 
 
-_VERSION = "atrisk.ingest_version"  # session.info: (transaction, version)
 _built: HeldPerEngine[NameIndex] = HeldPerEngine()
 
 
 def version(session: Session) -> tuple[int | None, int, int]:
-    """What ``NameIndex`` (and the other per-process copies) are keyed by: the newest ingest
-    run, the number of accounts and the number of people in the team (an ingest writes
-    accounts and team in the transaction that records its run). One statement, read once per
-    transaction however many copies ask."""
-    memo, now = session.info.get(_VERSION), session.get_transaction()
-    if memo is not None and now is not None and memo[0] is now:
-        return memo[1]
-    newest = select(func.max(IngestRun.id)).scalar_subquery()
-    accounts = select(func.count()).select_from(Account).scalar_subquery()
-    people = select(func.count()).select_from(TeamMember).scalar_subquery()
-    row = session.execute(select(newest, accounts, people)).one()
-    value = (row[0], int(row[1] or 0), int(row[2] or 0))
-    session.info[_VERSION] = (session.get_transaction(), value)
-    return value
+    """What ``NameIndex`` (and the other per-process copies of the accounts and the team) are
+    keyed by: the newest ingest run, the number of accounts and the number of people in the
+    team (``storage.state_key``: read once per transaction with the other keys)."""
+    return state_key(session).ingest
 
 
 def names_of(session: Session) -> NameIndex:

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from bot.answers.flagged_set import flagged_in
+from bot.answers.handled_set import handling_of
 from bot.answers.lookups import Caller, QueryRefused, TopAnswer, lines_for
 from bot.answers.people import find_person
 from bot.answers.roster import roster_of
 from bot.daily.fallback import Serving, serving
-from storage.repositories import queue as qq
 from storage.repositories import read_models as q
 
 if TYPE_CHECKING:
@@ -44,15 +44,6 @@ class TeamAnswer:
     csms: tuple[CsmLoad, ...] = ()
 
 
-def _handling(session: Session, flagged: list[qq.Flagged]) -> dict[str, qq.Handling]:
-    """``handling`` of the flagged accounts in scope, in two queries: asked by id when they
-    fit in one query (a CSM's, a small team's), else read from every posted alert."""
-    if len(flagged) <= qq.CHUNK:
-        return qq.handling(session, account_ids=[f.account_id for f in flagged])
-    handled = qq.every_handling(session)
-    return {f.account_id: handled[f.account_id] for f in flagged if f.account_id in handled}
-
-
 def _queue(
     session: Session,
     label: str,
@@ -68,7 +59,7 @@ def _queue(
         return TopAnswer(label, (), served, sort=sort, only_unacted=unacted)
     run_id, as_of = served.run_id, served.scored_on
     flagged = flagged_in(session, run_id=run_id, as_of=as_of, csm_emails=scope)
-    handled = _handling(session, flagged)
+    handled = handling_of(session, (f.account_id for f in flagged))
     nobody = {a for a, h in handled.items() if not h.acted}
     shown = [f for f in flagged if f.account_id in nobody] if unacted else list(flagged)
     if sort == "arr":
@@ -137,7 +128,7 @@ def team_summary(ctx: Root, caller: Caller, *, today: dt.date) -> TeamAnswer:
             return TeamAnswer(caller.scope_label, served)
         run_id, as_of, scope = served.run_id, served.scored_on, caller.csm_emails
         flagged = flagged_in(s, run_id=run_id, as_of=as_of, csm_emails=scope)
-        handled = _handling(s, flagged)
+        handled = handling_of(s, (f.account_id for f in flagged))
         names = roster_of(s).names
     load: dict[str, list[float]] = {}
     for f in flagged:

@@ -18,8 +18,8 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.answers.held import HeldPerEngine
 from bot.answers.name_index import version
+from storage.held import HeldPerEngine
 from storage.models import TeamMember
 
 T = TypeVar("T")

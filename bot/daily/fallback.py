@@ -23,8 +23,11 @@ from bot.daily.decide import FallbackCause
 from bot.lifecycle.accuracy import live_accuracy
 from bot.lifecycle.model_state import read_state
 from bot.spec import Spec
+from storage.held import HeldPerEngine
 from storage.lead_models import LeadActivity
 from storage.models import AccountFeatureRow, IntegrationRun, ScoringRun, Ticket, Usage
+from storage.product import product_of
+from storage.state_key import state_key
 
 WINDOW_DAYS = 14  # last good scores older than this are not served
 
@@ -148,6 +151,9 @@ class Serving:
     banner: str | None
 
 
+_served: HeldPerEngine[Serving] = HeldPerEngine(most=4)  # two products, a day turning
+
+
 def served_nothing() -> ColumnElement[bool]:
     """A paused run that scored nothing and had no good scores to serve (e.g. a day scored
     before any data was ingested): once a later run exists it says nothing about the model,
@@ -161,7 +167,19 @@ def served_nothing() -> ColumnElement[bool]:
 
 def serving(session: Session, today: dt.date) -> Serving:
     """What ``/atrisk`` answers, App Home and ``atrisk status`` serve right now: the newest
-    day's run, passing over a run that served nothing when a later run was made after it."""
+    day's run, passing over a run that served nothing when a later run was made after it.
+
+    Kept per process (``storage.held``) until a run or the kill switch changes
+    (``storage.state_key``): every answer asks it, and it reads four rows to say the same."""
+    key = state_key(session)
+    return _served.get(
+        session.get_bind().engine,
+        (product_of(session), key.runs, key.model, today),
+        lambda: _serving(session, today),
+    )
+
+
+def _serving(session: Session, today: dt.date) -> Serving:
     newest_id = session.scalar(select(func.max(ScoringRun.id)))
     latest = session.scalars(
         select(ScoringRun)

@@ -13,6 +13,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from rapidfuzz.distance import OSA
+
 from bot.blockkit.text import neutralise
 
 MAX_QUERY = 100  # longer than any account name or id worth searching for
@@ -108,17 +110,8 @@ QUEUE_WORDS = frozenset({"top", "unacted", "by"})
 
 def slips(a: str, b: str) -> int:
     """Typing slips between ``a`` and ``b``: insertions, deletions, substitutions and swaps of
-    two neighbouring letters (optimal string alignment distance, Damerau 1964)."""
-    rows = [list(range(len(b) + 1))]
-    for i in range(1, len(a) + 1):
-        row = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                row[j] = min(row[j], rows[-2][j - 2] + 1)
-        rows.append(row)
-    return rows[-1][-1]
+    two neighbouring letters (optimal string alignment distance, Damerau 1964; rapidfuzz)."""
+    return int(OSA.distance(a, b))
 
 
 def meant(word: str) -> str | None:

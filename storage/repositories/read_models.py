@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from storage.models import (
     Account,
@@ -105,10 +105,14 @@ def top_scores(
 
 
 def scores_for(session: Session, *, run_id: int, account_ids: Sequence[str]) -> dict[str, Score]:
+    """The run's live scores of ``account_ids`` by account id. ``features`` (a large JSON
+    object no answer line shows) is read only if asked for."""
     if not account_ids:
         return {}
-    stmt = select(Score).where(
-        Score.run_id == run_id, Score.shadow.is_(False), Score.account_id.in_(account_ids)
+    stmt = (
+        select(Score)
+        .where(Score.run_id == run_id, Score.shadow.is_(False), Score.account_id.in_(account_ids))
+        .options(defer(Score.features))
     )
     return {s.account_id: s for s in session.scalars(stmt)}
 
