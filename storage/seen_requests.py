@@ -85,6 +85,11 @@ def memory_path(engine: Engine) -> Path | None:
     return store.with_name(store.name + "-signatures")
 
 
+def file_memory(path: Path) -> SeenRequests:
+    """The replay memory kept in the SQLite file ``path`` (``memory_file``)."""
+    return SeenRequests(memory_file(path))
+
+
 def memory_file(path: Path) -> Engine:
     """An engine on the SQLite file ``path`` holding only the ``job_runs`` table of received
     signatures (created when missing: it is not the application store).

@@ -29,16 +29,19 @@ from slack_sdk.errors import SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answers.name_index import names_of
+from bot.answers.roster import roster_of
 from bot.bootstrap import Context
 from bot.cli.output import console
+from bot.daily.status import read_status
 from bot.errors import AtriskError, SettingsError
 from bot.slack.app import WORK_THREADS, create_app
+from bot.slack.replay_service import MemoryService
 from bot.slack.server import EVENTS_PATH, HEALTH_PATH, THREADS, HttpServer, wsgi_app
 from bot.slack.workers import Supervisor, default_workers, listen
 from playbooks import Library
 from playbooks.errors import PlaybookError
 from storage.errors import StorageError
-from storage.seen_requests import memory_file, memory_path
+from storage.seen_requests import memory_path
 
 log = logging.getLogger("atrisk.serve")
 
@@ -147,8 +150,9 @@ def serve_workers(
 ) -> int:
     """Serve on ``sock`` in ``workers`` forked processes until SIGTERM or Ctrl-C (blocks;
     ``bot.slack.workers``); worker 0 runs the scheduler unless ``scheduler`` is False. On
-    SQLite the workers share their replay memory in the file beside the store
-    (``storage.seen_requests.memory_path``), kept across restarts.
+    SQLite the workers share their replay memory, kept across restarts in the file beside the
+    store (``storage.seen_requests.memory_path``) by this process, which they ask
+    (``bot.slack.replay_service``).
     The exit code: 0 when stopped, 1 when workers kept dying."""
     sqlite = ctx.engine.dialect.name == "sqlite"
     with contextlib.ExitStack() as scratch:
@@ -156,8 +160,9 @@ def serve_workers(
         if replay is None and sqlite:  # an in-memory store: a folder removed at the end
             folder = scratch.enter_context(tempfile.TemporaryDirectory(prefix="atrisk-serve-"))
             replay = Path(folder) / "signatures.db"
-        if replay is not None:
-            memory_file(replay).dispose()  # made here, so no two workers race to make it
+        address = None
+        if replay is not None:  # kept by this process, asked by the workers
+            address = scratch.enter_context(MemoryService(replay)).address
         ctx.close()  # each worker opens connections of its own
 
         def worker(slot: int) -> int:
@@ -166,7 +171,7 @@ def serve_workers(
                 library,
                 sock,
                 threads=threads,
-                replay_file=replay,
+                replay_address=address,
                 scheduler=scheduler and slot == 0,
             )
 
@@ -185,7 +190,7 @@ def run_worker(
     sock: socket.socket,
     *,
     threads: int,
-    replay_file: Path | None,
+    replay_address: str | None,
     scheduler: bool,
 ) -> int:
     """One worker process: the app on the shared ``sock`` until SIGTERM, or until the server
@@ -201,7 +206,7 @@ def run_worker(
         app = create_app(ctx, library=library, verify_token=False, work=work)
         jobs = start_scheduler(ctx) if scheduler else None
         server = HttpServer(
-            wsgi_app(app, ctx, replay_file=replay_file),
+            wsgi_app(app, ctx, replay_address=replay_address),
             sock=sock,
             threads=threads,
             max_body=ctx.settings.slack_max_body_bytes,
@@ -221,14 +226,17 @@ def run_worker(
 
 
 def warm_up(ctx: Context) -> None:
-    """Build the worker's name index (about 1.2 CPU s per 100k accounts) now rather than on
-    the first ``/atrisk <part of a name>`` it happens to take; a failure is only logged (that
-    question builds it then)."""
+    """Build the worker's copies now rather than on the first questions it happens to take:
+    the name index (about 1.2 CPU s per 100k accounts), the team, the served run, and what
+    ``/atrisk status`` reads (the source engine opened, its newest input: about 0.3 s). A
+    failure is only logged (the question that needs it builds it then)."""
     try:
         with ctx.uow() as uow:
             names_of(uow.session)
+            roster_of(uow.session)
+        read_status(ctx, ctx.clock())
     except (SQLAlchemyError, StorageError) as e:
-        log.warning("the name index was not built at start (%s); it will be on first use", e)
+        log.warning("the answers' copies were not built at start (%s); each is on first use", e)
 
 
 def register(app: typer.Typer) -> None:

@@ -88,8 +88,13 @@ class SeenSignatures:
 
     def _here_first(self, signature: str, now: float) -> bool:
         with self._lock:
-            if len(self._seen) > 10_000 or (self._seen and min(self._seen.values()) < now):
-                self._seen = {s: until for s, until in self._seen.items() if until >= now}
+            # kept in the order received, so the expired are at the front: each request
+            # drops those, never walks the rest (a clock set back keeps some a little longer)
+            while self._seen:
+                oldest, until = next(iter(self._seen.items()))
+                if until >= now:
+                    break
+                del self._seen[oldest]
             if signature in self._seen:
                 return False
             self._seen[signature] = now + 2 * MAX_AGE_SECONDS

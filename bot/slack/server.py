@@ -27,9 +27,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from waitress.server import create_server
 from waitress.wasyncore import close_all, loop
 
-from bot.slack.request_guard import WSGIApp, answer, guard
+from bot.slack.replay_service import MemoryClient
+from bot.slack.request_guard import SharedMemory, WSGIApp, answer, guard
 from storage.errors import StorageError
-from storage.seen_requests import SeenRequests, memory_file
+from storage.seen_requests import SeenRequests, file_memory
 
 if TYPE_CHECKING:
     from bot.bootstrap import Context
@@ -56,25 +57,37 @@ def health(ctx: Context) -> tuple[int, dict[str, Any]]:
     return 200, {"ok": True, "db": "ok"}
 
 
-def shared_memory(ctx: Context, replay_file: Path | None = None) -> SeenRequests | None:
+def shared_memory(
+    ctx: Context, replay_file: Path | None = None, replay_address: str | None = None
+) -> SharedMemory | None:
     """Replay memory shared by the replicas on PostgreSQL. On SQLite, the memory of
-    ``atrisk serve``'s processes in ``replay_file`` (a SQLite file of its own, so the write on
-    every request never waits behind a daily run's; kept across restarts); None without it:
-    the process remembers by itself."""
+    ``atrisk serve``'s processes: asked of the server process at ``replay_address``
+    (``bot.slack.replay_service``), or kept in ``replay_file`` by this process (a SQLite file
+    of its own, so the write on every request never waits behind a daily run's; kept across
+    restarts); None without either: the process remembers by itself."""
     if ctx.engine.dialect.name != "sqlite":
         return SeenRequests(ctx.engine)
-    return None if replay_file is None else SeenRequests(memory_file(replay_file))
+    if replay_address is not None:
+        return MemoryClient(replay_address)
+    return None if replay_file is None else file_memory(replay_file)
 
 
-def wsgi_app(app: App, ctx: Context, *, replay_file: Path | None = None) -> WSGIApp:
+def wsgi_app(
+    app: App,
+    ctx: Context,
+    *,
+    replay_file: Path | None = None,
+    replay_address: str | None = None,
+) -> WSGIApp:
     """One WSGI application: ``/healthz``, and ``POST /slack/events`` through the guard to
-    bolt's handler; anything else is 404. ``replay_file``: see ``shared_memory``."""
+    bolt's handler; anything else is 404. ``replay_file``, ``replay_address``: see
+    ``shared_memory``."""
     secret = ctx.settings.slack_signing_secret
     slack = guard(
         SlackRequestHandler(app, path=EVENTS_PATH),
         secret=secret.get_secret_value() if secret else None,
         max_body=ctx.settings.slack_max_body_bytes,
-        shared=shared_memory(ctx, replay_file),
+        shared=shared_memory(ctx, replay_file, replay_address),
     )
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
