@@ -118,11 +118,13 @@ class NameIndex:
         scope = self.in_scope(csm_emails)
         if scope is not None:
             shared[~scope] = 0
-        picked: list[int] = []
-        for count in range(len(grams), 0, -1):
-            picked.extend(np.flatnonzero(shared == count)[: limit - len(picked)].tolist())
-            if len(picked) >= limit:
-                break
+        # most grams shared first, then the lower row (the lower id): one key, one pass
+        rows = np.flatnonzero(shared)
+        order = shared[rows].astype(np.int64) * (len(self) + 1) - rows
+        if len(rows) > limit:
+            best = np.argpartition(-order, limit - 1)[:limit]
+            rows, order = rows[best], order[best]
+        picked = rows[np.argsort(-order)].tolist()
         return [(self.ids[r], self.names[r]) for r in picked]
 
 
