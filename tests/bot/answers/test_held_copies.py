@@ -6,31 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import event, update
 
-from bot.answers import lookups, queue
+from bot.answers import queue
 from bot.bootstrap import Context
 from bot.lifecycle import model_state
 from storage.models import Action, Alert, ScoringRun
-from tests.bot.daily.factories import AS_OF, add_model, add_run, make_ctx, risks_for, seed_world
-
-
-@pytest.fixture
-def ctx(db_url: str, tmp_path: Path) -> Iterator[Context]:
-    c = make_ctx(db_url, tmp_path)
-    yield c
-    c.close()
-
-
-def _caller(ctx: Context) -> lookups.Caller:
-    caller = lookups.resolve_caller(ctx, "U0CSM0")
-    assert caller is not None
-    return caller
+from tests.bot.answers.conftest import jane
+from tests.bot.daily.factories import AS_OF, add_model, add_run, risks_for, seed_world
 
 
 def _post_every_alert(ctx: Context) -> None:
@@ -45,7 +30,7 @@ def test_the_next_answer_follows_a_new_run_a_kill_switch_and_a_click(ctx: Contex
     week = dt.timedelta(days=7)
     first = add_run(ctx, AS_OF - week, model, risks_for(ids), flagged=6)
     _post_every_alert(ctx)
-    caller = _caller(ctx)
+    caller = jane(ctx)
     before = queue.top_accounts(ctx, caller, today=AS_OF)
     assert (before.served.run_id, before.at_risk, before.unacted) == (first, 3, 3)
 
@@ -79,7 +64,7 @@ def test_a_run_changed_by_hand_in_the_database_is_seen_by_the_next_answer(
     ids = seed_world(ctx, n=20)
     model = add_model(ctx)
     run = add_run(ctx, AS_OF, model, risks_for(ids), flagged=4)
-    caller = _caller(ctx)
+    caller = jane(ctx)
     assert queue.top_accounts(ctx, caller, today=AS_OF).served.run_id == run
     with ctx.engine.begin() as conn:  # not through the product: no session saw it
         conn.execute(update(ScoringRun).values(status="failed", error="disk full"))
@@ -91,7 +76,7 @@ def test_an_answer_asked_again_reads_no_run_no_switch_and_not_every_alert(ctx: C
     ids = seed_world(ctx, n=40)
     run = add_run(ctx, AS_OF, add_model(ctx), risks_for(ids), flagged=10)
     _post_every_alert(ctx)
-    caller = _caller(ctx)
+    caller = jane(ctx)
     statements: list[list[str]] = []
 
     def record(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
@@ -117,5 +102,5 @@ def test_an_answer_asked_again_reads_no_run_no_switch_and_not_every_alert(ctx: C
 def test_what_a_process_keeps_is_out_of_the_collectors_reach(ctx: Context) -> None:
     ids = seed_world(ctx, n=20)
     add_run(ctx, AS_OF, add_model(ctx), risks_for(ids), flagged=4)
-    queue.top_accounts(ctx, _caller(ctx), today=AS_OF)
+    queue.top_accounts(ctx, jane(ctx), today=AS_OF)
     assert gc.get_freeze_count() > 0

@@ -4,39 +4,24 @@ queue and ``/atrisk status`` follow an ingest at once in a process that has answ
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 
-from bot.answers import lookups, queue
+from bot.answers import queue
 from bot.bootstrap import Context
 from bot.daily.status import read_status
 from storage.models import Account, Alert, IngestRun, Usage
+from tests.bot.answers.conftest import jane
 from tests.bot.daily.factories import (
     AS_OF,
     add_model,
     add_run,
     copy_to_source,
-    make_ctx,
     seed_world,
 )
 
 NOON = dt.datetime.combine(AS_OF, dt.time(12), tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def ctx(db_url: str, tmp_path: Path) -> Iterator[Context]:
-    c = make_ctx(db_url, tmp_path)
-    yield c
-    c.close()
-
-
-def jane(ctx: Context) -> lookups.Caller:
-    caller = lookups.resolve_caller(ctx, "U0CSM0")
-    assert caller is not None
-    return caller
 
 
 def record_ingest(ctx: Context) -> None:

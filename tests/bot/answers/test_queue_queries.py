@@ -4,24 +4,14 @@ flagged: no query per account, and no list of ids sent back in chunks."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import event, update
 
 from bot.answers import lookups, queue
 from bot.bootstrap import Context
 from storage.models import Alert
-from tests.bot.daily.factories import AS_OF, add_model, add_run, make_ctx, risks_for, seed_world
-
-
-@pytest.fixture
-def ctx(db_url: str, tmp_path: Path) -> Iterator[Context]:
-    c = make_ctx(db_url, tmp_path)
-    yield c
-    c.close()
+from tests.bot.daily.factories import AS_OF, add_model, add_run, risks_for, seed_world
 
 
 def statements_for_queue(ctx: Context, caller: lookups.Caller, today: dt.date) -> tuple[int, int]:

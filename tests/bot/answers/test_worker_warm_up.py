@@ -4,8 +4,6 @@ first ``/atrisk status`` or name search it takes costs what the later ones do.""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,14 +14,7 @@ from bot.answers.roster import roster_of
 from bot.bootstrap import Context
 from bot.cli.serve_cmd import warm_up
 from bot.daily.status import read_status
-from tests.bot.daily.factories import AS_OF, add_model, add_run, make_ctx, risks_for, seed_world
-
-
-@pytest.fixture
-def ctx(db_url: str, tmp_path: Path) -> Iterator[Context]:
-    c = make_ctx(db_url, tmp_path)
-    yield c
-    c.close()
+from tests.bot.daily.factories import AS_OF, add_model, add_run, risks_for, seed_world
 
 
 def test_a_warmed_up_worker_reads_nothing_again_for_its_first_questions(ctx: Context) -> None:
