@@ -9,7 +9,8 @@ scheduler) and is sent signed requests by 20 clients at once, each waiting for i
 do; the app's Web API calls go to the Slack double in this process. Prints one JSON object
 per backend: ack and full-answer latency (ms: p50, p95, p99, max, mean) per kind of question,
 and for clicks, with the app's CPU time per question (``app_cpu_ms_per_request``, all its
-processes', from /proc: what a loaded machine does not inflate).
+processes', from /proc: what a loaded machine does not inflate) and the benchmark's own
+(``bench_cpu_ms_per_request``: the 20 callers and the Slack double, on the same cores).
 
 Kinds: ``status``; ``my_accounts`` (a CSM's ``/atrisk``); ``team_queue`` (a manager's
 ``/atrisk``); ``team`` (``/atrisk team``); ``csm`` (``/atrisk csm @…`` by a manager);
