@@ -34,7 +34,7 @@ from storage.models import JobRun
 JOB = "slack.request"
 KEEP = dt.timedelta(minutes=10)  # twice Slack's five-minute window for a signature
 PRUNE_EVERY = dt.timedelta(minutes=1)
-BUSY_SECONDS = 0.25  # the memory file waits this long for another program's lock on it
+BUSY_SECONDS = 0.5  # the memory file waits this long for another writer's lock on it
 FILE_KEY = "atrisk.replay_file"  # the (device, inode) a connection to the memory file opened
 log = logging.getLogger("atrisk.slack")
 

@@ -1,6 +1,7 @@
 """The replay memory of ``atrisk serve --workers 2`` on SQLite under attack and bad luck: its
-file held locked by another program, a question it cannot read, the server killed outright
-(its private socket folder left behind), and workers forked while it is answering."""
+file held locked by another program or replaced by a folder, a question it cannot read, one
+request raced to both workers, the server killed outright (its private socket folder left
+behind), and workers forked while it is answering."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -220,3 +222,39 @@ def test_one_server_process_decides_quickly_while_another_program_locks_its_memo
         assert not guard.first_time("v0=" + "ab" * 32, time.time())
     finally:
         memory.engine.dispose()
+
+
+def test_one_signed_request_sent_to_both_workers_at_once_is_handled_exactly_once(
+    served: Served,
+) -> None:
+    for _ in range(3):
+        body, headers = served.help_request()
+        start_together = threading.Barrier(12)
+
+        def send(
+            _: int,
+            body: str = body,
+            headers: dict[str, str] = headers,
+            start_together: threading.Barrier = start_together,
+        ) -> int:
+            start_together.wait(10)
+            return signing.post(served.url + "/slack/events", body, headers).status
+
+        with ThreadPoolExecutor(12) as pool:
+            statuses = sorted(pool.map(send, range(12)))
+        assert statuses == [200] + [401] * 11
+
+
+def test_a_folder_in_place_of_the_replay_memory_file_still_answers_slack_with_a_log_line(
+    served: Served,
+) -> None:
+    path = _memory_path(served)
+    for found in path.parent.glob(path.name + "*"):
+        found.unlink()
+    path.mkdir()  # as a full disk or a wrong mount would leave it: nothing can be written
+    body, headers = served.help_request()
+    status, took = _timed_post(served, body, headers)
+    assert (status, took < ACK_SECONDS) == (200, True)
+    assert signing.post(served.url + "/slack/events", body, headers).status in (200, 401)
+    wait_until(lambda: "replay check on this replica only" in served.output(), timeout=10)
+    assert "Traceback" not in served.output()
