@@ -34,6 +34,7 @@ from storage.models import JobRun
 JOB = "slack.request"
 KEEP = dt.timedelta(minutes=10)  # twice Slack's five-minute window for a signature
 PRUNE_EVERY = dt.timedelta(minutes=1)
+BUSY_SECONDS = 0.5  # the memory file waits this long for another writer's lock on it
 FILE_KEY = "atrisk.replay_file"  # the (device, inode) a connection to the memory file opened
 log = logging.getLogger("atrisk.slack")
 
@@ -96,8 +97,17 @@ def memory_file(path: Path) -> Engine:
 
     When the file is removed or replaced while serving, each connection notices on its next
     use and reopens ``path`` (made again, logged): connections of one process, or of two,
-    never remember in two different files, which would let a replay through once."""
-    engine = make_engine(f"sqlite:///{path}", create=True, label="the replay memory file")
+    never remember in two different files, which would let a replay through once.
+
+    A write waits at most ``BUSY_SECONDS`` for another program's lock on the file (a
+    request's acknowledgement waits for it; Slack allows 3 s), then raises SQLAlchemy's
+    ``OperationalError`` so the request guard decides with its own memory."""
+    engine = make_engine(
+        f"sqlite:///{path}",
+        create=True,
+        label="the replay memory file",
+        connect_args={"timeout": BUSY_SECONDS},
+    )
     table: Any = JobRun.__table__
     create = str(CreateTable(table, if_not_exists=True).compile(dialect=engine.dialect))
 

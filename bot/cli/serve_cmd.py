@@ -17,6 +17,7 @@ import signal
 import socket
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
@@ -160,9 +161,11 @@ def serve_workers(
         if replay is None and sqlite:  # an in-memory store: a folder removed at the end
             folder = scratch.enter_context(tempfile.TemporaryDirectory(prefix="atrisk-serve-"))
             replay = Path(folder) / "signatures.db"
-        address = None
+        address: str | None = None
+        fork_guard: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext
         if replay is not None:  # kept by this process, asked by the workers
-            address = scratch.enter_context(MemoryService(replay)).address
+            service = scratch.enter_context(MemoryService(replay))
+            address, fork_guard = service.address, service.quiet
         ctx.close()  # each worker opens connections of its own
 
         def worker(slot: int) -> int:
@@ -181,7 +184,7 @@ def serve_workers(
             f"(health: {HEALTH_PATH}, {workers} worker processes of {max(threads, THREADS)} "
             f"threads{'; the scheduler runs in worker 0' if scheduler else ''})"
         )
-        return Supervisor(workers, worker, on_replace=console.print).run()
+        return Supervisor(workers, worker, on_replace=console.print, fork_guard=fork_guard).run()
 
 
 def run_worker(

@@ -3,7 +3,9 @@
 One process (the supervisor) opens the listening socket, then forks N workers that each
 accept on it with their own waitress server, app and database connections: the answers'
 Python work (ORM, rendering, bolt) then runs on every core instead of one. The supervisor
-serves nothing and starts no thread, so forking stays safe; it only watches:
+serves no HTTP; the threads it may run (the replay memory, ``bot.slack.replay_service``)
+are held still by ``fork_guard`` around each fork, so no worker starts with a lock one of
+them held at the fork. It watches:
 
 - a worker that dies is logged with its exit code or signal and replaced; when workers keep
   dying within ``QUICK_SECONDS`` of their start (``GIVE_UP_AFTER`` times in a row) it stops
@@ -27,6 +29,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 QUICK_SECONDS = 10.0  # a worker dying this soon after its start counts towards giving up
 GIVE_UP_AFTER = 5
@@ -62,11 +65,12 @@ def how_it_ended(status: int) -> str:
 class Supervisor:
     """Forks ``workers`` processes running ``worker(slot)`` and keeps them running (module
     doc). ``run()`` blocks until stopped; its exit code is 0 after a requested stop, 1 when
-    it gave up on workers that kept dying."""
+    it gave up on workers that kept dying. ``fork_guard()`` is held around each fork."""
 
     workers: int
     worker: Worker
     on_replace: Callable[[str], None] = field(default=lambda message: None)
+    fork_guard: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext
     _pids: dict[int, tuple[int, float]] = field(default_factory=dict)  # pid -> (slot, start)
     _stopping: bool = False
     _quick_deaths: int = 0
@@ -98,7 +102,8 @@ class Supervisor:
         self._stopping = True
 
     def _fork(self, slot: int) -> None:
-        pid = os.fork()
+        with self.fork_guard():
+            pid = os.fork()
         if pid == 0:  # the worker: the supervisor's signal handlers are not its own
             code = 1
             try:
