@@ -203,18 +203,17 @@ def lines_for(
 ) -> list[AccountLine]:
     """One line per account: its served risk, the change since the run before, who acted."""
     ids = [a.account_id for a in accounts]
-    previous: dict[str, Score] = {}
+    previous: dict[str, float] = {}
     if served.scored_on is not None:
         before = q.run_before(session, as_of=served.scored_on)
         if before is not None:
-            previous = q.scores_for(session, run_id=before.id, account_ids=ids)
+            previous = q.risks_for(session, run_id=before.id, account_ids=ids)
     alerts = q.latest_posted_alerts(session, account_ids=ids)
     playing = {p.account_id: p for p in open_plays(session, account_ids=ids)}
     names = roster_of(session).names
     lines = []
     for account in accounts:
         score = scores.get(account.account_id)
-        prev = previous.get(account.account_id)
         alert, action = alerts.get(account.account_id, (None, None))
         lines.append(
             AccountLine(
@@ -222,7 +221,7 @@ def lines_for(
                 name=account.name,
                 csm=names.get(account.csm_email.lower(), account.csm_email),
                 risk=score.risk if score else None,
-                previous_risk=prev.risk if prev else None,
+                previous_risk=previous.get(account.account_id),
                 reasons=reason_texts(score.reasons if score else None),
                 arr=account.arr,
                 segment=account.segment,

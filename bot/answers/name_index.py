@@ -111,10 +111,17 @@ class NameIndex:
         if not grams:
             return []
         shared = np.zeros(len(self), dtype=np.int16)
+        everyone = 0  # grams every account holds ("com" when all are "Company …"): no scatter
         for gram in grams:
             rows = self.grams.get(gram)
-            if rows is not None:
+            if rows is None:
+                continue
+            if len(rows) == len(self):
+                everyone += 1
+            else:
                 shared[rows] += 1
+        if everyone:
+            shared += everyone
         scope = self.in_scope(csm_emails)
         if scope is not None:
             shared[~scope] = 0

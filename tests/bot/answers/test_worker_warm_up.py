@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from bot.answers.name_index import names_of
 from bot.answers.roster import roster_of
 from bot.bootstrap import Context
+from bot.cli import serve_cmd
 from bot.cli.serve_cmd import warm_up
 from bot.daily.status import read_status
 from tests.bot.daily.factories import AS_OF, add_model, add_run, risks_for, seed_world
@@ -39,11 +41,12 @@ def test_a_warmed_up_worker_reads_nothing_again_for_its_first_questions(ctx: Con
 
 
 def test_a_worker_that_cannot_warm_up_still_starts_and_says_so(
-    ctx: Context, caplog: pytest.LogCaptureFixture
+    ctx: Context, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cascade = " CASCADE" if ctx.engine.dialect.name == "postgresql" else ""
-    with ctx.engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE team" + cascade)
+    def locked(_session: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(serve_cmd, "names_of", locked)
     with caplog.at_level(logging.WARNING, logger="atrisk"):
         warm_up(ctx)  # logged, not raised
     assert "copies were not built at start" in caplog.text
