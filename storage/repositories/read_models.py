@@ -69,11 +69,14 @@ def run_before(session: Session, *, as_of: dt.date) -> ScoringRun | None:
 
 
 def live_model(session: Session) -> ModelVersion | None:
+    """The live model's row, without its artifact (the model text, megabytes for a large
+    model, which status, accuracy and the report never show) unless asked for."""
     stmt = (
         select(ModelVersion)
         .where(ModelVersion.state == "live")
         .order_by(ModelVersion.created_at.desc(), ModelVersion.id.desc())
         .limit(1)
+        .options(defer(ModelVersion.artifact))
     )
     return session.scalars(stmt).first()
 
