@@ -6,11 +6,12 @@ Two kinds, one interface (a SQLAlchemy ``Engine``):
   tables are created here on first use (this file is not the application store, so Alembic does
   not own it). Connections are not pooled: DuckDB lets one process write a file at a time, so
   the file is held only while a query or an ingest runs, and a connection waits up to
-  ``LOCK_WAIT_S`` for another process (a worker, an ingest) to let go of it. The event tables (``UNKEYED``) carry no
-  primary key or index there: DuckDB keeps such an index whole in memory and writing through it
-  is slow, while its column statistics serve the feature queries; the ingest keeps their keys
-  unique instead (checked in the file, then upserted by anti-join). A file made by an earlier
-  version, with those keys, is rebuilt without them the first time it is prepared.
+  ``LOCK_WAIT_S`` for another process (a worker, an ingest) to let go of it. The event tables
+  (``UNKEYED``) carry no primary key or index there: DuckDB keeps such an index whole in
+  memory and writing through it is slow, while its column statistics serve the feature
+  queries; the ingest keeps their keys unique instead (checked in the file, then upserted by
+  anti-join). A file made by an earlier version, with those keys, is rebuilt without them the
+  first time it is prepared.
 * **read in place** — any other SQLAlchemy URL (PostgreSQL, a DuckDB file kept by someone else, a
   warehouse such as Snowflake or BigQuery). atrisk only reads it; nothing is copied.
 
