@@ -166,6 +166,11 @@ def _server_connect(error: BaseException, url: URL, where: str) -> DatabaseUnava
             f"{where}: the server refused the login of {url.username!r} "
             f"({_first_line(error)}). Check the user name and password."
         )
+    if "could not set lock" in low:
+        return DatabaseUnreachable(
+            f"{where}: another process is still using {url.database} (an `atrisk ingest` or "
+            "the daily run writing it); try again when it has finished."
+        )
     return DatabaseUnreachable(f"{where}: cannot connect ({_first_line(error)}).")
 
 

@@ -5,11 +5,13 @@ Two kinds, one interface (a SQLAlchemy ``Engine``):
 * **embedded** — a DuckDB file (``duckdb:///path.duckdb``) that ``atrisk ingest`` fills. Its
   tables are created here on first use (this file is not the application store, so Alembic does
   not own it). Connections are not pooled: DuckDB lets one process write a file at a time, so
-  the file is held only while a query or an ingest runs. The event tables (``UNKEYED``) carry no
-  primary key or index there: DuckDB keeps such an index whole in memory and writing through it
-  is slow, while its column statistics serve the feature queries; the ingest keeps their keys
-  unique instead (checked in the file, then upserted by anti-join). A file made by an earlier
-  version, with those keys, is rebuilt without them the first time it is prepared.
+  the file is held only while a query or an ingest runs, and a connection waits up to
+  ``LOCK_WAIT_S`` for another process (a worker, an ingest) to let go of it. The event tables
+  (``UNKEYED``) carry no primary key or index there: DuckDB keeps such an index whole in
+  memory and writing through it is slow, while its column statistics serve the feature
+  queries; the ingest keeps their keys unique instead (checked in the file, then upserted by
+  anti-join). A file made by an earlier version, with those keys, is rebuilt without them the
+  first time it is prepared.
 * **read in place** — any other SQLAlchemy URL (PostgreSQL, a DuckDB file kept by someone else, a
   warehouse such as Snowflake or BigQuery). atrisk only reads it; nothing is copied.
 
@@ -19,6 +21,7 @@ contract table is read from it through SQLAlchemy's ``schema_translate_map``.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +49,8 @@ SOURCE_TABLE_NAMES = (
 UNKEYED = ("usage", "integration_runs", "tickets")
 #: the tables the application store keeps a copy of: alerts, routing and ``/atrisk`` join them
 MIRRORED = ("accounts", "team")
+#: seconds a connection waits for another process (a worker, an ingest) to let go of the file
+LOCK_WAIT_S = 30.0
 
 
 @compiles(Float, "duckdb")
@@ -89,10 +94,27 @@ def make_source_engine(url: str, *, schema: str | None = None, label: str = "sou
         options["poolclass"] = NullPool
     engine = make_engine(url, **options)
     if is_duckdb(engine):
+        event.listen(engine, "do_connect", _wait_for_the_file)
         event.listen(engine, "connect", _utc)
     if schema:
         engine = engine.execution_options(schema_translate_map={None: schema})
     return engine
+
+
+def _wait_for_the_file(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """Connect, waiting while another process holds the DuckDB file (DuckDB refuses at once,
+    with no busy timeout): ``atrisk serve``'s workers, the daily run and an ingest take turns,
+    as SQLite's ``timeout`` makes them on the application database."""
+    deadline = time.monotonic() + LOCK_WAIT_S
+    pause = 0.02
+    while True:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as e:
+            if "could not set lock" not in str(e).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
 
 def _utc(dbapi_conn: Any, _record: Any) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from bot.answers.name_index import close_matches, names_of
+from bot.answers.name_index import close_matches, fold, names_of
 from bot.answers.roster import Member, Roster, roster_of
 from bot.daily.fallback import Serving, serving
 from bot.daily.portfolio import standing_of
@@ -257,10 +257,10 @@ def _fuzzy(query: str, names: list[tuple[str, str]]) -> tuple[list[str], list[st
     keys: dict[str, set[str]] = {}
     shown: dict[str, str] = {}
     for account_id, name in names:
-        for key in (name.lower(), account_id.lower()):
+        for key in (fold(name), fold(account_id)):
             keys.setdefault(key, set()).add(account_id)
             shown.setdefault(key, name)
-    close = close_matches(query.lower(), list(keys), n=5, cutoff=FUZZY_SUGGEST)
+    close = close_matches(fold(query), list(keys), n=5, cutoff=FUZZY_SUGGEST)
     strong: list[str] = []
     for key, similarity in close:
         if similarity >= FUZZY_MATCH:
@@ -285,14 +285,18 @@ def lookup(
         found = q.accounts_exact(s, query=query, csm_emails=scope, limit=MATCH_LIMIT)
         names = names_of(s) if not found else None
         if names is not None:
-            # the index narrows to the ids holding the text (None: too many to list)
+            # the name without its accents or case (``societe generale``), then the ids
+            # whose folded name holds the text (None: too many to list)
+            same = names.equal(query, scope, MATCH_LIMIT)
+            found = list(q.accounts_by_id(s, account_ids=same).values())
+        if names is not None and not found:
             ids = names.containing(query, scope)
             found = q.accounts_containing(
                 s, query=query, csm_emails=scope, limit=MATCH_LIMIT, among=ids
             )
         suggestions: list[str] = []
         if not found and names is not None:
-            grams = q.trigrams(query, most=len(query))  # all of them: memory is cheap
+            grams = q.trigrams(fold(query), most=len(query))  # all of them: memory is cheap
             candidates = names.sharing_trigrams(grams, scope, FUZZY_POOL)
             strong, suggestions = _fuzzy(query, candidates)
             found = list(q.accounts_by_id(s, account_ids=strong[:MATCH_LIMIT]).values())

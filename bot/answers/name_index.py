@@ -15,6 +15,7 @@ the one a full scan gives.
 from __future__ import annotations
 
 import bisect
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -29,6 +30,21 @@ from storage.state_key import state_key
 
 SUBSTRING_MOST = 500  # more accounts containing the text than this: the database searches
 
+# letters Unicode does not decompose into a plain letter and an accent, and apostrophes
+_PLAIN = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"}
+    | dict.fromkeys("\u2019\u2018\u02bc\u00b4`", "'")
+)
+
+
+def fold(text: str) -> str:
+    """``text`` as names are compared: lower case, without accents (``Société`` → ``societe``,
+    ``Łódź`` → ``lodz``), one kind of apostrophe; what most keyboards let a CSM type."""
+    if text.isascii():
+        return text.lower().replace("`", "'")
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_PLAIN)
+
 
 @dataclass(frozen=True)
 class NameIndex:
@@ -37,10 +53,10 @@ class NameIndex:
     ids: tuple[str, ...]
     names: tuple[str, ...]
     csms: tuple[str, ...]
-    lowered: tuple[tuple[str, str], ...]  # (name, id) of each account, lowered
-    text: str  # lowered name and id of each account, each followed by "\n"
+    lowered: tuple[tuple[str, str], ...]  # (name, id) of each account, folded (``fold``)
+    text: str  # folded name and id of each account, each followed by "\n"
     starts: tuple[int, ...]  # where each of those 2 × n pieces starts in ``text``
-    grams: dict[str, np.ndarray]  # trigram of a lowered name → rows holding it, ascending
+    grams: dict[str, np.ndarray]  # trigram of a folded name → rows holding it, ascending
     csm_rows: dict[str, np.ndarray]  # CSM email → their rows
 
     @classmethod
@@ -51,8 +67,8 @@ class NameIndex:
         grams: dict[str, list[int]] = {}
         csm_rows: dict[str, list[int]] = {}
         for i, (account_id, name, csm) in enumerate(rows):
-            lowered = name.lower()
-            for piece in (lowered, account_id.lower()):
+            lowered = fold(name)
+            for piece in (lowered, fold(account_id)):
                 starts.append(at)
                 pieces.append(piece)
                 at += len(piece) + 1
@@ -82,12 +98,24 @@ class NameIndex:
             mask[self.csm_rows.get(email, [])] = True
         return mask
 
+    def equal(self, query: str, csm_emails: Collection[str] | None, most: int) -> list[str]:
+        """Ids of up to ``most`` accounts in scope whose name or id is ``query``, both folded
+        (``societe generale`` is ``Société Générale``)."""
+        needle = fold(query)
+        scope = self.in_scope(csm_emails)
+        rows = [
+            r
+            for r, pieces in enumerate(self.lowered)
+            if needle in pieces and (scope is None or scope[r])
+        ]
+        return [self.ids[r] for r in rows[:most]]
+
     def containing(
         self, query: str, csm_emails: Collection[str] | None, most: int = SUBSTRING_MOST
     ) -> list[str] | None:
-        """Ids of the accounts in scope whose lowered name or id contains ``query`` lowered;
+        """Ids of the accounts in scope whose folded name or id contains ``query`` folded;
         None when more than ``most`` do (too many to hand to the database as a list)."""
-        needle = query.lower()
+        needle = fold(query)
         if not needle or "\n" in needle:
             return []
         scope = self.in_scope(csm_emails)

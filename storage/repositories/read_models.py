@@ -181,25 +181,22 @@ def accounts_containing(
 ) -> list[Account]:
     """Accounts whose name or id contains ``query`` (ignoring case), by name.
 
-    ``among``: only these account ids may match (a list an in-memory index narrowed the
-    question to, so the database looks them up instead of reading every account); an empty
-    list matches nothing, None reads every account in scope."""
+    ``among``: the account ids that match (a list an in-memory index found holding the text,
+    also without its accents, so the database looks them up instead of reading every account);
+    an empty list matches nothing, None reads every account in scope."""
     if among is not None and not among:
         return []
     pattern = _like(query)
-    stmt = (
-        select(Account)
-        .where(
+    stmt = select(Account).order_by(Account.name, Account.account_id).limit(limit)
+    if among is not None:
+        stmt = stmt.where(Account.account_id.in_(among))
+    else:
+        stmt = stmt.where(
             or_(
                 func.lower(Account.name).like(pattern, escape="\\"),
                 func.lower(Account.account_id).like(pattern, escape="\\"),
             )
         )
-        .order_by(Account.name, Account.account_id)
-        .limit(limit)
-    )
-    if among is not None:
-        stmt = stmt.where(Account.account_id.in_(among))
     return list(session.scalars(_scoped(stmt, Account.csm_email, csm_emails)))
 
 
