@@ -58,6 +58,7 @@ class NameIndex:
     starts: tuple[int, ...]  # where each of those 2 × n pieces starts in ``text``
     grams: dict[str, np.ndarray]  # trigram of a folded name → rows holding it, ascending
     csm_rows: dict[str, np.ndarray]  # CSM email → their rows
+    whole: dict[str, int | tuple[int, ...]]  # a folded name or id → its row (rows, ascending)
 
     @classmethod
     def build(cls, rows: list[tuple[str, str, str]]) -> NameIndex:
@@ -81,6 +82,7 @@ class NameIndex:
             names=tuple(r[1] for r in rows),
             csms=tuple(r[2] for r in rows),
             text="".join(p + "\n" for p in pieces),
+            whole=_rows_of(pieces),
             starts=tuple(starts),
             grams={g: np.asarray(v, dtype=np.int32) for g, v in grams.items()},
             csm_rows={c: np.asarray(v, dtype=np.int32) for c, v in csm_rows.items()},
@@ -100,15 +102,11 @@ class NameIndex:
 
     def equal(self, query: str, csm_emails: Collection[str] | None, most: int) -> list[str]:
         """Ids of up to ``most`` accounts in scope whose name or id is ``query``, both folded
-        (``societe generale`` is ``Société Générale``)."""
-        needle = fold(query)
-        scope = self.in_scope(csm_emails)
-        rows = [
-            r
-            for r, pieces in enumerate(self.lowered)
-            if needle in pieces and (scope is None or scope[r])
-        ]
-        return [self.ids[r] for r in rows[:most]]
+        (``societe generale`` is ``Société Générale``): a dictionary look-up."""
+        held = self.whole.get(fold(query), ())
+        rows = (held,) if isinstance(held, int) else held
+        scope = self.in_scope(csm_emails) if rows else None
+        return [self.ids[r] for r in rows if scope is None or scope[r]][:most]
 
     def containing(
         self, query: str, csm_emails: Collection[str] | None, most: int = SUBSTRING_MOST
@@ -161,6 +159,22 @@ class NameIndex:
             rows, order = rows[best], order[best]
         picked = rows[np.argsort(-order)].tolist()
         return [(self.ids[r], self.names[r]) for r in picked]
+
+
+def _rows_of(pieces: list[str]) -> dict[str, int | tuple[int, ...]]:
+    """Each folded name and id (``pieces``: name, id, name, id… of rows 0, 1…) → its row, or
+    its rows when several accounts share it (a plain int for the many that are unique)."""
+    rows: dict[str, int | tuple[int, ...]] = {}
+    for at, piece in enumerate(pieces):
+        row, held = at // 2, rows.get(piece)
+        if held is None:
+            rows[piece] = row
+        elif isinstance(held, int):
+            if held != row:
+                rows[piece] = (held, row)
+        elif held[-1] != row:
+            rows[piece] = (*held, row)
+    return rows
 
 
 def _holds(lowered: tuple[str, str], needle: str) -> bool:

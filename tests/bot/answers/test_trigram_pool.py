@@ -44,3 +44,18 @@ def test_candidates_share_most_trigrams_and_ties_go_by_id(
     scope = {"csm0@example.com", "csm2@example.com"} if scoped else None
     got = [a for a, _ in index.sharing_trigrams(grams, scope, limit)]
     assert got == _expected(index, grams, scope, limit)
+
+
+def test_a_name_typed_whole_finds_every_account_of_that_name_in_scope() -> None:
+    rows = [
+        ("A1", "Société Générale", "a@example.com"),
+        ("A2", "Societe Generale", "b@example.com"),
+        ("A3", "Acme", "a@example.com"),
+        ("acme", "Acme Corp", "a@example.com"),  # an id equal to another's name
+    ]
+    index = NameIndex.build(rows)
+    assert index.equal("SOCIETE GENERALE", None, 10) == ["A1", "A2"]
+    assert index.equal("societe generale", {"b@example.com"}, 10) == ["A2"]
+    assert index.equal("ACME", None, 10) == ["A3", "acme"]
+    assert index.equal("acme", None, 1) == ["A3"]
+    assert index.equal("nobody", None, 10) == []
