@@ -4,10 +4,10 @@ near spelling — searched among the people the caller may see first.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 
 from bot.answers.lookups import FUZZY_MATCH, Caller, QueryRefused
+from bot.answers.name_index import close_matches, fold
 from bot.answers.roster import Member
 
 
@@ -18,15 +18,16 @@ def _visible(caller: Caller, member: Member) -> bool:
 
 def _named(people: Sequence[Member], wanted: str) -> list[Member]:
     """Exact email or name; else names containing ``wanted`` or emails starting with it;
-    else names a near spelling away (difflib ratio ≥ ``FUZZY_MATCH``)."""
-    exact = [m for m in people if wanted in (m.email.lower(), m.name.lower())]
+    else names a near spelling away (similarity ≥ ``FUZZY_MATCH``). Names and emails are
+    compared folded (``bot.answers.name_index.fold``: ``jose`` is José, ``Łukasz`` Lukasz)."""
+    exact = [m for m in people if wanted in (fold(m.email), fold(m.name))]
     if exact:
         return exact
-    part = [m for m in people if wanted in m.name.lower() or m.email.lower().startswith(wanted)]
+    part = [m for m in people if wanted in fold(m.name) or fold(m.email).startswith(wanted)]
     if part:
         return part
-    names = {m.name.lower(): m for m in people}
-    return [names[c] for c in difflib.get_close_matches(wanted, names, n=3, cutoff=FUZZY_MATCH)]
+    names = {fold(m.name): m for m in people}
+    return [names[c] for c, _ in close_matches(wanted, list(names), n=3, cutoff=FUZZY_MATCH)]
 
 
 def find_person(
@@ -41,14 +42,14 @@ def find_person(
         raise QueryRefused(
             f"{name or 'That person'} is not in atrisk's team table, so has no accounts here."
         )
-    wanted = " ".join((name or "").split()).lower()
+    wanted = fold(" ".join((name or "").split()))
     found = _named([m for m in team if _visible(caller, m)], wanted) if wanted else []
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
         names = ", ".join(sorted(m.name for m in found)[:5])
         raise QueryRefused(f"“{name}” could be {names}: say which, with more of the name.")
-    outside = [m for m in team if wanted in (m.email.lower(), m.name.lower())]
+    outside = [m for m in team if wanted in (fold(m.email), fold(m.name))]
     if outside:
         return outside[0]  # csm_accounts explains that it is outside the caller's scope
     raise QueryRefused(

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from storage.models import Account
-from tests.bot.slack.app_harness import JANE, Harness, running_app
+from storage.models import Account, TeamMember
+from tests.bot.slack.app_harness import ADMIN, JANE, Harness, running_app
 from tests.bot.slack.slack_double import SlackDouble
 
 NAMES = {
@@ -69,3 +69,27 @@ def test_a_name_typed_without_its_accents_finds_the_account(
 def test_a_name_typed_without_its_accents_and_a_slip_finds_the_account(app: Harness) -> None:
     text = text_of(app.answer("Societe Generlae", user=JANE))
     assert "(socgen)" in text, text
+
+
+@pytest.mark.parametrize(
+    "typed", ["csm Jose Nunez", "csm jose", "csm JOSÉ NÚÑEZ", "csm Jose Nunes"]
+)
+def test_a_csm_typed_without_accents_is_found(app: Harness, typed: str) -> None:
+    with app.ctx.uow() as uow:
+        uow.session.add(
+            TeamMember(
+                email="jose@example.com", name="José Núñez", role="csm", slack_user_id="U0JOSE0001"
+            )
+        )
+        uow.session.add(
+            Account(
+                account_id="nunez-1",
+                name="Núñez Logistics",
+                csm_email="jose@example.com",
+                created_at=dt.date(2025, 3, 9),
+            )
+        )
+        uow.commit()
+    text = text_of(app.answer(typed, user=ADMIN))
+    assert "José Núñez" in text, text
+    assert "Nobody called" not in text
