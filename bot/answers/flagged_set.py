@@ -3,9 +3,9 @@ queue answer counts, sums, sorts and pages in memory.
 
 A run's scores never change, and an account's ARR and CSM change only with an ingest, so the
 set is keyed by the run, its day, the session's product and the name index's ingest version
-(the newest ingest and the number of accounts); a new run or an ingest reads it again. Which
-accounts someone acted on changes with every click, so that is read per question
-(``storage.repositories.queue.run_handling``).
+(the newest ingest, the first and last account id); a new run or an ingest reads it again.
+Which accounts someone acted on changes with every click: ``handled_set`` keeps that, keyed by
+the activity.
 """
 
 from __future__ import annotations

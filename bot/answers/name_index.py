@@ -5,8 +5,8 @@ A substring (``acme`` in ``Acme Corp``) cannot use a B-tree index, and a misspel
 request. ``NameIndex`` holds the lowered names and ids once per process (about 40 MB per
 100k accounts, built in about 1.2 CPU seconds) with the trigrams of each name, so those
 questions cost a few milliseconds. It is rebuilt when the accounts change: ``names_of`` keys
-it by the newest ingest run and the numbers of accounts and people, read in one statement
-per question (``version``).
+it by the newest ingest run, the first and last account id and the number of people, read
+in one statement per question (``version``).
 
 The index only narrows: the database still orders and returns the accounts, so an answer is
 the one a full scan gives.
@@ -200,10 +200,10 @@ def close_matches(
 _built: HeldPerEngine[NameIndex] = HeldPerEngine()
 
 
-def version(session: Session) -> tuple[int | None, int, int]:
+def version(session: Session) -> tuple[int | None, str | None, str | None, int]:
     """What ``NameIndex`` (and the other per-process copies of the accounts and the team) are
-    keyed by: the newest ingest run, the number of accounts and the number of people in the
-    team (``storage.state_key``: read once per transaction with the other keys)."""
+    keyed by: the newest ingest run, the first and last account id and the number of people
+    in the team (``storage.state_key``: read once per transaction with the other keys)."""
     return state_key(session).ingest
 
 

@@ -4,9 +4,9 @@ Every question starts by finding the caller by Slack id and, for a manager, ever
 them; every answer shows CSM names in place of emails. Read as ORM objects, that cost about
 2 ms of CPU per question on a team of 200. The team changes with an ingest (written in the
 transaction that records the ingest run), so the process keeps plain rows keyed like the name
-index (``name_index.version``: the newest ingest run, the numbers of accounts and of people):
-someone an ingest adds or changes is known at the next question. Each caller's scope is
-worked out once per roster.
+index (``name_index.version``: the newest ingest run, the first and last account id and the
+number of people): someone an ingest adds or changes is known at the next question. Each
+caller's scope is worked out once per roster.
 """
 
 from __future__ import annotations

@@ -76,4 +76,4 @@ def test_what_the_copies_are_keyed_by_is_read_again_in_the_next_transaction(
         uow.commit()
         after = name_index.version(s)
     assert after[0] is not None and after[0] != before[0]
-    assert after[1:] == (before[1], before[2] + 1)
+    assert after[1:] == (before[1], before[2], before[3] + 1)  # same accounts, one more person
