@@ -183,6 +183,11 @@ class Harness:
             return int(uow.session.scalar(select(func.count()).select_from(model)) or 0)
 
 
+def text_of(answer: dict[str, Any]) -> str:
+    """An answer's whole payload as one string, non-ASCII kept (to look for words in)."""
+    return json.dumps(answer, ensure_ascii=False)
+
+
 def wait_until(predicate: Callable[[], Any], timeout: float = 10) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

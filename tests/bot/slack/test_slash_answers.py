@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -18,6 +16,7 @@ from tests.bot.slack.app_harness import (
     ZOE,
     Harness,
     running_app,
+    text_of,
     wait_until,
 )
 from tests.bot.slack.slack_double import SlackDouble
@@ -29,10 +28,6 @@ BANNER = "Model paused — using last week's data"
 def app(sqlite_url: str, slack_double: SlackDouble) -> Iterator[Harness]:
     with running_app(sqlite_url, slack_double) as harness:
         yield harness
-
-
-def text_of(answer: dict[str, Any]) -> str:
-    return json.dumps(answer, ensure_ascii=False)
 
 
 def test_an_account_by_exact_name_shows_its_details(app: Harness) -> None:

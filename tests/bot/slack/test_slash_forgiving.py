@@ -4,14 +4,12 @@ words."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from storage.models import Account, TeamMember
-from tests.bot.slack.app_harness import JANE, MANAGER, Harness, running_app
+from tests.bot.slack.app_harness import JANE, MANAGER, Harness, running_app, text_of
 from tests.bot.slack.slack_double import SlackDouble
 
 
@@ -39,10 +37,6 @@ def app(sqlite_url: str, slack_double: SlackDouble) -> Iterator[Harness]:
             )
             uow.commit()
         yield harness
-
-
-def text_of(answer: dict[str, Any]) -> str:
-    return json.dumps(answer, ensure_ascii=False)
 
 
 @pytest.mark.parametrize(
