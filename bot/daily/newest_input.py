@@ -11,24 +11,18 @@ asked about, and read again after an ingest. A source read in place (a URL
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
-from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.daily import fallback
-from storage.models import IngestRun
+from storage.held import HeldPerEngine
+from storage.state_key import state_key
 
 if TYPE_CHECKING:
     from bot.ports import Root
 
-_lock = threading.Lock()
-_held: weakref.WeakKeyDictionary[Engine, tuple[Hashable, dt.date | None]] = (
-    weakref.WeakKeyDictionary()
-)
+_held: HeldPerEngine[dt.date | None] = HeldPerEngine()
 
 
 def newest_input(ctx: Root, session: Session, today: dt.date) -> dt.date | None:
@@ -38,23 +32,15 @@ def newest_input(ctx: Root, session: Session, today: dt.date) -> dt.date | None:
         with ctx.source_engine.connect() as source:
             return fallback.newest_event(source, ctx.spec, today)
     spec = ctx.spec
-    key = (
-        session.scalar(select(func.max(IngestRun.id))),
-        today,
-        spec.entity.kind,
-        spec.contract.features,
-    )
-    engine = session.get_bind().engine
-    held = _held.get(engine)
-    if held is not None and held[0] == key:
-        return held[1]
-    with _lock, ctx.source_engine.connect() as source:
-        newest = fallback.newest_event(source, spec, today)
-        _held[engine] = (key, newest)
-    return newest
+    key = (state_key(session).ingest[0], today, spec.entity.kind, spec.contract.features)
+
+    def read() -> dt.date | None:
+        with ctx.source_engine.connect() as source:
+            return fallback.newest_event(source, spec, today)
+
+    return _held.get(session.get_bind().engine, key, read)
 
 
 def forget() -> None:
     """Drop every reading held (tests)."""
-    with _lock:
-        _held.clear()
+    _held.forget()
